@@ -1,0 +1,5 @@
+"""`python -m priorauth` runs the command line."""
+
+from priorauth.cli import run
+
+run()

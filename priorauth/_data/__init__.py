@@ -1,0 +1,1 @@
+"""Shipped data folders (templates, payer_rules), mapped here in pyproject.toml."""

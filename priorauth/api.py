@@ -1,0 +1,70 @@
+"""The library entry points that the commands call: one call per command, no printing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from priorauth.case import Case, load_case
+from priorauth.engine import evaluate
+from priorauth.errors import UsageError
+from priorauth.report import Report
+from priorauth.rules import Registry
+
+TREATMENT_CHOICES = ("tms", "spravato", "both")
+
+
+def plan(case: Case, registry: Registry, payer: str | None = None, treatment: str | None = None) -> list[str]:
+    """The rule-set ids to evaluate. ``--treatment`` wins over ``request.treatment``."""
+    treatments = ["tms", "spravato"] if treatment == "both" else [treatment or case.request.treatment]
+    if payer == "all":
+        ids = registry.find_ids(None, treatments)
+        if not ids:
+            raise UsageError(f"no rule sets for {' or '.join(treatments)}")
+        return ids
+    payer_id = payer or case.coverage.payer
+    ids = registry.find_ids(payer_id, treatments)
+    if not ids:
+        known = registry.payers()
+        if payer_id not in known:
+            from priorauth.loading import did_you_mean
+
+            guess = did_you_mean(payer_id, known)
+            where = "--payer" if payer else "coverage.payer"
+            hint = f"did you mean '{guess}'? " if guess else ""
+            raise UsageError(f"{where}: no rule sets for payer '{payer_id}'", f"{hint}see `priorauth rules list` for the payers known here")
+        have = sorted({rid.split('/')[1] for rid in registry.find_ids(payer_id, ["tms", "spravato"])})
+        raise UsageError(
+            f"payer '{payer_id}' has no rule set for {' or '.join(treatments)} (it has: {', '.join(have)})",
+            "pick another --treatment or --payer",
+        )
+    return ids
+
+
+def check_case(
+    case: Case,
+    registry: Registry,
+    payer: str | None = None,
+    treatment: str | None = None,
+    as_of: dt.date | None = None,
+) -> list[Report]:
+    """Evaluate one case against every selected rule set, in force on ``as_of`` (default: request.date)."""
+    day = as_of or case.request.date
+    reports = []
+    for rule_id in plan(case, registry, payer, treatment):
+        source, warning = registry.resolve(rule_id, day)
+        report = evaluate(case, source, notes=[warning] if warning else None)
+        report.as_of = day.isoformat()
+        reports.append(report)
+    return reports
+
+
+def check(
+    case_path: str | Path,
+    payer: str | None = None,
+    treatment: str | None = None,
+    rules_dirs: Sequence[str | Path] = (),
+    as_of: dt.date | None = None,
+) -> list[Report]:
+    return check_case(load_case(case_path), Registry(rules_dirs), payer, treatment, as_of)

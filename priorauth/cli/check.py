@@ -1,0 +1,40 @@
+"""`priorauth check`: evaluate one case and print the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from priorauth.cli.options import as_of_option, case_argument, payer_option, rules_dir_option, treatment_option
+from priorauth.reporters import REPORTERS
+
+
+@click.command()
+@case_argument
+@payer_option
+@treatment_option
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True, help="Output format.")
+@rules_dir_option
+@as_of_option
+def check(case: str, payer: str | None, treatment: str | None, fmt: str, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
+    """Check CASE (a YAML or JSON case file) against a payer's criteria.
+
+    Shows, criterion by criterion, what the chart meets, what it does not, what it
+    does not document, and which documents are missing or stale, headed by the policy
+    and its effective date.
+
+    \b
+    Examples:
+      priorauth check samples/cigna-tms-ready.yaml
+      priorauth check case.yaml --payer all --format markdown
+      priorauth check case.yaml --treatment both --format json
+
+    Exit status: 0 every rule set ready; 1 incomplete or not eligible; 2 invalid input.
+    """
+    from priorauth.api import check as run_check
+    from priorauth.report import exit_code
+
+    reports = run_check(case, payer=payer, treatment=treatment, rules_dirs=rules_dirs, as_of=as_of)
+    click.echo(REPORTERS[fmt](reports), nl=False)
+    raise SystemExit(exit_code(reports))

@@ -1,0 +1,53 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+F = Callable[..., Any]
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail("must be a date written YYYY-MM-DD, such as 2026-11-18", param, ctx)
+
+
+def payer_option(f: F) -> F:
+    return click.option("--payer", metavar="ID|all", help="Payer id (default: the case's coverage.payer); `all` checks every payer.")(f)
+
+
+def treatment_option(f: F) -> F:
+    return click.option(
+        "--treatment",
+        type=click.Choice(["tms", "spravato", "both"]),
+        help="Treatment to check (default: the case's request.treatment).",
+    )(f)
+
+
+def rules_dir_option(f: F) -> F:
+    return click.option(
+        "--rules-dir",
+        "rules_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="Folder of your own rule files; they take precedence over the shipped ones (also PRIORAUTH_RULES_DIR).",
+    )(f)
+
+
+def as_of_option(f: F) -> F:
+    return click.option("--as-of", type=DateType(), help="Use the rule-set version in force on this date (default: request.date).")(f)
+
+
+def case_argument(f: F) -> F:
+    return click.argument("case", type=click.Path(dir_okay=False))(f)

@@ -1,0 +1,6 @@
+"""Subcommands beyond the core, as "module:attribute" and their one-line help.
+
+Kept apart from cli/__init__.py so that each feature adds one line here.
+"""
+
+EXTRA: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,27 @@
+"""`priorauth schema`: JSON Schemas for editors (case files and rule files)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.argument("which", type=click.Choice(["case", "rules"]))
+def schema(which: str) -> None:
+    """Print the JSON Schema of a case file (`case`) or a rule file (`rules`).
+
+    \b
+    Point your editor's YAML language server at it for autocompletion:
+      priorauth schema rules > rules.schema.json
+      # yaml-language-server: $schema=rules.schema.json
+    """
+    if which == "case":
+        from priorauth.case import Case as model
+    else:
+        from priorauth.rules.model import RuleSet as model
+    data = model.model_json_schema()
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["title"] = "priorauth case file (format 1)" if which == "case" else "priorauth rule file"
+    click.echo(json.dumps(data, indent=2, sort_keys=True))

@@ -1,0 +1,585 @@
+"""Render a :class:`~priorauth.documents.model.Document` as DOCX with python-docx.
+
+Layout mirrors the PDF writer: US Letter, 1 inch margins, letterhead at the top of the
+body, running header and footer with "Page N of M" fields and the audit line. Output is
+byte-for-byte deterministic: fixed core-property dates, and the package is re-zipped with
+fixed timestamps, permissions and member order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from collections.abc import Iterable
+
+import docx
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image as DocxImage
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Inches, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from ._layout import column_widths, kv_label
+from .model import (
+    BulletList,
+    CheckList,
+    DocMeta,
+    Document,
+    DocumentError,
+    Heading,
+    Inline,
+    KeyValue,
+    Letterhead,
+    PageBreak,
+    Paragraph,
+    Signature,
+    Spacer,
+    Table,
+    check_glyph,
+)
+
+__all__ = ["write_docx", "BODY_FONT", "SYMBOL_FONT", "FIXED_TIME"]
+
+# The PDF embeds DejaVu Serif; naming the same family keeps both outputs alike where it
+# is installed (Linux, LibreOffice). Elsewhere Word substitutes by the font-table entry
+# added in _declare_body_font (a roman family with DejaVu Serif's PANOSE), which picks a
+# similar serif such as Cambria or Georgia rather than falling back to Calibri.
+BODY_FONT = "DejaVu Serif"
+# DejaVu Serif has no ballot boxes. Segoe UI Symbol has them on every Windows; other
+# systems fall back per glyph (LibreOffice picks DejaVu Sans, as the PDF does).
+SYMBOL_FONT = "Segoe UI Symbol"
+FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+INK = RGBColor(0x1B, 0x1B, 0x1B)
+GREY = RGBColor(0x5F, 0x63, 0x68)
+WARN = RGBColor(0xA3, 0x3A, 0x3A)
+RULE_HEX = "9AA5B1"
+HEADER_FILL = "E3E9F0"
+ZEBRA_FILL = "F6F8FA"
+
+TEXT_W = Inches(6.5)
+_TWIPS_PER_PT = 20
+
+
+# --------------------------------------------------------------------------- xml helpers
+
+
+def _set_font(element: object, name: str) -> None:
+    """Set all four rFonts slots on a style/run and drop theme fonts, which win over them."""
+    rPr = element.get_or_add_rPr()  # type: ignore[attr-defined]
+    rFonts = rPr.find(qn("w:rFonts"))
+    if rFonts is None:
+        rFonts = OxmlElement("w:rFonts")
+        rPr.insert(0, rFonts)
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        rFonts.attrib.pop(qn(f"w:{attr}"), None)
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        rFonts.set(qn(f"w:{attr}"), name)
+
+
+def _drop_theme_color(style: ParagraphStyle) -> None:
+    color = style.element.rPr.find(qn("w:color")) if style.element.rPr is not None else None
+    if color is not None:
+        for attr in ("themeColor", "themeShade", "themeTint"):
+            color.attrib.pop(qn(f"w:{attr}"), None)
+
+
+def _border(pPr_owner: DocxParagraph, side: str, size_eighths: int, color: str, space: int = 1) -> None:
+    pPr = pPr_owner._p.get_or_add_pPr()
+    pBdr = pPr.find(qn("w:pBdr"))
+    if pBdr is None:
+        pBdr = OxmlElement("w:pBdr")
+        # schema order: pBdr comes before shd/tabs/spacing/ind/jc
+        anchor = next(
+            (pPr.find(qn(f"w:{t}")) for t in ("shd", "tabs", "suppressAutoHyphens", "spacing", "ind", "jc")
+             if pPr.find(qn(f"w:{t}")) is not None),
+            None,
+        )
+        if anchor is not None:
+            anchor.addprevious(pBdr)
+        else:
+            pPr.append(pBdr)
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(size_eighths))
+    el.set(qn("w:space"), str(space))
+    el.set(qn("w:color"), color)
+    pBdr.append(el)
+
+
+def _shade(cell: object, fill: str) -> None:
+    tcPr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcPr.append(shd)
+
+
+def _field(paragraph: DocxParagraph, instruction: str, cached: str) -> None:
+    """A complex field (PAGE, NUMPAGES); Word and LibreOffice refresh it on layout."""
+    def fld_char(kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(el)
+
+    fld_char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} \\* MERGEFORMAT "
+    paragraph.add_run()._r.append(instr)
+    fld_char("separate")
+    paragraph.add_run(cached)
+    fld_char("end")
+
+
+def _watermark_run(text: str) -> object:
+    """Word's own "DRAFT"-style watermark: a VML WordArt shape behind the page text."""
+    height = 110.0
+    width = min(500.0, 88.0 * len(text))
+    if width == 500.0:
+        height = max(40.0, 500.0 / len(text) * 1.25)
+    safe = (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;"))
+    xml = f"""
+<w:r {nsdecls("w", "v", "o", "w10")}>
+  <w:rPr><w:noProof/></w:rPr>
+  <w:pict>
+    <v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
+        path="m@7,l@8,m@5,21600l@6,21600e">
+      <v:formulas>
+        <v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/>
+        <v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>
+        <v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/>
+        <v:f eqn="mid @5 @6"/><v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/>
+        <v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/>
+      </v:formulas>
+      <v:path textpathok="t" o:connecttype="custom"
+          o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>
+      <v:textpath on="t" fitshape="t"/>
+      <v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>
+      <o:lock v:ext="edit" text="t" shapetype="t"/>
+    </v:shapetype>
+    <v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136"
+        style="position:absolute;margin-left:0;margin-top:0;width:{width:.1f}pt;height:{height:.1f}pt;rotation:315;z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;mso-position-vertical:center;mso-position-vertical-relative:margin"
+        o:allowincell="f" fillcolor="#8A8F98" stroked="f">
+      <v:fill opacity=".28"/>
+      <v:textpath style="font-family:&quot;{BODY_FONT}&quot;;font-size:1pt;font-weight:bold" string="{safe}"/>
+      <w10:wrap anchorx="margin" anchory="margin"/>
+    </v:shape>
+  </w:pict>
+</w:r>"""
+    return parse_xml(xml.strip())
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _setup_styles(d: docx.document.Document) -> None:
+    styles = d.styles
+    # docDefaults carry theme fonts (Calibri); replace them so nothing inherits Calibri
+    rpr_default = d.styles.element.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault"))
+    if rpr_default is not None:
+        _set_font(rpr_default, BODY_FONT)
+
+    normal = styles["Normal"]
+    _set_font(normal.element, BODY_FONT)
+    normal.font.size = Pt(10.5)
+    normal.font.color.rgb = INK
+    pf = normal.paragraph_format
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(7)
+    pf.line_spacing = 1.1
+
+    for level, size, before, after, italic in ((1, 13.5, 8, 8, False), (2, 11.5, 10, 4, False), (3, 10.5, 8, 3, True)):
+        h = styles[f"Heading {level}"]
+        _set_font(h.element, BODY_FONT)
+        h.font.size = Pt(size)
+        h.font.bold = True
+        h.font.italic = italic
+        h.font.color.rgb = ACCENT if level < 3 else INK
+        _drop_theme_color(h)
+        h.paragraph_format.space_before = Pt(before)
+        h.paragraph_format.space_after = Pt(after)
+        h.paragraph_format.keep_with_next = True
+
+    lb = styles["List Bullet"]
+    lb.paragraph_format.space_after = Pt(3)
+    # contextualSpacing would swallow the gap between items that the PDF has
+    ctx = lb.element.pPr.find(qn("w:contextualSpacing")) if lb.element.pPr is not None else None
+    if ctx is not None:
+        ctx.getparent().remove(ctx)
+
+    def add(name: str, base: str = "Normal") -> ParagraphStyle:
+        st = styles.add_style(name, 1)  # 1 = paragraph
+        st.base_style = styles[base]
+        st.quick_style = False
+        return st
+
+    s = add("PA Letterhead Name")
+    s.font.size, s.font.bold, s.font.color.rgb = Pt(17), True, ACCENT
+    s.paragraph_format.space_after = Pt(2)
+    s = add("PA Letterhead Contact")
+    s.font.size, s.font.color.rgb = Pt(8.5), GREY
+    s.paragraph_format.space_after = Pt(0)
+    s = add("PA Check Item")
+    s.paragraph_format.left_indent = Inches(0.3)
+    s.paragraph_format.first_line_indent = Inches(-0.3)
+    s.paragraph_format.tab_stops.add_tab_stop(Inches(0.3))
+    s.paragraph_format.space_after = Pt(3)
+    s = add("PA Key Value")
+    s.paragraph_format.space_after = Pt(1)
+    s = add("PA Table Text")
+    s.font.size = Pt(9.5)
+    s.paragraph_format.space_after = Pt(0)
+    s.paragraph_format.line_spacing = 1.0
+    s = add("PA Signature")
+    s.paragraph_format.space_after = Pt(0)
+    s.paragraph_format.keep_with_next = True
+    s = add("PA Page Furniture")
+    s.font.size, s.font.color.rgb = Pt(8), GREY
+    s.paragraph_format.space_after = Pt(0)
+    s.paragraph_format.line_spacing = 1.0
+
+
+def _declare_body_font(d: docx.document.Document) -> None:
+    """Add DejaVu Serif to the font table with its PANOSE and a roman family, which is
+    what Word uses to choose a substitute when the font is not installed."""
+    font_part = next(p for p in d.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    entry = (
+        f'<w:font w:name="{BODY_FONT}"><w:altName w:val="Cambria"/>'
+        '<w:panose1 w:val="02060603050605020204"/><w:charset w:val="00"/>'
+        '<w:family w:val="roman"/><w:pitch w:val="variable"/>'
+        '<w:sig w:usb0="E50006FF" w:usb1="5200F9FB" w:usb2="0A040020" w:usb3="00000000"'
+        ' w:csb0="6000009F" w:csb1="00000000"/></w:font>'
+    )
+    blob = font_part.blob.decode("utf-8")
+    font_part._blob = blob.replace("</w:fonts>", entry + "</w:fonts>").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _add_runs(p: DocxParagraph, runs: Inline) -> None:
+    for r in runs:
+        run = p.add_run(r.text)
+        if r.bold:
+            run.bold = True
+        if r.italic:
+            run.italic = True
+
+
+def _image_size(path: str, max_w: float, max_h: float) -> tuple[Emu, Emu]:
+    if not os.path.isfile(path):
+        raise DocumentError(f"image file not found: {path}")
+    try:
+        img = DocxImage.from_file(path)
+    except (UnrecognizedImageError, OSError, ValueError) as exc:
+        raise DocumentError(f"image file cannot be read: {path}") from exc
+    w, h = img.width, img.height  # EMU at the image's own DPI
+    scale = min(max_w / w, max_h / h)
+    return Emu(int(w * scale)), Emu(int(h * scale))
+
+
+def _spacer(d: docx.document.Document, height_pt: float) -> DocxParagraph:
+    p = d.add_paragraph()
+    pf = p.paragraph_format
+    pf.space_before = pf.space_after = Pt(0)
+    pf.line_spacing = Pt(max(height_pt, 1))  # a Length gives an exact line height
+    return p
+
+
+def _fixed_table(t: DocxTable, widths: Iterable[float]) -> None:
+    """Fixed layout with explicit widths, so Word and LibreOffice agree on columns."""
+    widths = list(widths)
+    t.autofit = False
+    tblPr = t._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblPr.append(layout)
+    tblW = tblPr.find(qn("w:tblW"))
+    if tblW is None:
+        tblW = OxmlElement("w:tblW")
+        tblPr.append(tblW)
+    tblW.set(qn("w:w"), str(int(round(sum(widths) * _TWIPS_PER_PT))))
+    tblW.set(qn("w:type"), "dxa")
+    for col, w in zip(t.columns, widths):
+        col.width = Pt(w)
+    for row in t.rows:
+        for cell, w in zip(row.cells, widths):
+            cell.width = Pt(w)
+
+
+def _table(d: docx.document.Document, table: Table) -> None:
+    def measure(text: str, bold: bool) -> float:
+        # no font metrics without reportlab: DejaVu Serif averages ~0.58 em, bold ~0.64
+        return len(text) * 9.5 * (0.64 if bold else 0.58)
+
+    widths = column_widths(table, TEXT_W.pt, measure)
+    t = d.add_table(rows=1 + len(table.rows), cols=len(table.header))
+    t.style = d.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.LEFT
+    _fixed_table(t, widths)
+    tblPr = t._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "4")
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), RULE_HEX)
+        borders.append(el)
+    tblPr.append(borders)
+    margins = parse_xml(
+        f'<w:tblCellMar {nsdecls("w")}><w:top w:w="50" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>'
+        '<w:bottom w:w="70" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>'
+    )
+    tblPr.append(margins)
+
+    for r_idx, values in enumerate([table.header, *table.rows]):
+        row = t.rows[r_idx]
+        trPr = row._tr.get_or_add_trPr()
+        trPr.append(OxmlElement("w:cantSplit"))
+        if r_idx == 0:
+            # repeat the header row at the top of every page the table runs onto
+            trPr.append(OxmlElement("w:tblHeader"))
+        for cell, value in zip(row.cells, values):
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+            p = cell.paragraphs[0]
+            p.style = d.styles["PA Table Text"]
+            run = p.add_run(value)
+            if r_idx == 0:
+                run.bold = True
+                _shade(cell, HEADER_FILL)
+            elif len(table.rows) > 2 and r_idx % 2 == 0:
+                _shade(cell, ZEBRA_FILL)
+    if r_idx >= 0:
+        # the header row's bottom rule in the accent colour, as in the PDF
+        for cell in t.rows[0].cells:
+            tcPr = cell._tc.get_or_add_tcPr()
+            tcb = parse_xml(
+                f'<w:tcBorders {nsdecls("w")}><w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
+            )
+            shd = tcPr.find(qn("w:shd"))
+            shd.addprevious(tcb) if shd is not None else tcPr.append(tcb)
+    _spacer(d, 8)
+
+
+def _key_value(d: docx.document.Document, kv: KeyValue) -> None:
+    labels = [kv_label(k) for k, _ in kv.pairs]
+    label_w = min(max(len(lb) for lb in labels) * 10.5 * 0.64 + 12, TEXT_W.pt * 0.4)
+    for i, (label, (_, value)) in enumerate(zip(labels, kv.pairs)):
+        p = d.add_paragraph(style="PA Key Value")
+        pf = p.paragraph_format
+        pf.left_indent = Pt(label_w)
+        pf.first_line_indent = Pt(-label_w)
+        pf.tab_stops.add_tab_stop(Pt(label_w))
+        if i == len(kv.pairs) - 1:
+            pf.space_after = Pt(8)
+        p.add_run(label).bold = True
+        p.add_run("\t" + value)
+
+
+def _signature(d: docx.document.Document, sig: Signature) -> None:
+    _spacer(d, 10).paragraph_format.keep_with_next = True
+    if sig.image:
+        w, h = _image_size(sig.image, Inches(2.2), Inches(0.75))
+        p = d.add_paragraph(style="PA Signature")
+        p.add_run().add_picture(sig.image, width=w, height=h)
+    else:
+        _spacer(d, 34).paragraph_format.keep_with_next = True  # room for a wet signature
+    rule = d.add_paragraph(style="PA Signature")
+    rule.paragraph_format.right_indent = Inches(3.5)
+    rule.paragraph_format.space_after = Pt(4)
+    rule.paragraph_format.line_spacing = Pt(2)
+    _border(rule, "bottom", 6, "1B1B1B", space=0)
+    lines = [(sig.name, True), *((line, False) for line in sig.lines)]
+    if sig.npi:
+        lines.append((f"NPI: {sig.npi}", False))
+    if sig.date:
+        lines.append((f"Date: {sig.date}", False))
+    for i, (text, bold) in enumerate(lines):
+        p = d.add_paragraph(style="PA Signature")
+        p.add_run(text).bold = bold or None
+        if i == len(lines) - 1:
+            p.paragraph_format.keep_with_next = False
+            p.paragraph_format.space_after = Pt(8)
+
+
+def _letterhead(d: docx.document.Document, lh: Letterhead) -> None:
+    def text_into(first: DocxParagraph, add: object) -> None:
+        first.style = d.styles["PA Letterhead Name"]
+        first.add_run(lh.practice_name)
+        for line in lh.contact_lines():
+            add(line, style="PA Letterhead Contact")  # type: ignore[operator]
+
+    if lh.logo:
+        w, h = _image_size(lh.logo, Inches(1.6), Inches(0.75))
+        logo_w = w.pt + 6
+        t = d.add_table(rows=1, cols=2)
+        t.alignment = WD_TABLE_ALIGNMENT.LEFT
+        _fixed_table(t, [TEXT_W.pt - logo_w, logo_w])
+        left, right = t.rows[0].cells
+        text_into(left.paragraphs[0], left.add_paragraph)
+        left.vertical_alignment = right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+        rp = right.paragraphs[0]
+        rp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        rp.paragraph_format.space_after = Pt(0)
+        rp.add_run().add_picture(lh.logo, width=w, height=h)
+        # zero cell margins so the text lines up with the body's left edge
+        t._tbl.tblPr.append(parse_xml(
+            f'<w:tblCellMar {nsdecls("w")}><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+        ))
+    else:
+        text_into(d.add_paragraph(), d.add_paragraph)
+    rule = _spacer(d, 6)
+    rule.paragraph_format.space_after = Pt(18)
+    _border(rule, "bottom", 10, "1F3A5F", space=0)
+
+
+def _body(d: docx.document.Document, doc: Document) -> None:
+    if doc.meta.letterhead:
+        _letterhead(d, doc.meta.letterhead)
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            d.add_paragraph(block.text, style=f"Heading {block.level}")
+        elif isinstance(block, Paragraph):
+            _add_runs(d.add_paragraph(), block.runs)
+        elif isinstance(block, BulletList):
+            for i, item in enumerate(block.items):
+                p = d.add_paragraph(style="List Bullet")
+                _add_runs(p, item)
+                if i == len(block.items) - 1:
+                    p.paragraph_format.space_after = Pt(8)
+        elif isinstance(block, CheckList):
+            for i, item in enumerate(block.items):
+                p = d.add_paragraph(style="PA Check Item")
+                glyph = p.add_run(check_glyph(item.checked))
+                _set_font(glyph._r, SYMBOL_FONT)
+                glyph.font.size = Pt(11.5)
+                p.add_run("\t")
+                _add_runs(p, item.runs)
+                if i == len(block.items) - 1:
+                    p.paragraph_format.space_after = Pt(8)
+        elif isinstance(block, Table):
+            _table(d, block)
+        elif isinstance(block, KeyValue):
+            _key_value(d, block)
+        elif isinstance(block, Signature):
+            _signature(d, block)
+        elif isinstance(block, PageBreak):
+            d.add_page_break()
+        elif isinstance(block, Spacer):
+            _spacer(d, block.height)
+        else:
+            raise TypeError(f"unknown block type {type(block).__name__}")
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+def _header_footer(d: docx.document.Document, meta: DocMeta) -> None:
+    section = d.sections[0]
+    right = TEXT_W
+    header_p = section.header.paragraphs[0]
+    header_p.style = d.styles["PA Page Furniture"]
+    header_p.paragraph_format.tab_stops.add_tab_stop(right / 2, WD_TAB_ALIGNMENT.CENTER)
+    header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
+    if meta.header_left or meta.header_right or meta.watermark:
+        header_p.add_run(meta.header_left)
+        header_p.add_run("\t")
+        if meta.watermark:
+            run = header_p.add_run(meta.watermark)
+            run.bold = True
+            run.font.color.rgb = WARN
+        header_p.add_run("\t" + meta.header_right)
+        _border(header_p, "bottom", 3, RULE_HEX, space=3)
+    if meta.watermark:
+        header_p._p.append(_watermark_run(meta.watermark))
+
+    footer = section.footer
+    fp = footer.paragraphs[0]
+    fp.style = d.styles["PA Page Furniture"]
+    fp.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
+    _border(fp, "top", 3, RULE_HEX, space=4)
+    fp.add_run(meta.footer_text + "\tPage ")
+    _field(fp, "PAGE", "1")
+    fp.add_run(" of ")
+    _field(fp, "NUMPAGES", "1")
+    if meta.audit_line:
+        ap = footer.add_paragraph(style="PA Page Furniture")
+        ap.paragraph_format.space_before = Pt(3)
+        ap.add_run(meta.audit_line).font.size = Pt(6.5)
+
+
+def _page_setup(d: docx.document.Document) -> None:
+    section = d.sections[0]
+    section.start_type = WD_SECTION.NEW_PAGE
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    section.left_margin = section.right_margin = Inches(1)
+    section.top_margin = section.bottom_margin = Inches(1)
+    section.header_distance = Inches(0.45)
+    section.footer_distance = Inches(0.35)
+
+
+def _metadata(d: docx.document.Document, meta: DocMeta) -> None:
+    cp = d.core_properties
+    cp.title = meta.title
+    cp.author = meta.author
+    cp.last_modified_by = meta.author
+    cp.subject = meta.subject
+    cp.keywords = ", ".join(meta.keywords)
+    cp.comments = ""
+    cp.category = ""
+    cp.revision = 1
+    cp.created = cp.modified = cp.last_printed = FIXED_TIME
+
+    pkg = d.part.package
+    # the template's thumbnail is a picture of an empty page, not of this letter
+    for rId, rel in list(pkg.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            pkg.rels.pop(rId)
+    app = next(p for p in pkg.iter_parts() if p.partname == "/docProps/app.xml")
+    blob = app.blob.decode("utf-8")
+    start, end = blob.find("<Application>"), blob.find("</Application>")
+    if start >= 0 and end > start:
+        name = meta.producer.replace("&", "&amp;").replace("<", "&lt;")
+        app._blob = (blob[: start + len("<Application>")] + name + blob[end:]).encode("utf-8")
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Re-zip with fixed timestamps, permissions, compression and member order."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            z.writestr(info, src.read(name), compresslevel=6)
+    return out.getvalue()
+
+
+def write_docx(doc: Document) -> bytes:
+    """Render ``doc`` to DOCX bytes; identical input gives identical bytes."""
+    d = docx.Document()
+    _setup_styles(d)
+    _declare_body_font(d)
+    _page_setup(d)
+    _header_footer(d, doc.meta)
+    _body(d, doc)
+    _metadata(d, doc.meta)
+    buf = io.BytesIO()
+    d.save(buf)
+    return _normalise_zip(buf.getvalue())

@@ -1,0 +1,335 @@
+"""Reading YAML and JSON input safely, with line numbers for every field path.
+
+Case files and rule files come from people and EHR exports. This module refuses what
+would be dangerous or ambiguous (huge files, binary data, YAML aliases, duplicate keys)
+and remembers the line of every field, so that pydantic errors can be reported as
+``case.yaml:12: medications[2].end: ...``. It never puts a value from the file into a
+message: values may be protected health information.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from priorauth.errors import InputFileError, Issue
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a real case file is a few kilobytes
+MAX_DEPTH = 40
+
+PathT = tuple[str | int, ...]
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """``("medications", 2, "end")`` -> ``medications[2].end``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases: an alias bomb expands to gigabytes from bytes."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark.line + 1, "YAML aliases (*name) are not allowed", "write the value out in full")
+        return Composer.compose_node(self, parent, index)
+
+
+# Dates stay strings until pydantic parses them, so that an impossible date such as
+# 2025-02-30 is reported at its field path instead of as a YAML constructor crash.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+
+class _Refused(Exception):
+    def __init__(self, line: int | None, message: str, hint: str | None = None, path: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.hint = hint
+        self.path = path
+
+
+class LoadedDocument:
+    """Plain data read from a file, and the line on which each field path starts."""
+
+    def __init__(self, file: str, data: Any, lines: dict[PathT, int]) -> None:
+        self.file = file
+        self.data = data
+        self.lines = lines
+
+    def line_of(self, path: Iterable[str | int]) -> int | None:
+        key = tuple(path)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.lines.get((), None)
+
+
+def _build(loader: _Loader, node: Node, path: PathT, lines: dict[PathT, int], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep", path=format_path(path))
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(key_node.start_mark.line + 1, "keys must be plain names", path=format_path(path))
+            key = key_node.value
+            child = path + (key,)
+            if key in out:
+                raise _Refused(
+                    key_node.start_mark.line + 1,
+                    f"duplicate key '{key}' (first on line {lines.get(child, '?')})",
+                    "keep one of them",
+                    format_path(path),
+                )
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = _build(loader, value_node, child, lines, depth + 1)
+        return out
+    if isinstance(node, SequenceNode):
+        return [_build(loader, item, path + (i,), lines, depth + 1) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def _parse_yaml(text: str) -> tuple[Any, dict[PathT, int]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: dict[PathT, int] = {}
+        return _build(loader, node, (), lines, 0), lines
+    finally:
+        loader.dispose()
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(None, f"duplicate key '{key}'", "keep one of them")
+        out[key] = value
+    return out
+
+
+def _json_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
+    if _json_depth(text) > MAX_DEPTH:
+        raise _Refused(None, f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        data = json.loads(text, object_pairs_hook=_json_pairs)
+    except json.JSONDecodeError as exc:
+        # exc.msg describes the syntax problem without quoting the document.
+        raise _Refused(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})", "check the brackets, commas and quotes near that line") from None
+    # JSON is YAML, so the YAML composer gives us line numbers for the field paths.
+    try:
+        _, lines = _parse_yaml(text)
+    except Exception:  # line numbers are a convenience; the JSON parse is authoritative
+        lines = {}
+    return data, lines
+
+
+def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a small UTF-8 text file or raise ``error`` with a plain message."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise error(name, Issue("", "file not found", hint="check the path")) from None
+    except OSError as exc:
+        raise error(name, Issue("", f"cannot read the file ({exc.strerror})")) from None
+    if path.is_dir():
+        raise error(name, Issue("", f"is a folder, not a {what}"))
+    if size > max_bytes:
+        raise error(
+            name,
+            Issue("", f"file is {size / 1048576:.1f} MB; a {what} may be at most {max_bytes // 1048576} MB", hint=f"is this really a {what}?"),
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(name, Issue("", f"cannot read the file ({exc.strerror})")) from None
+    return decode_text(raw, name, what, error)
+
+
+def decode_text(raw: bytes, name: str, what: str, error: type[InputFileError]) -> str:
+    if b"\x00" in raw:
+        raise error(name, Issue("", f"this is a binary file, not a {what}", hint="give a YAML or JSON text file"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(name, Issue("", "the file is not UTF-8 text", line=line, hint="save it as UTF-8")) from None
+    return text
+
+
+def parse_document(text: str, name: str, what: str, error: type[InputFileError], fmt: str | None = None) -> LoadedDocument:
+    """Parse YAML or JSON text into plain data (``fmt``: "json", "yaml" or guess from name)."""
+    if fmt is None:
+        fmt = "json" if name.lower().endswith((".json", ".jsonl")) else "yaml"
+    if not text.strip():
+        raise error(name, Issue("", f"the file is empty", hint=f"a {what} is a YAML or JSON mapping"))
+    try:
+        data, lines = _parse_json(text) if fmt == "json" else _parse_yaml(text)
+    except _Refused as exc:
+        raise error(name, Issue(exc.path, exc.message, line=exc.line, hint=exc.hint)) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        # exc.problem names the syntax rule, not the text of the line.
+        problem = exc.problem or exc.context or "syntax error"
+        raise error(name, Issue("", f"not valid YAML: {problem}", line=line, hint="check the indentation and the ':' after each key")) from None
+    except yaml.YAMLError:
+        raise error(name, Issue("", "not valid YAML", hint="check the file's syntax")) from None
+    except RecursionError:
+        raise error(name, Issue("", f"nested too deeply")) from None
+    except ValueError as exc:  # e.g. an int too large to convert
+        raise error(name, Issue("", "contains a value that cannot be read", hint="check numbers and dates")) from None
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise error(name, Issue("", f"the top level is {kind}; a {what} must be a mapping of keys to values", line=1))
+    return LoadedDocument(name, data, lines)
+
+
+def load_file(path: Path, what: str, error: type[InputFileError]) -> LoadedDocument:
+    text = read_text(path, what, error)
+    return parse_document(text, str(path), what, error)
+
+
+def inner_model(annotation: Any) -> Any:
+    """The pydantic model inside ``X | None``, ``list[X]``, ``dict[k, X]`` or ``Annotated[...]``."""
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = inner_model(arg)
+        if found is not None:
+            return found
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        return inner_model(origin)
+    return None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+# ---- pydantic errors -> issues -------------------------------------------------------
+
+_SAFE_CTX = ("expected", "le", "ge", "lt", "gt", "min_length", "max_length", "pattern")
+
+
+def pydantic_issues(
+    exc: Any,
+    doc: LoadedDocument,
+    allowed_keys: Callable[[PathT], Iterable[str]] | None = None,
+    prefix: PathT = (),
+) -> list[Issue]:
+    """Rewrite a pydantic ValidationError as issues that never quote the input."""
+    issues: list[Issue] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = prefix + tuple(_clean_loc(err["loc"]))
+        kind = err["type"]
+        hint = None
+        if kind == "extra_forbidden":
+            key = str(loc[-1]) if loc else ""
+            message = f"unknown key '{key}'"
+            if allowed_keys is not None:
+                choices = list(allowed_keys(loc[:-1]))
+                guess = did_you_mean(key, choices)
+                hint = f"did you mean '{guess}'?" if guess else ("allowed keys: " + ", ".join(sorted(choices)) if choices else None)
+        elif kind == "missing":
+            message = "required field is missing"
+        elif kind == "union_tag_invalid":
+            ctx = err.get("ctx") or {}
+            message = f"unknown kind; expected one of {ctx.get('expected_tags', '')}"
+            tag = _value_at(doc.data, loc + ("kind",)) if loc else None
+            guess = did_you_mean(str(tag), [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]) if tag else None
+            if guess:
+                hint = f"did you mean '{guess}'?"
+            loc = loc + ("kind",)
+        elif kind == "union_tag_not_found":
+            message = "needs a 'kind' key"
+        else:
+            message = _safe_message(err)
+        path = format_path(loc)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        issues.append(Issue(path, message, line=doc.line_of(loc), hint=hint))
+    return issues
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
+    out: list[str | int] = []
+    for part in loc:
+        # discriminated unions insert the tag name ("age", "all_of") into the location
+        if isinstance(part, str) and (part.startswith("function-") or part in _TAG_PARTS):
+            continue
+        out.append(part)
+    return out
+
+
+_TAG_PARTS: set[str] = set()
+
+
+def register_tag_names(names: Iterable[str]) -> None:
+    """Names that pydantic puts into locations for discriminated unions."""
+    _TAG_PARTS.update(names)
+
+
+def _safe_message(err: Mapping[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid value"))
+    # Our own validators raise "Value error, <message>"; the prefix is noise.
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    return msg[:1].lower() + msg[1:]
+
+
+def _value_at(data: Any, loc: PathT) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data

@@ -1,0 +1,170 @@
+"""The evaluation report: results per criterion, overall status, and its JSON form.
+
+``Report.to_json()`` is the JSON contract v1 of shared/spec/report-format.md; fields may
+be added, never renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["met", "not_met", "unknown"]
+Overall = Literal["ready", "incomplete", "not_eligible"]
+
+MARKS: dict[str, str] = {"met": "met", "not_met": "NOT MET", "unknown": "unknown"}
+
+
+@dataclass
+class CriterionResult:
+    id: str
+    kind: str
+    topic: str
+    label: str
+    status: Status
+    message: str
+    evidence: list[str] = field(default_factory=list)  # pointers into the case: "medications[1]"
+    next_step: str | None = None
+    explanations: list[str] = field(default_factory=list)  # per-item reasons ("medications[2]: ...")
+    details: list[CriterionResult] = field(default_factory=list)  # sub-results of all_of / any_of / n_of
+    source: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "topic": self.topic,
+            "status": self.status,
+            "message": self.message,
+            "evidence": list(self.evidence),
+            "kind": self.kind,
+            "label": self.label,
+            "next_step": self.next_step,
+            "explanations": list(self.explanations),
+        }
+        if self.details:
+            out["details"] = [d.to_json() for d in self.details]
+        return out
+
+
+@dataclass
+class DocumentStatus:
+    kind: str
+    label: str
+    state: Literal["on_file", "missing", "stale", "undated"]
+    max_age_days: int | None
+    evidence: list[str] = field(default_factory=list)  # documents[i] that satisfy it (or the stale ones)
+    date: str | None = None  # date of the newest document of this kind
+    next_step: str | None = None
+
+    @property
+    def on_file(self) -> bool:
+        return self.state == "on_file"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "state": self.state,
+            "max_age_days": self.max_age_days,
+            "evidence": list(self.evidence),
+            "date": self.date,
+            "next_step": self.next_step,
+        }
+
+
+@dataclass
+class RuleSetInfo:
+    id: str
+    payer: str
+    payer_name: str
+    treatment: str
+    policy: str
+    title: str
+    url: str | None
+    effective: str
+    ends: str | None
+    evidence: str
+    evidence_note: str | None
+    source_file: str
+    origin: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "policy": self.policy,
+            "title": self.title,
+            "url": self.url,
+            "effective": self.effective,
+            "evidence": self.evidence,
+            "ends": self.ends,
+            "payer_name": self.payer_name,
+            "origin": self.origin,
+        }
+
+
+@dataclass
+class Report:
+    case: str
+    payer: str
+    treatment: str
+    request_kind: str
+    indication: str | None
+    request_date: str
+    as_of: str
+    rule_set: RuleSetInfo
+    criteria: list[CriterionResult]
+    documents: list[DocumentStatus]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing_documents(self) -> list[DocumentStatus]:
+        return [d for d in self.documents if not d.on_file]
+
+    @property
+    def status(self) -> Overall:
+        states = {c.status for c in self.criteria}
+        if "not_met" in states:
+            return "not_eligible"
+        if "unknown" in states or self.missing_documents:
+            return "incomplete"
+        return "ready"
+
+    @property
+    def next_steps(self) -> list[str]:
+        steps: list[str] = []
+        for c in self.criteria:
+            if c.status != "met" and c.next_step and c.next_step not in steps:
+                steps.append(c.next_step)
+        for d in self.missing_documents:
+            if d.next_step and d.next_step not in steps:
+                steps.append(d.next_step)
+        return steps
+
+    def topics(self, status: Status) -> list[str]:
+        out: list[str] = []
+        for c in self.criteria:
+            if c.status == status and c.topic not in out:
+                out.append(c.topic)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "payer": self.payer,
+            "treatment": self.treatment,
+            "rule_set": self.rule_set.to_json(),
+            "status": self.status,
+            "criteria": [c.to_json() for c in self.criteria],
+            "missing_documents": [
+                {"kind": d.kind, "label": d.label, "state": d.state, "next_step": d.next_step} for d in self.missing_documents
+            ],
+            "next_steps": self.next_steps,
+            "request": {"kind": self.request_kind, "date": self.request_date, "indication": self.indication},
+            "as_of": self.as_of,
+            "documents": [d.to_json() for d in self.documents],
+            "notes": list(self.notes),
+        }
+
+
+def exit_code(reports: list[Report]) -> int:
+    return 0 if all(r.status == "ready" for r in reports) else 1

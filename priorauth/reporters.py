@@ -1,0 +1,127 @@
+"""Reporters: a list of reports as text, JSON or Markdown, picked by name from one registry."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+
+from priorauth.report import CriterionResult, Report
+
+STATUS_WORDS = {
+    "ready": "READY: every criterion met and every document on file",
+    "incomplete": "INCOMPLETE: nothing fails, but the chart leaves gaps",
+    "not_eligible": "NOT ELIGIBLE: at least one criterion is not met by what the chart documents",
+}
+MARK = {"met": "[x]", "not_met": "[!]", "unknown": "[?]"}
+DOC_MARK = {"on_file": "[x]", "missing": "[ ]", "stale": "[~]", "undated": "[~]"}
+
+
+def _heading(r: Report) -> list[str]:
+    rs = r.rule_set
+    valid = f"effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "")
+    lines = [
+        f"{rs.payer_name} — {r.treatment.upper()} — policy {rs.policy}: {rs.title}",
+        f"  {valid}; evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
+    ]
+    if rs.url:
+        lines.append(f"  {rs.url}")
+    if rs.origin != "shipped":
+        lines.append(f"  rule file: {rs.source_file} (from {rs.origin})")
+    what = f"{r.request_kind} request of {r.request_date}" + (f", indication {r.indication.upper()}" if r.indication else "")
+    lines.append(f"  case {r.case}: {what}" + (f"; rules as of {r.as_of}" if r.as_of != r.request_date else ""))
+    return lines
+
+
+def _wrap(text: str, indent: str, width: int = 96) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
+
+
+def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
+    pad = "  " * depth
+    lines = _wrap(f"{MARK[c.status]} {c.label}: {c.message}", "  " + pad)
+    lines = [lines[0]] + [("      " + pad) + line.strip() for line in lines[1:]]
+    if c.evidence and depth == 0:
+        lines += _wrap("see " + ", ".join(c.evidence), "      " + pad)
+    if c.status != "met" and c.next_step and depth == 0:
+        lines += _wrap("-> " + c.next_step, "      " + pad)
+    for d in c.details:
+        lines += _criterion_lines(d, depth + 1)
+    return lines
+
+
+def text_report(reports: list[Report]) -> str:
+    out: list[str] = []
+    for r in reports:
+        out += _heading(r)
+        out.append("")
+        for c in r.criteria:
+            out += _criterion_lines(c)
+        if r.documents:
+            out.append("")
+            out.append("  Documents:")
+            for d in r.documents:
+                state = {"on_file": "on file", "missing": "MISSING", "stale": f"STALE (newest {d.date})", "undated": "UNDATED"}[d.state]
+                out.append(f"  {DOC_MARK[d.state]} {d.label}: {state}")
+        for note in r.notes:
+            out += _wrap("note: " + note, "  ")
+        out.append("")
+        out.append(f"  {STATUS_WORDS[r.status]}")
+        if r.next_steps:
+            out.append("  Next steps:")
+            for i, step in enumerate(r.next_steps, 1):
+                out += [f"   {i}. " + line.strip() if j == 0 else "      " + line.strip() for j, line in enumerate(_wrap(step, ""))]
+        out.append("")
+    if len(reports) > 1:
+        out.append("Summary: " + ", ".join(f"{r.rule_set.id} {r.status}" for r in reports))
+    out.append("Legend: [x] met  [!] not met  [?] not documented  [ ] document missing  [~] document stale or undated")
+    return "\n".join(out) + "\n"
+
+
+def json_report(reports: list[Report]) -> str:
+    data = reports[0].to_json() if len(reports) == 1 else [r.to_json() for r in reports]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(reports: list[Report]) -> str:
+    out: list[str] = []
+    for r in reports:
+        rs = r.rule_set
+        out.append(f"## {rs.payer_name} — {r.treatment.upper()} — {rs.policy}")
+        out.append("")
+        out.append(f"*{rs.title}*, effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "") + f"; evidence: **{rs.evidence}**" + (f" — <{rs.url}>" if rs.url else ""))
+        out.append("")
+        out.append(f"**Status: {r.status}** (case {r.case}, {r.request_kind} request of {r.request_date})")
+        out.append("")
+        out.append("| | Criterion | Finding | Next step |")
+        out.append("|---|---|---|---|")
+        for c in r.criteria:
+            icon = {"met": "✅", "not_met": "❌", "unknown": "❓"}[c.status]
+            out.append(f"| {icon} | {_md_cell(c.label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
+        if r.documents:
+            out.append("")
+            out.append("| | Document | State |")
+            out.append("|---|---|---|")
+            for d in r.documents:
+                out.append(f"| {'✅' if d.on_file else '❌'} | {_md_cell(d.label)} | {d.state.replace('_', ' ')} |")
+        if r.next_steps:
+            out.append("")
+            out.append("**Next steps**")
+            out.append("")
+            out += [f"1. {_md_cell(s)}" for s in r.next_steps]
+        for note in r.notes:
+            out.append("")
+            out.append(f"> {note}")
+        out.append("")
+    return "\n".join(out)
+
+
+REPORTERS: dict[str, Callable[[list[Report]], str]] = {
+    "text": text_report,
+    "json": json_report,
+    "markdown": markdown_report,
+}

@@ -1,0 +1,171 @@
+"""Rule files: loading with file:line:key errors, and the registry of rule sets.
+
+The registry looks in the user's folders first (``--rules-dir``, then the
+``PRIORAUTH_RULES_DIR`` environment variable) and then in the shipped payer_rules/, so a
+clinic's own file with the same id and effective date wins over the shipped one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from priorauth.errors import Issue, RuleFileError, UsageError
+from priorauth.loading import LoadedDocument, inner_model, load_file, parse_document, pydantic_issues, register_tag_names
+from priorauth.resources import data_dir
+from priorauth.rules import model as m
+from priorauth.rules.model import KINDS, RuleSet
+
+__all__ = ["RuleSet", "RuleSource", "Registry", "load_rule_file", "load_rule_text", "ENV_RULES_DIR"]
+
+ENV_RULES_DIR = "PRIORAUTH_RULES_DIR"
+register_tag_names(KINDS)
+
+_CRITERION_MODELS: dict[str, type[BaseModel]] = {}
+for _name in dir(m):
+    _obj = getattr(m, _name)
+    if isinstance(_obj, type) and issubclass(_obj, BaseModel) and "kind" in getattr(_obj, "model_fields", {}):
+        _kind_field = _obj.model_fields["kind"]
+        for _kind in getattr(_kind_field.annotation, "__args__", ()):
+            _CRITERION_MODELS[_kind] = _obj
+
+
+def _allowed_keys_factory(doc: LoadedDocument):
+    def allowed(path: tuple[str | int, ...]) -> list[str]:
+        model = _model_at(doc.data, path)
+        return list(model.model_fields) if model else []
+
+    return allowed
+
+
+def _model_at(data: Any, path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model that validates the mapping at ``path`` of a rule file's data."""
+    model: type[BaseModel] | None = RuleSet
+    node: Any = data
+    skip_key = False
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+        if isinstance(node, dict) and "kind" in node and isinstance(part, int):
+            model = _CRITERION_MODELS.get(str(node["kind"]))  # an item of a criteria list
+            continue
+        if isinstance(part, int) or skip_key:
+            skip_key = False
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return None
+        skip_key = getattr(field.annotation, "__origin__", None) is dict
+        model = inner_model(field.annotation)
+    return model
+
+
+def rule_set_from_document(doc: LoadedDocument) -> RuleSet:
+    try:
+        return RuleSet.model_validate(doc.data)
+    except ValidationError as exc:
+        raise RuleFileError(doc.file, pydantic_issues(exc, doc, _allowed_keys_factory(doc))) from None
+
+
+def load_rule_file(path: str | Path) -> RuleSet:
+    return rule_set_from_document(load_file(Path(path), "rule file", RuleFileError))
+
+
+def load_rule_text(text: str, name: str = "<rules>") -> RuleSet:
+    return rule_set_from_document(parse_document(text, name, "rule file", RuleFileError, "yaml"))
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """A loaded rule set and where it came from."""
+
+    rule_set: RuleSet
+    path: Path
+    origin: str  # "shipped", "--rules-dir" or the environment variable's name
+
+
+def _rule_files(folder: Path) -> list[Path]:
+    # example cases live in examples/ folders beside the rule files; they are not rules
+    return sorted(p for p in folder.rglob("*.yaml") if "examples" not in p.relative_to(folder).parts)
+
+
+@cache
+def _load_cached(path: Path, mtime_ns: int) -> RuleSet:
+    return load_rule_file(path)
+
+
+class Registry:
+    """Every rule set visible from the configured folders, user folders first."""
+
+    def __init__(self, user_dirs: Sequence[str | Path] = (), use_env: bool = True, include_shipped: bool = True) -> None:
+        dirs: list[tuple[Path, str]] = [(Path(d), "--rules-dir") for d in user_dirs]
+        env = os.environ.get(ENV_RULES_DIR) if use_env else None
+        if env:
+            dirs += [(Path(d), ENV_RULES_DIR) for d in env.split(os.pathsep) if d]
+        for folder, origin in dirs:
+            if not folder.is_dir():
+                raise UsageError(f"rules folder not found: {folder} (from {origin})", "give an existing folder of rule YAML files")
+        if include_shipped:
+            dirs.append((data_dir("payer_rules"), "shipped"))
+        self.dirs = dirs
+        self._sources: list[RuleSource] | None = None
+
+    def sources(self) -> list[RuleSource]:
+        """All rule sets; a user file shadows a shipped one with the same id and effective date."""
+        if self._sources is None:
+            seen: set[tuple[str, dt.date]] = set()
+            out: list[RuleSource] = []
+            for folder, origin in self.dirs:
+                for path in _rule_files(folder):
+                    rs = _load_cached(path, path.stat().st_mtime_ns)
+                    key = (rs.id, rs.effective)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(RuleSource(rs, path, origin))
+            out.sort(key=lambda s: (s.rule_set.id, s.rule_set.effective))
+            self._sources = out
+        return self._sources
+
+    def ids(self, treatment: str | None = None) -> list[str]:
+        return sorted({s.rule_set.id for s in self.sources() if treatment in (None, s.rule_set.treatment)})
+
+    def payers(self) -> list[str]:
+        return sorted({s.rule_set.payer for s in self.sources()})
+
+    def versions(self, rule_id: str) -> list[RuleSource]:
+        return [s for s in self.sources() if s.rule_set.id == rule_id]
+
+    def resolve(self, rule_id: str, on: dt.date) -> tuple[RuleSource, str | None]:
+        """The version in force on ``on``, and a warning when none was in force."""
+        versions = self.versions(rule_id)
+        if not versions:
+            raise UsageError(f"no rule set '{rule_id}'", f"known rule sets: {', '.join(self.ids()) or 'none'}")
+        in_force = [v for v in versions if v.rule_set.in_force(on)]
+        if in_force:
+            return in_force[-1], None
+        earlier = [v for v in versions if v.rule_set.effective <= on]
+        chosen = earlier[-1] if earlier else versions[0]
+        rs = chosen.rule_set
+        if rs.ends is not None and rs.ends < on:
+            warn = f"no version of {rule_id} is known to be in force on {on}; using the one in force until {rs.ends}"
+        else:
+            warn = f"{rule_id} as known here took effect on {rs.effective}, after {on}; it is applied anyway"
+        return chosen, warn
+
+    def find_ids(self, payer: str | None, treatments: Iterable[str]) -> list[str]:
+        out = []
+        for t in treatments:
+            for rid in self.ids(t):
+                if payer is None or rid.split("/")[0] == payer:
+                    out.append(rid)
+        return out
