@@ -267,7 +267,7 @@ def pydantic_issues(
     issues: list[Issue] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False, include_input=False):
-        loc = prefix + tuple(_clean_loc(err["loc"]))
+        loc = prefix + tuple(_clean_loc(err["loc"], _value_at(doc.data, prefix)))
         kind = err["type"]
         hint = None
         if kind == "extra_forbidden":
@@ -299,22 +299,22 @@ def pydantic_issues(
     return issues
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> list[str | int]:
+    """Drop what pydantic inserts into locations that is not a key of the data: the tag of
+    a discriminated union ("age", "all_of") and the names of function validators."""
     out: list[str | int] = []
+    node = data
     for part in loc:
-        # discriminated unions insert the tag name ("age", "all_of") into the location
-        if isinstance(part, str) and (part.startswith("function-") or part in _TAG_PARTS):
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        if isinstance(part, str) and isinstance(node, dict) and part not in node and node.get("kind") == part:
             continue
         out.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
     return out
-
-
-_TAG_PARTS: set[str] = set()
-
-
-def register_tag_names(names: Iterable[str]) -> None:
-    """Names that pydantic puts into locations for discriminated unions."""
-    _TAG_PARTS.update(names)
 
 
 def _safe_message(err: Mapping[str, Any]) -> str:

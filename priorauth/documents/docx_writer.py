@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterable
 
 import docx
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
@@ -73,10 +74,41 @@ _TWIPS_PER_PT = 20
 
 # --------------------------------------------------------------------------- xml helpers
 
+# Child order required by the WordprocessingML schema; Word rejects files that break it.
+_PPR_ORDER = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers "
+    "pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
+    "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
+    "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle "
+    "rPr sectPr pPrChange"
+).split()
+_TBLPR_ORDER = (
+    "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+    "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription"
+).split()
+_TCPR_ORDER = (
+    "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText "
+    "vAlign hideMark"
+).split()
+
+
+def _put(parent: object, child: object, order: list[str]) -> None:
+    """Insert ``child`` at its schema position, replacing an existing element of its kind."""
+    tag = child.tag  # type: ignore[attr-defined]
+    local = tag.split("}")[1]
+    old = parent.find(tag)  # type: ignore[attr-defined]
+    if old is not None:
+        parent.remove(old)  # type: ignore[attr-defined]
+    successors = order[order.index(local) + 1 :]
+    parent.insert_element_before(child, *(f"w:{t}" for t in successors))  # type: ignore[attr-defined]
+
 
 def _set_font(element: object, name: str) -> None:
     """Set all four rFonts slots on a style/run and drop theme fonts, which win over them."""
-    rPr = element.get_or_add_rPr()  # type: ignore[attr-defined]
+    if hasattr(element, "get_or_add_rPr"):
+        rPr = element.get_or_add_rPr()
+    else:  # docDefaults/rPrDefault has no python-docx element class
+        rPr = element.find(qn("w:rPr"))  # type: ignore[attr-defined]
     rFonts = rPr.find(qn("w:rFonts"))
     if rFonts is None:
         rFonts = OxmlElement("w:rFonts")
@@ -99,16 +131,7 @@ def _border(pPr_owner: DocxParagraph, side: str, size_eighths: int, color: str, 
     pBdr = pPr.find(qn("w:pBdr"))
     if pBdr is None:
         pBdr = OxmlElement("w:pBdr")
-        # schema order: pBdr comes before shd/tabs/spacing/ind/jc
-        anchor = next(
-            (pPr.find(qn(f"w:{t}")) for t in ("shd", "tabs", "suppressAutoHyphens", "spacing", "ind", "jc")
-             if pPr.find(qn(f"w:{t}")) is not None),
-            None,
-        )
-        if anchor is not None:
-            anchor.addprevious(pBdr)
-        else:
-            pPr.append(pBdr)
+        _put(pPr, pBdr, _PPR_ORDER)
     el = OxmlElement(f"w:{side}")
     el.set(qn("w:val"), "single")
     el.set(qn("w:sz"), str(size_eighths))
@@ -123,7 +146,7 @@ def _shade(cell: object, fill: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    tcPr.append(shd)
+    _put(tcPr, shd, _TCPR_ORDER)
 
 
 def _field(paragraph: DocxParagraph, instruction: str, cached: str) -> None:
@@ -151,7 +174,8 @@ def _watermark_run(text: str) -> object:
         height = max(40.0, 500.0 / len(text) * 1.25)
     safe = (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;"))
     xml = f"""
-<w:r {nsdecls("w", "v", "o", "w10")}>
+<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"
+    xmlns:w10="urn:schemas-microsoft-com:office:word">
   <w:rPr><w:noProof/></w:rPr>
   <w:pict>
     <v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
@@ -184,7 +208,7 @@ def _watermark_run(text: str) -> object:
 # --------------------------------------------------------------------------- styles
 
 
-def _setup_styles(d: docx.document.Document) -> None:
+def _setup_styles(d: DocxDocument) -> None:
     styles = d.styles
     # docDefaults carry theme fonts (Calibri); replace them so nothing inherits Calibri
     rpr_default = d.styles.element.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault"))
@@ -251,7 +275,7 @@ def _setup_styles(d: docx.document.Document) -> None:
     s.paragraph_format.line_spacing = 1.0
 
 
-def _declare_body_font(d: docx.document.Document) -> None:
+def _declare_body_font(d: DocxDocument) -> None:
     """Add DejaVu Serif to the font table with its PANOSE and a roman family, which is
     what Word uses to choose a substitute when the font is not installed."""
     font_part = next(p for p in d.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
@@ -290,7 +314,7 @@ def _image_size(path: str, max_w: float, max_h: float) -> tuple[Emu, Emu]:
     return Emu(int(w * scale)), Emu(int(h * scale))
 
 
-def _spacer(d: docx.document.Document, height_pt: float) -> DocxParagraph:
+def _spacer(d: DocxDocument, height_pt: float) -> DocxParagraph:
     p = d.add_paragraph()
     pf = p.paragraph_format
     pf.space_before = pf.space_after = Pt(0)
@@ -305,13 +329,11 @@ def _fixed_table(t: DocxTable, widths: Iterable[float]) -> None:
     tblPr = t._tbl.tblPr
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    tblPr.append(layout)
-    tblW = tblPr.find(qn("w:tblW"))
-    if tblW is None:
-        tblW = OxmlElement("w:tblW")
-        tblPr.append(tblW)
+    _put(tblPr, layout, _TBLPR_ORDER)
+    tblW = OxmlElement("w:tblW")
     tblW.set(qn("w:w"), str(int(round(sum(widths) * _TWIPS_PER_PT))))
     tblW.set(qn("w:type"), "dxa")
+    _put(tblPr, tblW, _TBLPR_ORDER)
     for col, w in zip(t.columns, widths):
         col.width = Pt(w)
     for row in t.rows:
@@ -319,7 +341,7 @@ def _fixed_table(t: DocxTable, widths: Iterable[float]) -> None:
             cell.width = Pt(w)
 
 
-def _table(d: docx.document.Document, table: Table) -> None:
+def _table(d: DocxDocument, table: Table) -> None:
     def measure(text: str, bold: bool) -> float:
         # no font metrics without reportlab: DejaVu Serif averages ~0.58 em, bold ~0.64
         return len(text) * 9.5 * (0.64 if bold else 0.58)
@@ -338,12 +360,12 @@ def _table(d: docx.document.Document, table: Table) -> None:
         el.set(qn("w:space"), "0")
         el.set(qn("w:color"), RULE_HEX)
         borders.append(el)
-    tblPr.append(borders)
+    _put(tblPr, borders, _TBLPR_ORDER)
     margins = parse_xml(
         f'<w:tblCellMar {nsdecls("w")}><w:top w:w="50" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>'
         '<w:bottom w:w="70" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>'
     )
-    tblPr.append(margins)
+    _put(tblPr, margins, _TBLPR_ORDER)
 
     for r_idx, values in enumerate([table.header, *table.rows]):
         row = t.rows[r_idx]
@@ -362,19 +384,16 @@ def _table(d: docx.document.Document, table: Table) -> None:
                 _shade(cell, HEADER_FILL)
             elif len(table.rows) > 2 and r_idx % 2 == 0:
                 _shade(cell, ZEBRA_FILL)
-    if r_idx >= 0:
-        # the header row's bottom rule in the accent colour, as in the PDF
-        for cell in t.rows[0].cells:
-            tcPr = cell._tc.get_or_add_tcPr()
-            tcb = parse_xml(
-                f'<w:tcBorders {nsdecls("w")}><w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
-            )
-            shd = tcPr.find(qn("w:shd"))
-            shd.addprevious(tcb) if shd is not None else tcPr.append(tcb)
+    # the header row's bottom rule in the accent colour, as in the PDF
+    for cell in t.rows[0].cells:
+        tcb = parse_xml(
+            f'<w:tcBorders {nsdecls("w")}><w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
+        )
+        _put(cell._tc.get_or_add_tcPr(), tcb, _TCPR_ORDER)
     _spacer(d, 8)
 
 
-def _key_value(d: docx.document.Document, kv: KeyValue) -> None:
+def _key_value(d: DocxDocument, kv: KeyValue) -> None:
     labels = [kv_label(k) for k, _ in kv.pairs]
     label_w = min(max(len(lb) for lb in labels) * 10.5 * 0.64 + 12, TEXT_W.pt * 0.4)
     for i, (label, (_, value)) in enumerate(zip(labels, kv.pairs)):
@@ -389,7 +408,7 @@ def _key_value(d: docx.document.Document, kv: KeyValue) -> None:
         p.add_run("\t" + value)
 
 
-def _signature(d: docx.document.Document, sig: Signature) -> None:
+def _signature(d: DocxDocument, sig: Signature) -> None:
     _spacer(d, 10).paragraph_format.keep_with_next = True
     if sig.image:
         w, h = _image_size(sig.image, Inches(2.2), Inches(0.75))
@@ -415,7 +434,7 @@ def _signature(d: docx.document.Document, sig: Signature) -> None:
             p.paragraph_format.space_after = Pt(8)
 
 
-def _letterhead(d: docx.document.Document, lh: Letterhead) -> None:
+def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
     def text_into(first: DocxParagraph, add: object) -> None:
         first.style = d.styles["PA Letterhead Name"]
         first.add_run(lh.practice_name)
@@ -436,9 +455,10 @@ def _letterhead(d: docx.document.Document, lh: Letterhead) -> None:
         rp.paragraph_format.space_after = Pt(0)
         rp.add_run().add_picture(lh.logo, width=w, height=h)
         # zero cell margins so the text lines up with the body's left edge
-        t._tbl.tblPr.append(parse_xml(
+        cell_mar = parse_xml(
             f'<w:tblCellMar {nsdecls("w")}><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
-        ))
+        )
+        _put(t._tbl.tblPr, cell_mar, _TBLPR_ORDER)
     else:
         text_into(d.add_paragraph(), d.add_paragraph)
     rule = _spacer(d, 6)
@@ -446,7 +466,7 @@ def _letterhead(d: docx.document.Document, lh: Letterhead) -> None:
     _border(rule, "bottom", 10, "1F3A5F", space=0)
 
 
-def _body(d: docx.document.Document, doc: Document) -> None:
+def _body(d: DocxDocument, doc: Document) -> None:
     if doc.meta.letterhead:
         _letterhead(d, doc.meta.letterhead)
     for block in doc.blocks:
@@ -487,12 +507,12 @@ def _body(d: docx.document.Document, doc: Document) -> None:
 # --------------------------------------------------------------------------- page furniture
 
 
-def _header_footer(d: docx.document.Document, meta: DocMeta) -> None:
+def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     section = d.sections[0]
     right = TEXT_W
     header_p = section.header.paragraphs[0]
     header_p.style = d.styles["PA Page Furniture"]
-    header_p.paragraph_format.tab_stops.add_tab_stop(right / 2, WD_TAB_ALIGNMENT.CENTER)
+    header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
     header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
     if meta.header_left or meta.header_right or meta.watermark:
         header_p.add_run(meta.header_left)
@@ -521,7 +541,7 @@ def _header_footer(d: docx.document.Document, meta: DocMeta) -> None:
         ap.add_run(meta.audit_line).font.size = Pt(6.5)
 
 
-def _page_setup(d: docx.document.Document) -> None:
+def _page_setup(d: DocxDocument) -> None:
     section = d.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
     section.page_width, section.page_height = Inches(8.5), Inches(11)
@@ -531,7 +551,7 @@ def _page_setup(d: docx.document.Document) -> None:
     section.footer_distance = Inches(0.35)
 
 
-def _metadata(d: docx.document.Document, meta: DocMeta) -> None:
+def _metadata(d: DocxDocument, meta: DocMeta) -> None:
     cp = d.core_properties
     cp.title = meta.title
     cp.author = meta.author

@@ -203,6 +203,7 @@ def _table(table: Table, st: dict[str, ParagraphStyle]) -> RLTable:
         ("LINEBELOW", (0, 0), (-1, 0), 0.9, ACCENT),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 5),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -225,6 +226,7 @@ def _key_value(kv: KeyValue, st: dict[str, ParagraphStyle]) -> RLTable:
     t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=2, spaceAfter=8)
     t.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -264,6 +266,7 @@ def _letterhead(meta: DocMeta, st: dict[str, ParagraphStyle]) -> list[Flowable]:
         head = RLTable([[text, logo]], colWidths=[TEXT_W - logo_w, logo_w], hAlign="LEFT")
         head.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),
             ("ALIGN", (1, 0), (1, 0), "RIGHT"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -318,11 +321,18 @@ FOOTER_Y = 0.68 * inch
 AUDIT_Y = 0.48 * inch
 
 
-def _fit(canvas: Canvas, text: str, font: str, size: float, width: float, min_size: float) -> float:
-    """Font size at which ``text`` fits ``width``, shrinking to ``min_size`` at most."""
-    while size > min_size and pdfmetrics.stringWidth(text, font, size) > width:
-        size -= 0.25
-    return size
+def _fit(text: str, font: str, size: float, width: float, min_size: float) -> tuple[str, float]:
+    """Shrink ``text`` to ``width``, down to ``min_size``; past that, cut it with an ellipsis."""
+    def w(t: str, sz: float) -> float:
+        return pdfmetrics.stringWidth(t, font, sz)
+
+    while size > min_size and w(text, size) > width:
+        size = max(min_size, size - 0.25)
+    if w(text, size) > width:
+        while text and w(text + "\u2026", size) > width:
+            text = text[:-1]
+        text = text.rstrip() + "\u2026"
+    return text, size
 
 
 def _draw_text(canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
@@ -352,12 +362,21 @@ def _page_furniture(meta: DocMeta) -> Callable[[Canvas, Any], None]:
         canvas.setFillColor(GREY)
         left, right = MARGIN, PAGE_W - MARGIN
         if meta.header_left or meta.header_right or meta.watermark:
-            _draw_text(canvas, left, HEADER_Y, meta.header_left, FONT_REGULAR, 8)
-            _draw_text(canvas, right, HEADER_Y, meta.header_right, FONT_REGULAR, 8, "right")
+            gap = 12
             if meta.watermark:
+                mark_w = pdfmetrics.stringWidth(meta.watermark, FONT_BOLD, 8)
+                left_w = right_w = max(TEXT_W / 2 - mark_w / 2 - gap, 10)
                 canvas.setFillColor(colors.HexColor("#A33A3A"))
                 _draw_text(canvas, PAGE_W / 2, HEADER_Y, meta.watermark, FONT_BOLD, 8, "center")
                 canvas.setFillColor(GREY)
+            else:
+                right_w = min(pdfmetrics.stringWidth(meta.header_right, FONT_REGULAR, 8), TEXT_W / 2 - gap)
+                left_w = TEXT_W - right_w - gap
+                right_w = TEXT_W - min(pdfmetrics.stringWidth(meta.header_left, FONT_REGULAR, 8), left_w) - gap
+            text, size = _fit(meta.header_left, FONT_REGULAR, 8, left_w, 6.5)
+            _draw_text(canvas, left, HEADER_Y, text, FONT_REGULAR, size)
+            text, size = _fit(meta.header_right, FONT_REGULAR, 8, right_w, 6.5)
+            _draw_text(canvas, right, HEADER_Y, text, FONT_REGULAR, size, "right")
             canvas.setStrokeColor(LIGHT_RULE)
             canvas.setLineWidth(0.4)
             canvas.line(left, HEADER_Y - 5, right, HEADER_Y - 5)
@@ -366,11 +385,11 @@ def _page_furniture(meta: DocMeta) -> Callable[[Canvas, Any], None]:
         canvas.line(left, FOOTER_Y + 11, right, FOOTER_Y + 11)
         if meta.footer_text:
             # leave room at the right for "Page N of M", drawn once the page count is known
-            size = _fit(canvas, meta.footer_text, FONT_REGULAR, 8, TEXT_W - 80, 6)
-            _draw_text(canvas, left, FOOTER_Y, meta.footer_text, FONT_REGULAR, size)
+            text, size = _fit(meta.footer_text, FONT_REGULAR, 8, TEXT_W - 80, 6)
+            _draw_text(canvas, left, FOOTER_Y, text, FONT_REGULAR, size)
         if meta.audit_line:
-            size = _fit(canvas, meta.audit_line, FONT_REGULAR, 6.5, TEXT_W, 4.5)
-            _draw_text(canvas, left, AUDIT_Y, meta.audit_line, FONT_REGULAR, size)
+            text, size = _fit(meta.audit_line, FONT_REGULAR, 6.5, TEXT_W, 4.5)
+            _draw_text(canvas, left, AUDIT_Y, text, FONT_REGULAR, size)
         canvas.restoreState()
 
     return draw
@@ -434,6 +453,9 @@ def write_pdf(doc: Document) -> bytes:
         title=meta.title, author=meta.author, subject=meta.subject,
         keywords=list(meta.keywords), creator=meta.producer, producer=meta.producer,
         invariant=1,
+        # the canvas otherwise starts every page in Helvetica, a font reference that is
+        # never embedded
+        initialFontName=FONT_REGULAR,
     )
     frame = Frame(MARGIN, MARGIN, TEXT_W, PAGE_H - 2 * MARGIN, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)

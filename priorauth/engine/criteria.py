@@ -415,7 +415,8 @@ def _severity(c: m.SeverityCriterion, case: Case, ctx: Context) -> CriterionResu
     window = f"within {c.max_age_days} days" + (" in the current episode" if c.current_episode else "")
     if met:
         i, a = met[0]
-        return result(c, "met", f"{a.instrument} {fmt_num(a.score)} on {a.date} ({window}) meets {want_text}", [f"assessments[{i}]"], default_label=label)
+        verdict = f"meets {want_text}" if c.alternatives and wanted[a.instrument] is not None else "a validated depression scale on file"
+        return result(c, "met", f"{a.instrument} {fmt_num(a.score)} on {a.date} ({window}): {verdict}", [f"assessments[{i}]"], default_label=label)
     if severe_code is not None:
         d = case.diagnoses[severe_code]
         return result(c, "met", f"{d.code} states a severe episode ({want_text} not shown by a score {window})", [f"diagnoses[{severe_code}]"], default_label=label)

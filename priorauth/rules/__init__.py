@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from priorauth.errors import Issue, RuleFileError, UsageError
-from priorauth.loading import LoadedDocument, inner_model, load_file, parse_document, pydantic_issues, register_tag_names
+from priorauth.loading import LoadedDocument, inner_model, load_file, parse_document, pydantic_issues
 from priorauth.resources import data_dir
 from priorauth.rules import model as m
 from priorauth.rules.model import KINDS, RuleSet
@@ -26,7 +26,6 @@ from priorauth.rules.model import KINDS, RuleSet
 __all__ = ["RuleSet", "RuleSource", "Registry", "load_rule_file", "load_rule_text", "ENV_RULES_DIR"]
 
 ENV_RULES_DIR = "PRIORAUTH_RULES_DIR"
-register_tag_names(KINDS)
 
 _CRITERION_MODELS: dict[str, type[BaseModel]] = {}
 for _name in dir(m):
