@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
-from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from priorauth.errors import InputFileError, Issue
@@ -39,18 +37,17 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases: an alias bomb expands to gigabytes from bytes."""
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise _Refused(event.start_mark.line + 1, "YAML aliases (*name) are not allowed", "write the value out in full")
-        return Composer.compose_node(self, parent, index)
+# libyaml's parser when PyYAML was built with it (ten times faster); the constructor
+# that turns scalars into values is PyYAML's safe one either way.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-# Dates stay strings until pydantic parses them, so that an impossible date such as
-# 2025-02-30 is reported at its field path instead of as a YAML constructor crash.
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader whose dates stay strings until pydantic parses them, so that an
+    impossible date such as 2025-02-30 is reported at its field path instead of as a
+    YAML constructor crash."""
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
@@ -80,11 +77,18 @@ class LoadedDocument:
         return self.lines.get((), None)
 
 
-def _build(loader: _Loader, node: Node, path: PathT, lines: dict[PathT, int], depth: int) -> Any:
+def _build(loader: Any, node: Node, path: PathT, lines: dict[PathT, int], depth: int, seen: set[int]) -> Any:
+    line = node.start_mark.line + 1
+    if id(node) in seen:
+        # The composer hands an alias back as the node it names: seeing a node twice
+        # means an alias, and expanding aliases is how a few bytes become gigabytes.
+        where = lines.get(path) or lines.get(path[:-1]) or line  # the alias's own line, not its anchor's
+        raise _Refused(where, "YAML aliases (*name) are not allowed", "write the value out in full", format_path(path))
     if depth > MAX_DEPTH:
-        raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep", path=format_path(path))
-    lines.setdefault(path, node.start_mark.line + 1)
+        raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep", path=format_path(path))
+    lines.setdefault(path, line)
     if isinstance(node, MappingNode):
+        seen.add(id(node))
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
@@ -99,10 +103,12 @@ def _build(loader: _Loader, node: Node, path: PathT, lines: dict[PathT, int], de
                     format_path(path),
                 )
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _build(loader, value_node, child, lines, depth + 1)
+            out[key] = _build(loader, value_node, child, lines, depth + 1, seen)
         return out
     if isinstance(node, SequenceNode):
-        return [_build(loader, item, path + (i,), lines, depth + 1) for i, item in enumerate(node.value)]
+        seen.add(id(node))
+        return [_build(loader, item, path + (i,), lines, depth + 1, seen) for i, item in enumerate(node.value)]
+    seen.add(id(node))
     return loader.construct_object(node, deep=True)
 
 
@@ -113,7 +119,7 @@ def _parse_yaml(text: str) -> tuple[Any, dict[PathT, int]]:
         if node is None:
             return None, {}
         lines: dict[PathT, int] = {}
-        return _build(loader, node, (), lines, 0), lines
+        return _build(loader, node, (), lines, 0, set()), lines
     finally:
         loader.dispose()
 

@@ -3,4 +3,6 @@
 Kept apart from cli/__init__.py so that each feature adds one line here.
 """
 
-EXTRA: dict[str, tuple[str, str]] = {}
+EXTRA: dict[str, tuple[str, str]] = {
+    "rules": ("priorauth.cli.rules:rules", "List, show, validate, test and start rule sets."),
+}

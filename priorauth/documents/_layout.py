@@ -42,3 +42,15 @@ def column_widths(table: Table, total: float, measure: Measure, pad: float = 10.
 def kv_label(label: str) -> str:
     """A key/value label as printed: with a trailing colon."""
     return label if label.endswith(":") else label + ":"
+
+
+# A short paragraph right before a signature ("Sincerely,") is its closing and should
+# not be left behind on the previous page.
+CLOSING_MAX_CHARS = 80
+
+
+def truncate(text: str, max_chars: int) -> str:
+    """Cut ``text`` to ``max_chars`` characters, ending with an ellipsis when cut."""
+    if len(text) <= max_chars:
+        return text
+    return text[: max(max_chars - 1, 0)].rstrip() + "\u2026"

@@ -29,7 +29,7 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from ._layout import column_widths, kv_label
+from ._layout import CLOSING_MAX_CHARS, column_widths, kv_label, truncate
 from .model import (
     BulletList,
     CheckList,
@@ -196,7 +196,7 @@ def _watermark_run(text: str) -> object:
     <v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136"
         style="position:absolute;margin-left:0;margin-top:0;width:{width:.1f}pt;height:{height:.1f}pt;rotation:315;z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;mso-position-vertical:center;mso-position-vertical-relative:margin"
         o:allowincell="f" fillcolor="#8A8F98" stroked="f">
-      <v:fill opacity=".28"/>
+      <v:fill opacity=".22"/>
       <v:textpath style="font-family:&quot;{BODY_FONT}&quot;;font-size:1pt;font-weight:bold" string="{safe}"/>
       <w10:wrap anchorx="margin" anchory="margin"/>
     </v:shape>
@@ -366,6 +366,10 @@ def _table(d: DocxDocument, table: Table) -> None:
         '<w:bottom w:w="70" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>'
     )
     _put(tblPr, margins, _TBLPR_ORDER)
+    # Word (and LibreOffice) hang the left border out by the cell margin; indent by the
+    # same amount so the grid lines up with the text margins, as in the PDF
+    indent = parse_xml(f'<w:tblInd {nsdecls("w")} w:w="100" w:type="dxa"/>')
+    _put(tblPr, indent, _TBLPR_ORDER)
 
     for r_idx, values in enumerate([table.header, *table.rows]):
         row = t.rows[r_idx]
@@ -469,11 +473,16 @@ def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
 def _body(d: DocxDocument, doc: Document) -> None:
     if doc.meta.letterhead:
         _letterhead(d, doc.meta.letterhead)
-    for block in doc.blocks:
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if isinstance(block, Heading):
             d.add_paragraph(block.text, style=f"Heading {block.level}")
         elif isinstance(block, Paragraph):
-            _add_runs(d.add_paragraph(), block.runs)
+            p = d.add_paragraph()
+            _add_runs(p, block.runs)
+            if isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
+                p.paragraph_format.keep_with_next = True  # the closing stays with the signature
         elif isinstance(block, BulletList):
             for i, item in enumerate(block.items):
                 p = d.add_paragraph(style="List Bullet")
@@ -515,13 +524,21 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
     header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
     if meta.header_left or meta.header_right or meta.watermark:
-        header_p.add_run(meta.header_left)
+        # Word cannot shrink text to fit, and a wrapped header runs into the centred mark;
+        # cut by a generous estimate of DejaVu Serif 8 pt (0.57 em per character, bold 0.63)
+        chars = int(TEXT_W.pt / (8 * 0.6))
+        side = int((chars - 1.1 * len(meta.watermark)) / 2) - 4 if meta.watermark else chars - 6
+        left_text = truncate(
+            meta.header_left, side if meta.watermark else side - min(len(meta.header_right), side // 2)
+        )
+        right_text = truncate(meta.header_right, side if meta.watermark else side - len(left_text))
+        header_p.add_run(left_text)
         header_p.add_run("\t")
         if meta.watermark:
             run = header_p.add_run(meta.watermark)
             run.bold = True
             run.font.color.rgb = WARN
-        header_p.add_run("\t" + meta.header_right)
+        header_p.add_run("\t" + right_text)
         _border(header_p, "bottom", 3, RULE_HEX, space=3)
     if meta.watermark:
         header_p._p.append(_watermark_run(meta.watermark))

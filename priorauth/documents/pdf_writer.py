@@ -38,7 +38,7 @@ from reportlab.platypus import Spacer as RLSpacer
 from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 
-from ._layout import column_widths, kv_label
+from ._layout import CLOSING_MAX_CHARS, column_widths, kv_label
 from .model import (
     BulletList,
     CheckList,
@@ -235,8 +235,11 @@ def _key_value(kv: KeyValue, st: dict[str, ParagraphStyle]) -> RLTable:
     return t
 
 
-def _signature(sig: Signature, st: dict[str, ParagraphStyle]) -> KeepTogether:
-    parts: list[Flowable] = [RLSpacer(1, 10)]
+def _signature(sig: Signature, st: dict[str, ParagraphStyle], closing: Paragraph | None) -> KeepTogether:
+    parts: list[Flowable] = []
+    if closing is not None:
+        parts.append(RLParagraph(_runs(closing.runs), st["body"]))
+    parts.append(RLSpacer(1, 10))
     if sig.image:
         parts.append(_image(sig.image, 2.2 * inch, 0.75 * inch, "LEFT"))
     else:
@@ -282,7 +285,11 @@ def _letterhead(meta: DocMeta, st: dict[str, ParagraphStyle]) -> list[Flowable]:
 
 def _story(doc: Document, st: dict[str, ParagraphStyle]) -> Iterator[Flowable]:
     yield from _letterhead(doc.meta, st)
-    for block in doc.blocks:
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if isinstance(block, Paragraph) and isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
+            continue  # drawn together with the signature
         if isinstance(block, Heading):
             # keepWithNext would glue the heading to a whole table and push both to the
             # next page; asking for room for a few lines leaves no stranded heading either
@@ -305,7 +312,9 @@ def _story(doc: Document, st: dict[str, ParagraphStyle]) -> Iterator[Flowable]:
         elif isinstance(block, KeyValue):
             yield _key_value(block, st)
         elif isinstance(block, Signature):
-            yield _signature(block, st)
+            prev = blocks[i - 1] if i > 0 else None
+            closing = prev if isinstance(prev, Paragraph) and len(prev.text) <= CLOSING_MAX_CHARS else None
+            yield _signature(block, st, closing)
         elif isinstance(block, PageBreak):
             yield RLPageBreak()
         elif isinstance(block, Spacer):

@@ -117,32 +117,60 @@ class Registry:
             dirs.append((data_dir("payer_rules"), "shipped"))
         self.dirs = dirs
         self._sources: list[RuleSource] | None = None
+        self._paths: list[tuple[str, Path, str]] | None = None
+
+    def _index(self) -> list[tuple[str, Path, str]]:
+        """(rule id, path, origin) of every rule file, from the path alone: no file is parsed.
+
+        A rule file lives at ``<folder>/<payer>/<treatment>.yaml`` (dated versions:
+        ``<treatment>-<anything>.yaml``); loading checks that its ``id`` agrees.
+        """
+        if self._paths is None:
+            self._paths = []
+            for folder, origin in self.dirs:
+                for path in _rule_files(folder):
+                    treatment = path.stem.split("-", 1)[0].split("@", 1)[0]
+                    self._paths.append((f"{path.parent.name}/{treatment}", path, origin))
+        return self._paths
+
+    def _load(self, path: Path, expected_id: str) -> RuleSet:
+        rs = _load_cached(path, path.stat().st_mtime_ns)
+        if rs.id != expected_id:
+            raise RuleFileError(
+                str(path),
+                Issue("id", f"id is '{rs.id}' but the file's place says '{expected_id}'", hint=f"keep rule files at <folder>/{rs.payer}/{rs.treatment}.yaml"),
+            )
+        return rs
+
+    def _sources_for(self, entries: Iterable[tuple[str, Path, str]]) -> list[RuleSource]:
+        seen: set[tuple[str, dt.date]] = set()
+        out: list[RuleSource] = []
+        for rule_id, path, origin in entries:  # user folders come first and win
+            rs = self._load(path, rule_id)
+            key = (rs.id, rs.effective)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(RuleSource(rs, path, origin))
+        out.sort(key=lambda s: (s.rule_set.id, s.rule_set.effective))
+        return out
 
     def sources(self) -> list[RuleSource]:
         """All rule sets; a user file shadows a shipped one with the same id and effective date."""
         if self._sources is None:
-            seen: set[tuple[str, dt.date]] = set()
-            out: list[RuleSource] = []
-            for folder, origin in self.dirs:
-                for path in _rule_files(folder):
-                    rs = _load_cached(path, path.stat().st_mtime_ns)
-                    key = (rs.id, rs.effective)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    out.append(RuleSource(rs, path, origin))
-            out.sort(key=lambda s: (s.rule_set.id, s.rule_set.effective))
-            self._sources = out
+            self._sources = self._sources_for(self._index())
         return self._sources
 
     def ids(self, treatment: str | None = None) -> list[str]:
-        return sorted({s.rule_set.id for s in self.sources() if treatment in (None, s.rule_set.treatment)})
+        return sorted({rid for rid, _, _ in self._index() if treatment in (None, rid.split("/")[1])})
 
     def payers(self) -> list[str]:
-        return sorted({s.rule_set.payer for s in self.sources()})
+        return sorted({rid.split("/")[0] for rid, _, _ in self._index()})
 
     def versions(self, rule_id: str) -> list[RuleSource]:
-        return [s for s in self.sources() if s.rule_set.id == rule_id]
+        if self._sources is not None:
+            return [s for s in self._sources if s.rule_set.id == rule_id]
+        return self._sources_for(e for e in self._index() if e[0] == rule_id)
 
     def resolve(self, rule_id: str, on: dt.date) -> tuple[RuleSource, str | None]:
         """The version in force on ``on``, and a warning when none was in force."""

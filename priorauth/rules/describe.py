@@ -13,15 +13,18 @@ Nothing here prints; commands and letters decide where the text goes.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from priorauth import catalog
 from priorauth.case import DOCUMENT_LABELS
 from priorauth.engine.criteria import DEFAULT_FAIL_VALUES, DEFAULT_FLAG_CODES, FLAG_LABELS, SHORT_FLAG_LABELS, SPECIALTY_LABELS, VALIDATED_SCALES
 from priorauth.engine.trials import EVIDENCE_BASED
-from priorauth.rules import RuleSource, model as m
+from priorauth.rules import Registry, RuleSource, _rule_files, load_rule_file
+from priorauth.rules import model as m
 
 __all__ = [
     "Described",
@@ -32,6 +35,8 @@ __all__ = [
     "applies_text",
     "rule_set_summary",
     "validity_text",
+    "hidden_files",
+    "version_conflicts",
 ]
 
 TREATMENT_NAMES = {"tms": "TMS", "spravato": "Spravato"}
@@ -542,3 +547,45 @@ def rule_set_summary(source: RuleSource) -> dict[str, Any]:
         "path": str(source.path),
     }
 
+
+
+def hidden_files(registry: Registry) -> dict[Path, list[tuple[Path, str]]]:
+    """Rule files that the registry ignores, keyed by the file that hides them.
+
+    A file is hidden by an earlier one (user folders before shipped, then path order)
+    with the same id and effective date. ``rules list`` shows this so that a clinic sees
+    its own file win, and an author sees an accidental duplicate.
+    """
+    first: dict[tuple[str, dt.date], Path] = {}
+    out: dict[Path, list[tuple[Path, str]]] = {}
+    for folder, origin in registry.dirs:
+        for path in _rule_files(folder):
+            rs = load_rule_file(path)
+            key = (rs.id, rs.effective)
+            if key in first:
+                out.setdefault(first[key], []).append((path, origin))
+            else:
+                first[key] = path
+    return out
+
+
+def version_conflicts(rule_sets: Sequence[tuple[str, m.RuleSet]]) -> list[tuple[str, str]]:
+    """Versions of one rule set whose dates overlap: (name, message) for the later file.
+
+    Two versions in force on the same day make the choice depend on file order, so
+    ``rules validate`` reports it when the files are checked together.
+    """
+    out: list[tuple[str, str]] = []
+    for i, (name, rs) in enumerate(rule_sets):
+        for other_name, other in rule_sets[:i]:
+            if other.id != rs.id:
+                continue
+            start = max(rs.effective, other.effective)
+            ends = [d for d in (rs.ends, other.ends) if d is not None]
+            if not ends or start <= min(ends):
+                if rs.effective == other.effective:
+                    message = f"same id ({rs.id}) and effective date as {other_name}; only one of them is used"
+                else:
+                    message = f"{rs.id} {validity_text(rs)} overlaps {other_name} ({validity_text(other)}): both in force on {start}"
+                out.append((name, message))
+    return out

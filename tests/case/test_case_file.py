@@ -99,7 +99,9 @@ def test_duplicate_key(tmp_path: Path) -> None:
 
 def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     text = 'a: &x ["lol","lol"]\nb: [*x, *x]\n'
-    assert errors_for(tmp_path, text) == "error: case.yaml:2: YAML aliases (*name) are not allowed (write the value out in full)"
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    assert "YAML aliases (*name) are not allowed" in errors_for(tmp_path, bomb)
+    assert errors_for(tmp_path, text) == "error: case.yaml:2: b[0]: YAML aliases (*name) are not allowed (write the value out in full)"
 
 
 def test_invalid_yaml_gives_line_without_quoting(tmp_path: Path) -> None:
