@@ -84,6 +84,15 @@ DOCUMENT_LABELS: dict[str, str] = {
     "lab_results": "Laboratory results",
 }
 
+
+
+def document_noun(kind: str) -> str:
+    """The document's name inside a sentence: lower case except proper nouns ("Spravato REMS")."""
+    label = DOCUMENT_LABELS[kind]
+    first = label.split()[0]
+    return label if first.isupper() or first == "Spravato" else label[:1].lower() + label[1:]
+
+
 Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Score = Annotated[float, Field(ge=0, le=200)]
@@ -401,6 +410,17 @@ def case_from_document(doc: LoadedDocument) -> Case:
 def load_case(path: str | Path) -> Case:
     """Load and validate a case file, raising :class:`CaseFileError` with every problem."""
     return case_from_document(load_file(Path(path), "case file", CaseFileError))
+
+
+def load_case_with_digest(path: str | Path) -> tuple[Case, str]:
+    """The case and the SHA-256 of the file's bytes, for the audit line of a letter."""
+    import hashlib
+
+    from priorauth.loading import decode_text, read_bytes
+
+    raw = read_bytes(Path(path), "case file", CaseFileError)
+    text = decode_text(raw, str(path), "case file", CaseFileError)
+    return case_from_document(parse_document(text, str(path), "case file", CaseFileError)), hashlib.sha256(raw).hexdigest()
 
 
 def load_case_text(text: str, name: str, fmt: str | None = None) -> Case:

@@ -170,8 +170,8 @@ def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
     return data, lines
 
 
-def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a small UTF-8 text file or raise ``error`` with a plain message."""
+def read_bytes(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read a small file or raise ``error`` with a plain message."""
     name = str(path)
     try:
         size = path.stat().st_size
@@ -187,10 +187,14 @@ def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int
             Issue("", f"file is {size / 1048576:.1f} MB; a {what} may be at most {max_bytes // 1048576} MB", hint=f"is this really a {what}?"),
         )
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise error(name, Issue("", f"cannot read the file ({exc.strerror})")) from None
-    return decode_text(raw, name, what, error)
+
+
+def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a small UTF-8 text file or raise ``error`` with a plain message."""
+    return decode_text(read_bytes(path, what, error, max_bytes), str(path), what, error)
 
 
 def decode_text(raw: bytes, name: str, what: str, error: type[InputFileError]) -> str:

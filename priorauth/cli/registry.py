@@ -5,4 +5,8 @@ Kept apart from cli/__init__.py so that each feature adds one line here.
 
 EXTRA: dict[str, tuple[str, str]] = {
     "rules": ("priorauth.cli.rules:rules", "List, show, validate, test and start rule sets."),
+    "letter": ("priorauth.cli.documents:letter", "Write the letter of medical necessity (DOCX and PDF)."),
+    "checklist": ("priorauth.cli.documents:checklist", "Write the documentation checklist (DOCX and PDF)."),
+    "init": ("priorauth.cli.documents:init", "Write a commented clinic profile to fill in."),
+    "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
 }

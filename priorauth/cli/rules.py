@@ -192,7 +192,7 @@ def validate(files: tuple[str, ...]) -> None:
     from priorauth.rules.model import RuleSet
 
     valid: list[tuple[str, RuleSet]] = []
-    bad = 0
+    invalid: set[str] = set()
     for name in files:
         path = Path(name)
         try:
@@ -202,17 +202,17 @@ def validate(files: tuple[str, ...]) -> None:
                 continue
             rs = load_rule_file(path)
         except PriorAuthError as exc:
-            bad += 1
+            invalid.add(name)
             click.echo(exc.render())
             continue
         valid.append((name, rs))
         click.echo(f"ok  {name}  ({rs.id}, {validity_text(rs)})")
     for name, message in version_conflicts(valid):
-        bad += 1
+        invalid.add(name)
         click.echo(f"error: {name}: {message} (give the older version an `ends` date before the newer one's `effective`)")
     if len(files) > 1:
-        click.echo(f"{len(files) - bad if bad <= len(files) else 0} valid, {bad} invalid" if not bad else f"{bad} {'problem' if bad == 1 else 'problems'} in {len(files)} files")
-    if bad:
+        click.echo(f"{len(files) - len(invalid)} valid, {len(invalid)} invalid")
+    if invalid:
         raise SystemExit(2)
 
 
@@ -234,6 +234,8 @@ def _failure_lines(result: Any) -> list[str]:
     for mm in result.mismatches:
         lines.append(f"  {mm.field}: expected {_topics(mm.expected)}, got {_topics(mm.got)}")
     gaps = [c for c in report.criteria if c.status != "met"]
+    if gaps or report.missing_documents:
+        lines.append("  the report's gaps:")
     for c in gaps:
         lines.append(f"    {STATUS_MARK[c.status]} {c.topic}: {c.label}: {c.message}")
     for d in report.missing_documents:

@@ -391,7 +391,8 @@ def _table(d: DocxDocument, table: Table) -> None:
     # the header row's bottom rule in the accent colour, as in the PDF
     for cell in t.rows[0].cells:
         tcb = parse_xml(
-            f'<w:tcBorders {nsdecls("w")}><w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
+            f'<w:tcBorders {nsdecls("w")}>'
+            '<w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
         )
         _put(cell._tc.get_or_add_tcPr(), tcb, _TCPR_ORDER)
     _spacer(d, 8)
@@ -490,13 +491,13 @@ def _body(d: DocxDocument, doc: Document) -> None:
                 if i == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
         elif isinstance(block, CheckList):
-            for i, item in enumerate(block.items):
+            for i, check in enumerate(block.items):
                 p = d.add_paragraph(style="PA Check Item")
-                glyph = p.add_run(check_glyph(item.checked))
+                glyph = p.add_run(check_glyph(check.checked))
                 _set_font(glyph._r, SYMBOL_FONT)
                 glyph.font.size = Pt(11.5)
                 p.add_run("\t")
-                _add_runs(p, item.runs)
+                _add_runs(p, check.runs)
                 if i == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
         elif isinstance(block, Table):

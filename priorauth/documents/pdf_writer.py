@@ -31,12 +31,12 @@ from reportlab.platypus import (
     Image,
     KeepTogether,
     PageTemplate,
+    TableStyle,
 )
 from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Spacer as RLSpacer
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import TableStyle
 
 from ._layout import CLOSING_MAX_CHARS, column_widths, kv_label
 from .model import (
@@ -303,10 +303,10 @@ def _story(doc: Document, st: dict[str, ParagraphStyle]) -> Iterator[Flowable]:
                 style = st["bullet"] if not last else ParagraphStyle("bullet_last", st["bullet"], spaceAfter=8)
                 yield RLParagraph(_runs(item), style, bulletText="\u2022")
         elif isinstance(block, CheckList):
-            for i, item in enumerate(block.items):
+            for i, check in enumerate(block.items):
                 last = i == len(block.items) - 1
                 style = st["check"] if not last else ParagraphStyle("check_last", st["check"], spaceAfter=8)
-                yield RLParagraph(_runs(item.runs), style, bulletText=check_glyph(item.checked))
+                yield RLParagraph(_runs(check.runs), style, bulletText=check_glyph(check.checked))
         elif isinstance(block, Table):
             yield _table(block, st)
         elif isinstance(block, KeyValue):

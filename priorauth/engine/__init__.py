@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from priorauth.case import DOCUMENT_LABELS, Case
+from priorauth.case import DOCUMENT_LABELS, Case, document_noun
 from priorauth.engine.criteria import EVALUATORS, Context, result
 from priorauth.report import CriterionResult, DocumentStatus, Report, RuleSetInfo, Status
 from priorauth.rules import RuleSource
@@ -77,11 +77,6 @@ def _combine(c: m.AllOf | m.AnyOf | m.NOf, case: Case, ctx: Context) -> Criterio
     return out
 
 
-def _lower_first(text: str) -> str:
-    # keep acronyms (TMS, PDMP, REMS) as written
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
 def _document_status(req: m.RequiredDocument, case: Case, today: dt.date) -> DocumentStatus:
     name = DOCUMENT_LABELS[req.kind]
     window = f" within {req.max_age_days} days" if req.max_age_days is not None else ""
@@ -93,11 +88,11 @@ def _document_status(req: m.RequiredDocument, case: Case, today: dt.date) -> Doc
     if fresh:
         return DocumentStatus(req.kind, label, "on_file", req.max_age_days, [f"documents[{i}]" for i, _ in fresh], newest)
     if not found:
-        step = f"File the {_lower_first(name)}{' dated' + window if window else ''} (documents, kind: {req.kind})"
+        step = f"File the {document_noun(req.kind)}{' dated' + window if window else ''} (documents, kind: {req.kind})"
         return DocumentStatus(req.kind, label, "missing", req.max_age_days, [], None, step)
     if not dated:
-        return DocumentStatus(req.kind, label, "undated", req.max_age_days, [f"documents[{i}]" for i, _ in found], None, f"Add the date of the {_lower_first(name)} (documents[{found[0][0]}].date)")
-    step = f"Update the {_lower_first(name)}: the newest on file ({newest}) is older than {req.max_age_days} days"
+        return DocumentStatus(req.kind, label, "undated", req.max_age_days, [f"documents[{i}]" for i, _ in found], None, f"Add the date of the {document_noun(req.kind)} (documents[{found[0][0]}].date)")
+    step = f"Update the {document_noun(req.kind)}: the newest on file ({newest}) is older than {req.max_age_days} days"
     return DocumentStatus(req.kind, label, "stale", req.max_age_days, [f"documents[{i}]" for i, _ in found], newest, step)
 
 

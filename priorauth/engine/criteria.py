@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from priorauth import catalog
-from priorauth.case import DOCUMENT_LABELS, Case
+from priorauth.case import DOCUMENT_LABELS, Case, document_noun
 from priorauth.engine.trials import (
     EVIDENCE_BASED,
     TrialRule,
@@ -464,13 +464,14 @@ def _contraindication(c: m.ContraindicationCriterion, case: Case, ctx: Context) 
         evidence = [f"diagnoses[{coded}]"] if coded is not None else [pointer]
         attest = _attested(case, c.unless_document, c.unless_document_days, ctx)
         if attest:
-            return result(c, "met", f"{what.capitalize()} documented, with a {DOCUMENT_LABELS[c.unless_document].lower()} that benefit outweighs risk", evidence + [f"documents[{attest[0]}]"], default_label=label)  # type: ignore[index]
+            return result(c, "met", f"{what.capitalize()} documented, with a {document_noun(c.unless_document)} that benefit outweighs risk", evidence + [f"documents[{attest[0]}]"], default_label=label)  # type: ignore[index]
         step = f"The policy excludes patients with {what}"
         if c.unless_document:
-            step += f" unless a {DOCUMENT_LABELS[c.unless_document].lower()} is on file"
+            step += f" unless a {document_noun(c.unless_document)} is on file"
         return result(c, "not_met", f"{what.capitalize()} is documented", evidence, step, default_label=label)
     if value is None:
-        return result(c, "unknown", f"Screening for {what} is not documented", [], f"Document {pointer} (true or false) from the screening", default_label=label)
+        choices = {"substance_use_disorder": "none, remission or active", "suicidal_ideation": "none, passive or active_with_intent"}.get(c.flag, "true or false")
+        return result(c, "unknown", f"Screening for {what} is not documented", [], f"Document {pointer} ({choices}) from the screening", default_label=label)
     shown = value if isinstance(value, str) else "no"
     return result(c, "met", f"No {what} (documented: {shown})", [pointer], default_label=label)
 
@@ -537,30 +538,44 @@ FAILED = ("inadequate_response", "partial_response", "intolerance", "contraindic
 def _oral_antidepressant(c: m.OralAntidepressantCriterion, case: Case, ctx: Context) -> CriterionResult:
     label = "Oral antidepressant alongside Spravato"
     flag = case.flags.oral_antidepressant_continuing
-    failed_drugs = {(catalog.lookup_drug(med.drug) or catalog.Drug).generic if catalog.lookup_drug(med.drug) else med.drug.lower() for med in case.meds if med.outcome in FAILED}  # type: ignore[attr-defined]
+    failed_drugs = set()
+    for med in case.meds:
+        drug = catalog.lookup_drug(med.drug)
+        if med.outcome in FAILED:
+            failed_drugs.add(drug.generic if drug else med.drug.lower())
     current: list[int] = []
-    reasons: list[str] = []
+    blocked: list[str] = []  # documented antidepressants that do not qualify
+    unclear: list[str] = []  # ones that might, but a fact is missing
     min_days = _min_days(c.min_weeks_stable, None)
+    stable_text = _weeks_phrase(min_days)[3:] if min_days else ""
     for i, med in enumerate(case.meds):
         drug = catalog.lookup_drug(med.drug)
         if drug is None or drug.role != "antidepressant" or med.end is not None or med.outcome in ("intolerance", "contraindicated"):
             continue
         if c.not_a_failed_drug and drug.generic in failed_drugs:
-            reasons.append(f"medications[{i}] {drug.generic} is one of the failed drugs")
+            blocked.append(f"medications[{i}] {drug.generic} is one of the failed drugs")
             continue
         days = trial_days(med.start, None, ctx.today)
-        if min_days and (days is None or days < min_days):
-            reasons.append(f"medications[{i}] {drug.generic}: not yet stable for {_weeks_phrase(min_days)[3:]}" if days is not None else f"medications[{i}]: start date not documented")
+        if min_days and days is None:
+            unclear.append(f"medications[{i}] {drug.generic}: start date not documented")
+            continue
+        if min_days and days is not None and days < min_days:
+            blocked.append(f"medications[{i}] {drug.generic}: taken {days} days, not yet stable for {stable_text}")
             continue
         current.append(i)
-    need = "an oral antidepressant continuing alongside Spravato" + (f", stable for {_weeks_phrase(min_days)[3:]}" if min_days else "") + (", not one of the failed drugs" if c.not_a_failed_drug else "")
+    need = "an oral antidepressant continuing alongside Spravato" + (f", stable for {stable_text}" if min_days else "") + (", not one of the failed drugs" if c.not_a_failed_drug else "")
     if flag is False:
         return result(c, "not_met", "No oral antidepressant continues alongside Spravato (clinical.oral_antidepressant_continuing: false)", ["clinical.oral_antidepressant_continuing"], f"The policy requires {need}", default_label=label)
     if current:
-        return result(c, "met", f"Oral antidepressant continuing: {', '.join(catalog.lookup_drug(case.meds[i].drug).generic for i in current)}", [f"medications[{i}]" for i in current], explanations=reasons, default_label=label)  # type: ignore[union-attr]
+        names = ", ".join(catalog.lookup_drug(case.meds[i].drug).generic for i in current)  # type: ignore[union-attr]
+        return result(c, "met", f"Oral antidepressant continuing: {names}", [f"medications[{i}]" for i in current], explanations=blocked + unclear, default_label=label)
     if flag is True and not (min_days or c.not_a_failed_drug):
         return result(c, "met", "An oral antidepressant continues alongside Spravato", ["clinical.oral_antidepressant_continuing"], default_label=label)
-    return result(c, "unknown", f"The policy requires {need}; none is documented in medications", [], f"List the current oral antidepressant in medications (no end date) and set clinical.oral_antidepressant_continuing", reasons, default_label=label)
+    if unclear:
+        return result(c, "unknown", f"The policy requires {need}; " + "; ".join(unclear), [], "Document the start date of the current oral antidepressant in medications", blocked + unclear, default_label=label)
+    if blocked:
+        return result(c, "not_met", f"The policy requires {need}; " + "; ".join(blocked), [], f"The policy requires {need}", blocked, default_label=label)
+    return result(c, "unknown", f"The policy requires {need}; none is documented in medications", [], "List the current oral antidepressant in medications (no end date) and set clinical.oral_antidepressant_continuing", default_label=label)
 
 
 @register("concurrent_treatments")
@@ -576,7 +591,7 @@ def _concurrent(c: m.ConcurrentCriterion, case: Case, ctx: Context) -> Criterion
         attest = _attested(case, c.unless_document, c.unless_document_days, ctx)
         if attest:
             return result(c, "met", f"Concurrent {', '.join(forbidden)} documented and justified", ["clinical.concurrent_treatments", f"documents[{attest[0]}]"], default_label=label)
-        step = f"Stop {', '.join(forbidden)} before this treatment" + (f", or file a {DOCUMENT_LABELS[c.unless_document].lower()} justifying it" if c.unless_document else "")
+        step = f"Stop {', '.join(forbidden)} before this treatment" + (f", or file a {document_noun(c.unless_document)} justifying it" if c.unless_document else "")
         return result(c, "not_met", f"Concurrent {', '.join(forbidden)} is documented; the policy does not allow {names} at the same time" + (" without a documented justification" if c.unless_document else ""), ["clinical.concurrent_treatments"], step, default_label=label)
     if listed is None:
         return result(c, "unknown", f"Concurrent treatments are not documented (the policy excludes {names})", [], "Record clinical.concurrent_treatments (an empty list when there are none)", default_label=label)
@@ -630,7 +645,8 @@ def _prior_response(c: m.PriorResponseCriterion, case: Case, ctx: Context) -> Cr
             facts.append(f"{pct:.0f}% improvement ({pc.instrument or 'scale'} {fmt_num(pc.baseline_score)} to {fmt_num(pc.final_score)})")
             good = pct > c.min_improvement_pct if c.strictly_greater else pct >= c.min_improvement_pct - 1e-9
             if not good:
-                no.append(f"{pct:.0f}% improvement, below the {fmt_num(c.min_improvement_pct)}% required")
+                need_word = f"more than {fmt_num(c.min_improvement_pct)}%" if c.strictly_greater else f"at least {fmt_num(c.min_improvement_pct)}%"
+                no.append(f"{pct:.0f}% improvement; the policy requires {need_word}")
     if c.relapse_required:
         if pc.relapse_date is None:
             unknown.append("relapse not documented")
@@ -692,4 +708,5 @@ def _document(c: m.DocumentCriterion, case: Case, ctx: Context) -> CriterionResu
     window = f" dated within {c.max_age_days} days" if c.max_age_days is not None else ""
     if fresh:
         return result(c, "met", f"{name} on file", [f"documents[{fresh[0]}]"], default_label=name)
-    return result(c, "unknown", f"No {name.lower()}{window} on file", [], f"File a {name.lower()}{window} (documents, kind: {c.document})", default_label=name)
+    noun = document_noun(c.document)
+    return result(c, "unknown", f"No {noun}{window} on file", [], f"File a {noun}{window} (documents, kind: {c.document})", default_label=name)

@@ -202,7 +202,8 @@ def _failed_trials(c: m.FailedTrialsCriterion, rs: m.RuleSet | None) -> str:
         if rule.dose:
             bits.append(DOSE_WORDS[rule.dose])
         if bits:
-            sentences.append(f"A {OUTCOME_WORDS.get(outcome, outcome)} counts only after {' '.join(bits)}")
+            word = OUTCOME_WORDS.get(outcome, outcome)
+            sentences.append(f"{'An' if word[0] in 'aeiou' else 'A'} {word} counts only after {' '.join(bits)}")
     if c.max_improvement_pct is not None and "partial_response" in c.outcomes:
         sentences.append(f"A partial response counts only with a documented improvement of at most {_num(c.max_improvement_pct)}%")
     if c.augmenting_agents_count == "fda_adjunct":

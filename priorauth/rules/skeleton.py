@@ -46,15 +46,15 @@ url: null                             # https://... address of the policy, or nu
 # ends: 2027-12-31                    # last day in force, inclusive: set it on the old file when a new version arrives
 evidence: secondary                   # primary: read in the payer's own document; secondary: known
                                       # from a third-party summary; partial: some of each
-evidence_note: "TODO: which parts come from where"   # optional, shown next to the evidence level
-source: "TODO: the document the criteria were read from, with its revision date"
+evidence_note: "TODO"                 # optional: which parts come from where, shown with the evidence level
+source: "TODO"                        # the document the criteria were read from, with its revision date
 notes:                                # what the policy leaves unsaid and which program defaults fill it in
   - "TODO: e.g. 'Adequate trial: the policy gives no length; program default >= 6 weeks at or above the minimum adequate dose.'"
 report_notes: []                      # printed in every report, e.g. "No prior authorization needed since ..."
-codes:
-  procedure: [{codes}]   # CPT / HCPCS codes carried into letters
+codes:                                # billing codes, carried into letters
+  procedure: [{codes}]   # CPT / HCPCS codes
   notes: []                           # e.g. NDC numbers, modifiers
-limits:
+limits:                               # what the policy allows, shown in letters (a sessions or devices criterion checks it)
 {limit_line}  # approval: "6 months"              # free text shown in letters
   notes: []
 

@@ -58,7 +58,8 @@ def meta(watermark: str | None = None, logo: str | None = None) -> DocMeta:
 
 def letter_markup(rows: int = 12, signature_image: str | None = None) -> str:
     table = "\n".join(
-        f"| {escape(f'drug-{i:02d}')} | SSRI | {i * 10} mg | 8 weeks | Inadequate response |" for i in range(1, rows + 1)
+        f"| {escape(f'drug-{i:02d}')} | SSRI | {i * 10} mg | 8 weeks | Inadequate response |"
+        for i in range(1, rows + 1)
     )
     image = f"image: {escape(signature_image)}" if signature_image else ""
     return f"""

@@ -209,11 +209,15 @@ def test_oral_antidepressant() -> None:
 def test_oral_antidepressant_stable_and_not_failed() -> None:
     rule = {"kind": "oral_antidepressant", "min_weeks_stable": 2, "not_a_failed_drug": True}
     failed_then_current = make_case(medications=[med("sertraline", "2025-01-01", "2025-06-01", 100), med("sertraline", "2026-10-01", None, 100, "ongoing")])
-    assert judge(rule, failed_then_current).status == "unknown"
+    r = judge(rule, failed_then_current)
+    assert r.status == "not_met"
+    assert r.explanations == ["medications[1] sertraline is one of the failed drugs"]
     stable = make_case(medications=[med("sertraline", "2025-01-01", "2025-06-01", 100), med("mirtazapine", "2026-11-04", None, 30, "ongoing")])
     assert judge(rule, stable).status == "met"  # exactly 14 days
     new = make_case(medications=[med("mirtazapine", "2026-11-05", None, 30, "ongoing")])
-    assert judge(rule, new).status == "unknown"
+    assert judge(rule, new).status == "not_met"  # 13 days: not yet stable
+    undated = make_case(medications=[{"drug": "mirtazapine", "max_daily_dose_mg": 30, "outcome": "ongoing"}])
+    assert judge(rule, undated).status == "unknown"
 
 
 def test_concurrent_treatments() -> None:
@@ -246,9 +250,10 @@ def test_prior_response_improvement_boundaries() -> None:
     half = make_case(request=CONT, prior_courses=[course(20, 10)])
     assert judge(ge, half).status == "met"
     assert judge(gt, half).status == "not_met"
+    assert judge(gt, half).message == "Prior tms course: 50% improvement; the policy requires more than 50%"
     r = judge(ge, make_case(request=CONT, prior_courses=[course(20, 12)]))
     assert r.status == "not_met"
-    assert r.message == "Prior tms course: 40% improvement, below the 50% required"
+    assert r.message == "Prior tms course: 40% improvement; the policy requires at least 50%"
     assert judge(ge, make_case(request=CONT)).status == "not_met"
     assert judge(ge, make_case(request=CONT, prior_courses=[{"treatment": "tms"}])).status == "unknown"
     relapse = {**ge, "relapse_required": True}

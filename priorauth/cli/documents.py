@@ -1,0 +1,162 @@
+"""`priorauth letter`, `checklist`, `init` and `templates`: documents for the payer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from priorauth.cli.options import DateType, as_of_option, case_argument, payer_option, rules_dir_option, treatment_option
+
+F = Callable[..., Any]
+
+
+def _document_options(f: F) -> F:
+    for deco in reversed(
+        [
+            case_argument,
+            payer_option,
+            treatment_option,
+            click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]), default="both", show_default=True, help="File format(s) to write."),
+            click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=".", show_default=True, help="Folder to write into (created if needed)."),
+            click.option("--clinic", "clinic", type=click.Path(dir_okay=False), help="Clinic profile (letterhead, signature); see `priorauth init`."),
+            click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name."),
+            click.option("--force", is_flag=True, help="Overwrite files that already exist."),
+            rules_dir_option,
+            as_of_option,
+        ]
+    ):
+        f = deco(f)
+    return f
+
+
+def _run(kind: str, case: str, **kw: Any) -> None:
+    from priorauth.letters import plan_documents, write_documents
+
+    output = kw.pop("output")
+    force = kw["force"]
+    planned = plan_documents(case, kind, output_dir=output, **kw)  # type: ignore[arg-type]
+    for path in write_documents(planned, output, force=force):
+        click.echo(f"wrote {path}")
+
+
+@click.command()
+@_document_options
+@click.option("--draft", is_flag=True, help="Write a letter watermarked DRAFT that lists the open gaps, even when the case is not ready.")
+@click.option(
+    "--template",
+    type=click.Choice(["auto", "letter-tms", "letter-spravato", "letter-continuation", "letter-appeal"]),
+    default="auto",
+    show_default=True,
+    help="Which letter: auto picks by treatment, and continuation for a continuation request; letter-appeal after a denial. A name from --templates-dir also works.",
+)
+@click.option("--denial-date", type=DateType(), help="Appeal letters: the date of the denial.")
+@click.option("--denial-ref", metavar="TEXT", help="Appeal letters: the payer's reference number of the denial.")
+def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, draft: bool, template: str, denial_date: dt.date | None, denial_ref: str | None) -> None:
+    """Write the letter of medical necessity for CASE as DOCX and PDF.
+
+    The letter states the history the policy asks for, criterion by criterion, and cites
+    the policy. When the case is not ready, nothing is written and the gaps are listed
+    (exit 1); --draft writes a DRAFT-watermarked letter that lists them instead.
+
+    \b
+    Examples:
+      priorauth letter samples/cigna-tms-ready.yaml -o letters/
+      priorauth letter case.yaml --clinic clinic.yaml --format pdf -o out/
+      priorauth letter case.yaml --draft -o drafts/
+      priorauth letter case.yaml --template letter-appeal --denial-ref PA-123 -o out/
+
+    Files are named <patient id>_<payer>_<treatment>_letter.<ext>, readable by you only,
+    and never overwritten without --force.
+    """
+    extra = {"appeal": {"date": f"{denial_date:%B} {denial_date.day}, {denial_date.year}" if denial_date else None, "reference": denial_ref}}
+    _run("letter", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, draft=draft, template=template, extra=extra)
+
+
+@click.command()
+@_document_options
+def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
+    """Write the documentation checklist for CASE as DOCX and PDF.
+
+    Each criterion with its status, each required document as on file, missing or stale,
+    and what to attach. Always allowed, whatever the case's status.
+
+    \b
+    Examples:
+      priorauth checklist samples/medicare-tms-incomplete.yaml -o out/
+      priorauth checklist case.yaml --payer all --format pdf -o out/
+    """
+    _run("checklist", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of)
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False), default="clinic.yaml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Write a commented clinic profile to fill in (default: ./clinic.yaml).
+
+    \b
+    Example:
+      priorauth init && $EDITOR clinic.yaml
+      priorauth letter case.yaml --clinic clinic.yaml
+    """
+    from priorauth.clinic import CLINIC_TEMPLATE
+    from priorauth.output import write_atomic
+
+    target = Path(path)
+    write_atomic(target, CLINIC_TEMPLATE.encode(), force=force)
+    click.echo(f"wrote {target}: fill in your practice's details, then pass it with --clinic {target}")
+
+
+@click.group()
+def templates() -> None:
+    """List and check letter and checklist templates."""
+
+
+@templates.command("list")
+@click.option("--templates-dir", type=click.Path(file_okay=False), help="Your templates folder (they override built-in ones).")
+@click.option("--variables", is_flag=True, help="Also list the variables a template can use.")
+def list_templates(templates_dir: str | None, variables: bool) -> None:
+    """List the templates and where each comes from.
+
+    \b
+    Example:
+      priorauth templates list --templates-dir my_templates/
+    """
+    from priorauth.letters.render import template_names
+
+    for name, origin in template_names(templates_dir):
+        click.echo(f"{name:<22} {origin}")
+    if variables:
+        from priorauth.letters.sample import sample_context
+
+        click.echo("\nVariables:")
+        for key, value in sample_context().items():
+            if isinstance(value, dict):
+                click.echo(f"  {key}: " + ", ".join(sorted(value)))
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                click.echo(f"  {key}[]: " + ", ".join(sorted(value[0])))
+            else:
+                click.echo(f"  {key}")
+
+
+@templates.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def check_template(file: str) -> None:
+    """Render template FILE against a sample case and report any error.
+
+    Errors name the template, line and variable. Templates run sandboxed: they can only
+    read the letter's variables.
+
+    \b
+    Example:
+      priorauth templates check my_templates/letter-tms.md.j2
+    """
+    from priorauth.letters.render import check_template_file
+    from priorauth.letters.sample import sample_context
+
+    blocks = check_template_file(file, sample_context())
+    click.echo(f"ok  {file}  ({blocks} blocks)")

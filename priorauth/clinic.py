@@ -1,0 +1,98 @@
+"""The clinic profile: letterhead, contact details, logo, signature and default prescriber.
+
+A small YAML file that `priorauth init` writes with comments; letters use it for the
+letterhead and the signature block in both formats.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from priorauth.errors import ClinicFileError, Issue
+from priorauth.loading import load_file, pydantic_issues
+
+Text = Annotated[str, Field(max_length=300)]
+
+
+class DefaultPrescriber(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Text
+    credentials: list[Text] = Field(default_factory=list)  # lines under the name ("Board-certified psychiatrist")
+    npi: str | None = None
+
+
+class Clinic(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    practice_name: Annotated[str, Field(min_length=1, max_length=200)]
+    address: list[Text] = Field(default_factory=list)  # one entry per line
+    phone: Text | None = None
+    fax: Text | None = None
+    email: Text | None = None
+    npi: str | None = None  # group / facility NPI
+    tax_id: Text | None = None
+    logo: Text | None = None  # PNG or JPEG, relative to this file
+    signature_image: Text | None = None  # PNG or JPEG of the prescriber's signature, relative to this file
+    prescriber: DefaultPrescriber | None = None  # used when the case names no prescriber details beyond name/NPI
+    contact_name: Text | None = None  # who the payer should call about the request
+
+
+def _allowed(path: tuple[str | int, ...]) -> list[str]:
+    if path and path[0] == "prescriber":
+        return list(DefaultPrescriber.model_fields)
+    return list(Clinic.model_fields)
+
+
+def load_clinic(path: str | Path) -> tuple[Clinic, Path]:
+    """Load a clinic profile; image paths are resolved relative to the file."""
+    path = Path(path)
+    doc = load_file(path, "clinic profile", ClinicFileError)
+    try:
+        clinic = Clinic.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ClinicFileError(str(path), pydantic_issues(exc, doc, _allowed)) from None
+    base = path.resolve().parent
+    issues = []
+    updates = {}
+    for key in ("logo", "signature_image"):
+        value = getattr(clinic, key)
+        if value:
+            image = (base / value).resolve()
+            if not image.is_file():
+                issues.append(Issue(key, "image file not found", line=doc.line_of((key,)), hint="give a PNG or JPEG path relative to the clinic profile"))
+            elif image.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+                issues.append(Issue(key, "must be a PNG or JPEG image", line=doc.line_of((key,))))
+            updates[key] = str(image)
+    if issues:
+        raise ClinicFileError(str(path), issues)
+    return clinic.model_copy(update=updates), path
+
+
+CLINIC_TEMPLATE = """\
+# priorauth clinic profile: the letterhead and signature used on letters and checklists.
+# Fill it in, then pass it with `priorauth letter CASE --clinic clinic.yaml`.
+# Image paths are relative to this file. Keep it next to your cases; it holds no patient data.
+
+practice_name: Lakeside Behavioral Health      # printed large at the top of every letter
+address:                                       # one entry per line of the letterhead
+  - 12 Harbor Road
+  - Springfield, IL 62701
+phone: 555-010-2000
+fax: 555-010-2001
+# email: intake@example.org
+# npi: "1588667638"                            # group / facility NPI (10 digits)
+# tax_id: "12-3456789"
+# logo: logo.png                               # PNG or JPEG, drawn at the right of the letterhead
+# signature_image: signature.png               # PNG or JPEG of the signature, above the signature line
+# contact_name: Jamie Rivera, prior authorization coordinator
+
+# The prescriber who signs, when the case file gives only a name and NPI. The case's
+# prescriber always wins for name and NPI; credentials print under the name.
+prescriber:
+  name: Anika Patel, MD
+  credentials:
+    - Board-certified psychiatrist
+  npi: "1234567893"
+"""

@@ -1,0 +1,156 @@
+"""Letters of medical necessity and documentation checklists, as DOCX and PDF.
+
+``plan_documents`` evaluates a case, picks the template and renders every requested
+document in memory; ``write_documents`` then writes them atomically. Nothing is written
+until every document has rendered, so a failure never leaves part of a set behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from priorauth.api import check_case
+from priorauth.case import Case, load_case_with_digest
+from priorauth.clinic import Clinic, load_clinic
+from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write_pdf
+from priorauth.errors import PriorAuthError
+from priorauth.letters.context import TREATMENT_NAMES, build_context
+from priorauth.letters.render import environment, render_document
+from priorauth.output import check_writable, confined, ensure_folder, output_name, write_atomic
+from priorauth.report import Report
+from priorauth.resources import version
+from priorauth.rules import Registry
+
+DocKind = Literal["letter", "checklist"]
+Format = Literal["pdf", "docx", "both"]
+LETTER_TEMPLATES = ("auto", "letter-tms", "letter-spravato", "letter-continuation", "letter-appeal")
+
+
+class NotReadyError(PriorAuthError):
+    """A letter was asked for a case with open gaps: exit 1, nothing written."""
+
+    exit_code = 1
+
+    def __init__(self, reports: list[Report]) -> None:
+        lines = []
+        for r in reports:
+            if r.status == "ready":
+                continue
+            lines.append(f"{r.rule_set.id} ({r.rule_set.policy}): {r.status.replace('_', ' ')}")
+            lines += [f"  - {step}" for step in r.next_steps]
+        super().__init__(
+            "the case is not ready for a letter of medical necessity; nothing was written\n" + "\n".join(lines),
+            "close the gaps above, or use --draft for a DRAFT letter that lists them; `priorauth checklist` is always allowed",
+        )
+
+
+@dataclass
+class Planned:
+    path: Path
+    data: bytes
+    report: Report
+
+
+def choose_template(kind: DocKind, report: Report, case: Case, template: str | None) -> tuple[str, str]:
+    """(template name, word used in the file name)."""
+    if kind == "checklist":
+        return (template or "checklist"), "checklist"
+    if template and template != "auto":
+        word = template.removeprefix("letter-") if template.startswith("letter-") and template[7:] in ("appeal", "continuation") else "letter"
+        return template, word
+    if case.request.kind == "continuation":
+        return "letter-continuation", "continuation"
+    return f"letter-{report.treatment}", "letter"
+
+
+def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None) -> DocMeta:
+    pol = ctx["policy"]
+    audit = ctx["audit"]
+    practice = ctx["practice"]
+    title = "Prior authorization checklist" if kind == "checklist" else "Letter of medical necessity"
+    title += f": {TREATMENT_NAMES[ctx['request']['treatment']]}"
+    letterhead = Letterhead(
+        practice_name=practice["name"],
+        address_lines=tuple(practice["address_lines"]),
+        phone=practice["phone"],
+        fax=practice["fax"],
+        logo=practice["logo"],
+    )
+    policy_text = f"{pol['payer_name']} {pol['number']} (effective {pol['effective_iso']})"
+    return DocMeta(
+        title=title,
+        author=ctx["prescriber"]["name"],
+        subject=f"{pol['id']}: {policy_text}",
+        keywords=(
+            f"rule-set={audit['rule_set']}",
+            f"effective={audit['effective']}",
+            f"priorauth={audit['version']}",
+            f"case-sha256={audit['case_sha256']}",
+        ),
+        producer=f"priorauth {audit['version']}",
+        header_left=practice["name"],
+        header_right=("DRAFT · " if draft else "") + f"Patient ID {ctx['patient']['id']}",
+        footer_text=f"Patient ID {ctx['patient']['id']} · {policy_text}",
+        audit_line=f"priorauth {audit['version']} · rule set {audit['rule_set']} effective {audit['effective']} · case SHA-256 {audit['case_sha256']}",
+        watermark="DRAFT" if draft else None,
+        letterhead=letterhead,
+    )
+
+
+def plan_documents(
+    case_path: str | Path,
+    kind: DocKind,
+    *,
+    output_dir: str | Path,
+    fmt: Format = "both",
+    payer: str | None = None,
+    treatment: str | None = None,
+    clinic_path: str | Path | None = None,
+    templates_dir: str | Path | None = None,
+    template: str | None = None,
+    draft: bool = False,
+    force: bool = False,
+    rules_dirs: Sequence[str | Path] = (),
+    as_of: dt.date | None = None,
+    extra: dict[str, Any] | None = None,
+    registry: Registry | None = None,
+    case_and_digest: tuple[Case, str] | None = None,
+) -> list[Planned]:
+    """Evaluate and render everything in memory; raise before anything is written."""
+    case, digest = case_and_digest or load_case_with_digest(case_path)
+    registry = registry or Registry(rules_dirs)
+    reports = check_case(case, registry, payer, treatment, as_of)
+    if kind == "letter" and not draft and any(r.status != "ready" for r in reports):
+        raise NotReadyError(reports)
+    clinic = load_clinic(clinic_path)[0] if clinic_path else None
+    env = environment(templates_dir)
+    folder = Path(output_dir)
+    formats = ["pdf", "docx"] if fmt == "both" else [fmt]
+    planned: list[Planned] = []
+    for report in reports:
+        name, word = choose_template(kind, report, case, template)
+        source = registry.resolve(report.rule_set.id, dt.date.fromisoformat(report.as_of))[0]
+        ctx = build_context(case, report, source.rule_set, clinic, digest, draft=draft and kind == "letter", extra=extra)
+        meta_draft = draft and kind == "letter"
+        doc: Document = render_document(env, name, ctx, lambda: _meta(ctx, kind, meta_draft, clinic))
+        for ext in formats:
+            file_name = output_name(case.patient.id, report.payer, report.treatment, word + ("-draft" if meta_draft else ""), ext=ext)
+            data = write_pdf(doc) if ext == "pdf" else write_docx(doc)
+            planned.append(Planned(folder / file_name, data, report))
+    return planned
+
+
+def write_documents(planned: list[Planned], output_dir: str | Path, force: bool = False) -> list[Path]:
+    folder = ensure_folder(Path(output_dir))
+    targets = [confined(folder, p.path.name) for p in planned]
+    for target in targets:  # refuse before writing anything
+        check_writable(target, force)
+    return [write_atomic(target, p.data, force) for target, p in zip(targets, planned)]
+
+
+def documents_version() -> str:
+    return version()

@@ -1,0 +1,213 @@
+"""Letters and checklists: the words inside the DOCX and the PDF, refusal, drafts, files."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from priorauth.cli import main
+from tests.helpers import SAMPLES
+
+READY_TMS = SAMPLES / "cigna-tms-ready.yaml"
+READY_SPRAVATO = SAMPLES / "cigna-spravato-ready.yaml"
+INCOMPLETE = SAMPLES / "medicare-tms-incomplete.yaml"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def pdf_pages(path: Path) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages]
+
+
+def docx_text(path: Path) -> str:
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs]
+    for table in d.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    for section in d.sections:
+        parts += [p.text for p in section.header.paragraphs] + [p.text for p in section.footer.paragraphs]
+    return " ".join(" ".join(parts).split())
+
+
+@pytest.fixture(scope="module")
+def tms_letter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tms")
+    code, stdout, _ = invoke("letter", str(READY_TMS), "-o", str(out))
+    assert code == 0
+    assert stdout.splitlines() == [f"wrote {out}/DEMO-1001_cigna_tms_letter.pdf", f"wrote {out}/DEMO-1001_cigna_tms_letter.docx"]
+    return out
+
+
+LETTER_FACTS = [
+    "Letter of Medical Necessity",
+    "November 18, 2026",
+    "Cigna Healthcare",
+    "Open Access Plus",
+    "U0000000001",
+    "José Muñoz-Ñúñez",
+    "April 2, 1981",
+    "F33.2 Major depressive disorder, recurrent severe without psychotic features",
+    "90867",
+    "Transcranial magnetic stimulation (TMS)",
+    "36 (standard rTMS)",
+    "EN0383",
+    "effective March 15, 2026",
+    "sertraline (Zoloft)",
+    "SSRI",
+    "200 mg/day",
+    "aripiprazole (augmentation)",
+    "Cognitive behavioral therapy (CBT)",
+    "PHQ-9",
+    "History of seizures: none",
+    "Failed antidepressant trials.",
+    "Anika Patel, MD",
+    "NPI: 1234567893",
+    "Lakeside Behavioral Health",
+]
+
+
+def test_pdf_letter_states_the_history_and_cites_the_policy(tms_letter: Path) -> None:
+    pages = pdf_pages(tms_letter / "DEMO-1001_cigna_tms_letter.pdf")
+    text = " ".join(pages)
+    for fact in LETTER_FACTS:
+        assert fact in text, fact
+    assert "3 of 2 required failed antidepressant trials from 2 classes" in text
+    for n, page in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in page
+        assert "Patient ID DEMO-1001 · Cigna Healthcare EN0383 (effective 2026-03-15)" in page
+        assert "rule set cigna/tms effective 2026-03-15" in page
+        assert "DRAFT" not in page
+
+
+def test_docx_letter_has_the_same_words(tms_letter: Path) -> None:
+    text = docx_text(tms_letter / "DEMO-1001_cigna_tms_letter.docx")
+    for fact in LETTER_FACTS:
+        assert fact.replace("NPI: ", "NPI") in text.replace("NPI: ", "NPI"), fact
+    d = docx.Document(str(tms_letter / "DEMO-1001_cigna_tms_letter.docx"))
+    assert d.core_properties.title == "Letter of medical necessity: Transcranial magnetic stimulation (TMS)"
+    assert "rule-set=cigna/tms" in d.core_properties.keywords
+
+
+def test_audit_trail_in_metadata(tms_letter: Path) -> None:
+    import hashlib
+
+    digest = hashlib.sha256(READY_TMS.read_bytes()).hexdigest()
+    meta = PdfReader(tms_letter / "DEMO-1001_cigna_tms_letter.pdf").metadata
+    assert meta is not None
+    assert f"case-sha256={digest}" in (meta.get("/Keywords") or "")
+    assert f"case SHA-256 {digest}" in pdf_pages(tms_letter / "DEMO-1001_cigna_tms_letter.pdf")[0].replace(" ", "").replace("caseSHA-256", "case SHA-256 ")
+
+
+def test_files_are_owner_only_and_not_overwritten(tms_letter: Path) -> None:
+    for path in tms_letter.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = (tms_letter / "DEMO-1001_cigna_tms_letter.pdf").read_bytes()
+    code, _, err = invoke("letter", str(READY_TMS), "-o", str(tms_letter))
+    assert code == 2
+    assert err.startswith(f"error: {tms_letter}/DEMO-1001_cigna_tms_letter.pdf already exists")
+    assert "--force" in err
+    code, _, _ = invoke("letter", str(READY_TMS), "-o", str(tms_letter), "--force")
+    assert code == 0
+    assert (tms_letter / "DEMO-1001_cigna_tms_letter.pdf").read_bytes() == before  # deterministic
+
+
+def test_byte_identical_output(tmp_path: Path) -> None:
+    for n in (1, 2):
+        assert invoke("letter", str(READY_SPRAVATO), "-o", str(tmp_path / str(n)))[0] == 0
+    for name in ("DEMO-2001_cigna_spravato_letter.pdf", "DEMO-2001_cigna_spravato_letter.docx"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+
+
+def test_spravato_letter(tmp_path: Path) -> None:
+    assert invoke("letter", str(READY_SPRAVATO), "-o", str(tmp_path), "--format", "pdf")[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DEMO-2001_cigna_spravato_letter.pdf"]
+    text = " ".join(pdf_pages(tmp_path / "DEMO-2001_cigna_spravato_letter.pdf"))
+    for fact in ["Spravato (esketamine) nasal spray", "treatment-resistant depression (TRD)", "J0013", "certified under the Spravato REMS", "Devices requested: 23", "Psychiatry - Spravato", "escitalopram", "duloxetine (Cymbalta)", "MADRS", "Approval", "TRD 6 months"]:
+        assert fact in text or fact.replace("Approval", "approval") in text, fact
+
+
+def test_not_ready_letter_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, err = invoke("letter", str(INCOMPLETE), "-o", str(out))
+    assert code == 1
+    assert stdout == ""
+    assert err.splitlines()[:3] == [
+        "error: the case is not ready for a letter of medical necessity; nothing was written",
+        "medicare/tms (LCD L34998): incomplete",
+        "  - Document clinical.seizure_history (true or false) from the screening",
+    ]
+    assert not out.exists()
+
+
+def test_draft_is_watermarked_on_every_page_and_lists_gaps(tmp_path: Path) -> None:
+    code, _, _ = invoke("letter", str(INCOMPLETE), "-o", str(tmp_path), "--draft")
+    assert code == 0
+    pages = pdf_pages(tmp_path / "DEMO-1003_medicare_tms_letter-draft.pdf")
+    assert len(pages) >= 2
+    assert all("DRAFT" in page for page in pages)
+    assert "DRAFT: not ready to send" in pages[0]
+    assert "Document clinical.seizure_history (true or false) from the screening" in pages[0]
+    text = docx_text(tmp_path / "DEMO-1003_medicare_tms_letter-draft.docx")
+    assert "DRAFT" in text and "Document request.sessions (at most 36)" in text
+
+
+def test_checklist_is_always_allowed(tmp_path: Path) -> None:
+    code, _, _ = invoke("checklist", str(INCOMPLETE), "-o", str(tmp_path))
+    assert code == 0
+    text = " ".join(pdf_pages(tmp_path / "DEMO-1003_medicare_tms_checklist.pdf"))
+    assert "Prior Authorization Checklist" in text
+    assert "Status: INCOMPLETE" in text
+    assert "No history of seizures (unknown): Screening for history of seizures is not documented." in text
+    assert "Validated depression scale within 30 days STALE 2026-08-01" in text
+    assert "Psychiatric evaluation within 90 days on file 2026-10-20" in text
+    dtext = docx_text(tmp_path / "DEMO-1003_medicare_tms_checklist.docx")
+    assert "Validated depression scale within 30 days | STALE | 2026-08-01" in dtext
+
+
+def test_continuation_and_appeal_templates(tmp_path: Path) -> None:
+    case = tmp_path / "cont.yaml"
+    text = READY_TMS.read_text().replace("  kind: initial", "  kind: continuation").replace("documents:\n", "prior_courses:\n  - treatment: tms\n    start: 2026-03-01\n    end: 2026-04-15\n    sessions: 36\n    instrument: PHQ-9\n    baseline_score: 24\n    final_score: 8\ndocuments:\n  - kind: prior_course_records\n    date: 2026-04-20\n")
+    case.write_text(text)
+    code, _, err = invoke("letter", str(case), "-o", str(tmp_path), "--format", "pdf")
+    assert code == 0, err
+    cont = " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_continuation.pdf"))
+    assert "Continuation of Treatment" in cont and "67%" in cont
+    code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--format", "pdf", "--template", "letter-appeal", "--denial-ref", "PA-77|1", "--denial-date", "2026-11-01")
+    assert code == 0, err
+    appeal = " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_appeal.pdf"))
+    assert "Appeal of Denial" in appeal and "PA-77|1" in appeal and "November 1, 2026" in appeal
+
+
+def test_clinic_profile_letterhead_and_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = invoke("init")
+    assert code == 0 and out.startswith("wrote clinic.yaml")
+    assert invoke("init")[0] == 2  # never overwritten without --force
+    Path("clinic.yaml").write_text(Path("clinic.yaml").read_text().replace("Lakeside Behavioral Health", "Harbor Mind Clinic"))
+    code, _, err = invoke("letter", str(READY_TMS), "-o", "out", "--clinic", "clinic.yaml", "--format", "docx")
+    assert code == 0, err
+    assert "Harbor Mind Clinic" in docx_text(tmp_path / "out" / "DEMO-1001_cigna_tms_letter.docx")
+    Path("bad.yaml").write_text("practice_nam: X\n")
+    code, _, err = invoke("letter", str(READY_TMS), "-o", "out2", "--clinic", "bad.yaml")
+    assert code == 2
+    assert "bad.yaml:1: practice_nam: unknown key 'practice_nam' (did you mean 'practice_name'?)" in err
+    assert not Path("out2").exists()
+
+
+def test_crafted_patient_id_cannot_leave_the_output_folder(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(READY_TMS.read_text().replace("id: DEMO-1001", "id: ../../etc/passwd"))
+    out = tmp_path / "out"
+    assert invoke("checklist", str(case), "-o", str(out), "--format", "pdf")[0] == 0
+    assert [p.name for p in out.iterdir()] == ["etc-passwd_cigna_tms_checklist.pdf"]
