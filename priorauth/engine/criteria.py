@@ -253,6 +253,7 @@ def _describe_trials(c: m.FailedTrialsCriterion) -> str:
 
 
 def _count_outcome(verdicts: list[TrialVerdict], need: int, need_classes: int | None, need_in_episode: int | None) -> tuple[Status, list[TrialVerdict], set[str]]:
+    """Met when enough trials count; not met when even the undecided ones could not make it up."""
     yes = [v for v in verdicts if v.counts is True]
     maybe = [v for v in verdicts if v.counts is None]
     classes = {v.drug_class for v in yes if v.drug_class}
@@ -397,8 +398,18 @@ def _psychotherapy(c: m.PsychotherapyCriterion, case: Case, ctx: Context) -> Cri
 @register("severity")
 def _severity(c: m.SeverityCriterion, case: Case, ctx: Context) -> CriterionResult:
     label = "Depression severity"
-    wanted = {t.instrument: t.min for t in c.alternatives} if c.alternatives else {i: None for i in VALIDATED_SCALES}
-    want_text = " or ".join(f"{k} >= {fmt_num(v)}" if v is not None else k for k, v in wanted.items()) if c.alternatives else "a validated depression scale"
+    # instrument -> (threshold, strict); (None, False) accepts any documented score
+    wanted = {t.instrument: ((t.above, True) if t.above is not None else (t.min, False)) for t in c.alternatives} if c.alternatives else {i: (None, False) for i in VALIDATED_SCALES}
+
+    def passes(instrument: str, score: float) -> bool:
+        bound, strict = wanted[instrument]
+        return bound is None or (score > bound if strict else score >= bound)
+
+    def phrase(instrument: str) -> str:
+        bound, strict = wanted[instrument]
+        return instrument if bound is None else f"{instrument} {'>' if strict else '>='} {fmt_num(bound)}"
+
+    want_text = " or ".join(phrase(k) for k in wanted) if c.alternatives else "a validated depression scale"
     fresh: dict[str, tuple[int, Any]] = {}
     stale: list[int] = []
     for i, a in enumerate(case.scales):
@@ -410,12 +421,12 @@ def _severity(c: m.SeverityCriterion, case: Case, ctx: Context) -> CriterionResu
             continue
         if a.instrument not in fresh or a.date >= fresh[a.instrument][1].date:
             fresh[a.instrument] = (i, a)
-    met = [(i, a) for i, a in fresh.values() if wanted[a.instrument] is None or a.score >= wanted[a.instrument]]
+    met = [(i, a) for i, a in fresh.values() if passes(a.instrument, a.score)]
     severe_code = next((i for i, d in enumerate(case.diagnoses) if d.code in c.severe_codes), None)
     window = f"within {c.max_age_days} days" + (" in the current episode" if c.current_episode else "")
     if met:
         i, a = met[0]
-        verdict = f"meets {want_text}" if c.alternatives and wanted[a.instrument] is not None else "a validated depression scale on file"
+        verdict = f"meets {want_text}" if c.alternatives and wanted[a.instrument][0] is not None else "a validated depression scale on file"
         return result(c, "met", f"{a.instrument} {fmt_num(a.score)} on {a.date} ({window}): {verdict}", [f"assessments[{i}]"], default_label=label)
     if severe_code is not None:
         d = case.diagnoses[severe_code]
@@ -592,6 +603,8 @@ def _concurrent(c: m.ConcurrentCriterion, case: Case, ctx: Context) -> Criterion
         if attest:
             return result(c, "met", f"Concurrent {', '.join(forbidden)} documented and justified", ["clinical.concurrent_treatments", f"documents[{attest[0]}]"], default_label=label)
         step = f"Stop {', '.join(forbidden)} before this treatment" + (f", or file a {document_noun(c.unless_document)} justifying it" if c.unless_document else "")
+        if c.unless_document and c.without_document == "unknown":
+            return result(c, "unknown", f"Concurrent {', '.join(forbidden)} is documented without a {document_noun(c.unless_document)} justifying it", ["clinical.concurrent_treatments"], f"File a {document_noun(c.unless_document)} (within {c.unless_document_days} days) that documents and justifies concurrent {', '.join(forbidden)}", default_label=label)
         return result(c, "not_met", f"Concurrent {', '.join(forbidden)} is documented; the policy does not allow {names} at the same time" + (" without a documented justification" if c.unless_document else ""), ["clinical.concurrent_treatments"], step, default_label=label)
     if listed is None:
         return result(c, "unknown", f"Concurrent treatments are not documented (the policy excludes {names})", [], "Record clinical.concurrent_treatments (an empty list when there are none)", default_label=label)

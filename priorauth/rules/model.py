@@ -127,7 +127,8 @@ class FailedTrialsCriterion(_Criterion):
     within_years: Years | None = None  # the trial's last day is within N years of request.date
     min_in_current_episode: Annotated[int, Field(ge=1, le=10)] | None = None  # highmark: >= 1 of them
     role: Literal["monotherapy", "augmentation", "any"] = "any"
-    augmenting_agents_count: Literal["none", "fda_adjunct", "all"] = "none"  # independence: FDA adjuncts count toward classes
+    # independence: a failed trial of an FDA-approved adjunct is a failed trial whose class counts
+    augmenting_agents_count: Literal["none", "fda_adjunct", "all"] = "none"
 
     @model_validator(mode="after")
     def _duration(self) -> FailedTrialsCriterion:
@@ -179,6 +180,13 @@ class PsychotherapyCriterion(_Criterion):
 class Threshold(_Strict):
     instrument: Instrument
     min: float | None = None  # inclusive; None: any documented score
+    above: float | None = None  # strictly greater ("PHQ-9 > 15"); use min or above, not both
+
+    @model_validator(mode="after")
+    def _one(self) -> Threshold:
+        if self.min is not None and self.above is not None:
+            raise ValueError("give min (inclusive) or above (strict), not both")
+        return self
 
 
 class SeverityCriterion(_Criterion):
@@ -233,6 +241,9 @@ class ConcurrentCriterion(_Criterion):
     forbidden: list[Annotated[str, Field(min_length=1)]]
     unless_document: DocumentKind | None = None
     unless_document_days: Days = 90
+    # not_met: a forbidden treatment without the document fails; unknown: it is a documentation
+    # gap (centene: "must be documented and justified", not an exclusion)
+    without_document: Literal["not_met", "unknown"] = "not_met"
 
 
 class EctCriterion(_Criterion):

@@ -130,10 +130,18 @@ def test_esketamine_never_counts() -> None:
 
 
 def test_augmenting_agent_is_not_an_antidepressant_unless_allowed() -> None:
-    case = make_case(medications=[med("sertraline", "2025-01-01", "2025-06-01", 100), med("aripiprazole", "2025-03-01", "2025-06-01", 5, role="augmentation")])
+    two_ssris = [med("sertraline", "2025-01-01", "2025-06-01", 100), med("fluoxetine", "2025-06-10", "2025-09-01", 40)]
+    adjunct = med("aripiprazole", "2025-03-01", "2025-06-01", 5, role="augmentation")
     plain = {"kind": "failed_trials", "count": 2, "distinct_classes": 2}
-    assert judge(plain, case).status == "not_met"
-    assert judge({**plain, "augmenting_agents_count": "fda_adjunct"}, case).status == "met"
+    assert judge(plain, make_case(medications=two_ssris + [adjunct])).status == "not_met"
+    allowed = {**plain, "augmenting_agents_count": "fda_adjunct"}
+    r = judge(allowed, make_case(medications=two_ssris + [adjunct]))
+    assert r.status == "met"
+    assert r.message.endswith("classes so far: SSRI, second-generation antipsychotic")
+    # a failed adjunct trial is one of the trials spanning the classes
+    assert judge(allowed, make_case(medications=two_ssris[:1] + [adjunct])).status == "met"
+    buspirone = med("buspirone", "2025-03-01", "2025-06-01", 30, role="augmentation")
+    assert judge(allowed, make_case(medications=two_ssris + [buspirone])).status == "not_met"  # not an FDA adjunct
 
 
 def test_improvement_cap() -> None:

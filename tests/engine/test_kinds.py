@@ -124,6 +124,12 @@ def test_severity_thresholds_freshness_and_codes() -> None:
     assert judge(rule, low).status == "not_met"
     coded = make_case(diagnoses=[{"code": "F33.2", "primary": True}])
     assert judge({**rule, "severe_codes": ["F32.2", "F33.2"]}, coded).status == "met"
+    strict = {"kind": "severity", "alternatives": [{"instrument": "PHQ-9", "above": 15}]}
+    at = make_case(assessments=[{"instrument": "PHQ-9", "score": 15, "date": "2026-11-10"}])
+    above = make_case(assessments=[{"instrument": "PHQ-9", "score": 15.5, "date": "2026-11-10"}])
+    assert judge(strict, at).status == "not_met"
+    assert judge(strict, at).message == "PHQ-9 15 on 2026-11-10: below PHQ-9 > 15"
+    assert judge(strict, above).status == "met"
 
 
 def test_severity_any_validated_scale_and_latest_score_wins() -> None:
@@ -229,6 +235,11 @@ def test_concurrent_treatments() -> None:
     justified = {"kind": "concurrent_treatments", "forbidden": ["ketamine"], "unless_document": "prescriber_attestation"}
     case = make_case(clinical={"concurrent_treatments": ["ketamine"]}, documents=[{"kind": "prescriber_attestation", "date": "2026-11-01"}])
     assert judge(justified, case).status == "met"
+    unjustified = make_case(clinical={"concurrent_treatments": ["ketamine"]})
+    assert judge(justified, unjustified).status == "not_met"
+    gap = judge({**justified, "without_document": "unknown"}, unjustified)
+    assert gap.status == "unknown"
+    assert gap.next_step == "File a prescriber attestation (within 90 days) that documents and justifies concurrent ketamine"
 
 
 def test_ect() -> None:
