@@ -87,6 +87,11 @@ class Context:
         return 42
 
 
+def cap(text: str) -> str:
+    """Upper-case the first letter only (str.capitalize would lower "CNS" and "REMS")."""
+    return text[:1].upper() + text[1:]
+
+
 def register(kind: str) -> Callable[[Evaluator], Evaluator]:
     def deco(fn: Evaluator) -> Evaluator:
         EVALUATORS[kind] = fn
@@ -180,7 +185,7 @@ def _diagnosis(c: m.DiagnosisCriterion, case: Case, ctx: Context) -> CriterionRe
     return result(
         c,
         "not_met",
-        f"{which.capitalize()} {d.code} is not among the accepted codes ({accepted_text})",
+        f"{cap(which)} {d.code} is not among the accepted codes ({accepted_text})",
         [f"diagnoses[{i}]"],
         f"The policy accepts {accepted_text}; document a qualifying diagnosis if the clinical picture supports it",
         default_label="Diagnosis",
@@ -380,7 +385,7 @@ def _psychotherapy(c: m.PsychotherapyCriterion, case: Case, ctx: Context) -> Cri
     if yes:
         return result(c, "met", f"Adequate trial of {kind}{where} without sufficient improvement ({len(yes)} documented)", [v.pointer for v in yes], explanations=explanations, default_label=label)
     if maybe:
-        return result(c, "unknown", f"{kind.capitalize()} is documented but cannot be judged adequate", [v.pointer for v in maybe], f"Complete {', '.join(v.pointer for v in maybe)}: sessions or dates, and outcome", explanations, default_label=label)
+        return result(c, "unknown", f"{cap(kind)} is documented but cannot be judged adequate", [v.pointer for v in maybe], f"Complete {', '.join(v.pointer for v in maybe)}: sessions or dates, and outcome", explanations, default_label=label)
     return result(
         c,
         "not_met",
@@ -475,11 +480,11 @@ def _contraindication(c: m.ContraindicationCriterion, case: Case, ctx: Context) 
         evidence = [f"diagnoses[{coded}]"] if coded is not None else [pointer]
         attest = _attested(case, c.unless_document, c.unless_document_days, ctx)
         if attest:
-            return result(c, "met", f"{what.capitalize()} documented, with a {document_noun(c.unless_document)} that benefit outweighs risk", evidence + [f"documents[{attest[0]}]"], default_label=label)  # type: ignore[index]
+            return result(c, "met", f"{cap(what)} documented, with a {document_noun(c.unless_document)} that benefit outweighs risk", evidence + [f"documents[{attest[0]}]"], default_label=label)  # type: ignore[index]
         step = f"The policy excludes patients with {what}"
         if c.unless_document:
             step += f" unless a {document_noun(c.unless_document)} is on file"
-        return result(c, "not_met", f"{what.capitalize()} is documented", evidence, step, default_label=label)
+        return result(c, "not_met", f"{cap(what)} is documented", evidence, step, default_label=label)
     if value is None:
         choices = {"substance_use_disorder": "none, remission or active", "suicidal_ideation": "none, passive or active_with_intent"}.get(c.flag, "true or false")
         return result(c, "unknown", f"Screening for {what} is not documented", [], f"Document {pointer} ({choices}) from the screening", default_label=label)
@@ -536,7 +541,7 @@ def _rems(c: m.RemsCriterion, case: Case, ctx: Context) -> CriterionResult:
         return result(c, "not_met", "Not " + " and not ".join(p[2] for p in no), [p[0] for p in no], "Spravato may only be given in a REMS-certified setting to an enrolled patient: complete the REMS certification/enrollment", default_label=label)
     if unknown:
         return result(c, "unknown", ", ".join(p[0] for p in unknown) + " not documented", [], "Document " + " and ".join(p[0] for p in unknown), default_label=label)
-    return result(c, "met", "; ".join(p[2].capitalize() for p in parts), [p[0] for p in parts], default_label=label)
+    return result(c, "met", "; ".join(cap(p[2]) for p in parts), [p[0] for p in parts], default_label=label)
 
 
 # ---- concurrent treatment ----------------------------------------------------------------------
