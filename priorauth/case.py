@@ -5,7 +5,6 @@ rename. Absent clinical facts stay ``None`` so the engine can tell "not document
 from a documented ``false``.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import re
@@ -102,7 +101,7 @@ Count = Annotated[int, Field(ge=0, le=1000)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _luhn_npi_ok(npi: str) -> bool:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
+import os
+import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +53,12 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+# A lone "=" resolves to YAML 1.1's "value" tag, which the safe constructor cannot build.
+_Loader.add_constructor("tag:yaml.org,2002:value", _Loader.construct_yaml_str)
+
+# Explicit tags that only restate a plain type. Any other tag (!!python/object,
+# !!binary, !!set, !custom) is refused: input files are data, never objects.
+_PLAIN_TAGS = {"!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))}
 
 
 class _Refused(Exception):
@@ -109,10 +119,45 @@ def _build(loader: Any, node: Node, path: PathT, lines: dict[PathT, int], depth:
         seen.add(id(node))
         return [_build(loader, item, path + (i,), lines, depth + 1, seen) for i, item in enumerate(node.value)]
     seen.add(id(node))
-    return loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError:  # an integer of thousands of digits (Python's int max-str-digits)
+        raise _Refused(line, "number has too many digits", "write a realistic number", format_path(path)) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Refused(line, "must be a finite number (.nan, .inf and overflowing numbers are not allowed)", path=format_path(path))
+    return value
+
+
+def _prescan_yaml(text: str) -> None:
+    """Walk the parser's events before composing: refuse tags and deep nesting early.
+
+    libyaml's composer recurses in C, so a few hundred thousand nested brackets would
+    overflow the C stack (a crash, not an exception); the event stream is flat.
+    """
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _PLAIN_TAGS:
+                raise _Refused(
+                    event.start_mark.line + 1,
+                    "YAML tags such as !!python/object or !!binary are not allowed",
+                    "remove the '!' tag and write a plain value",
+                )
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Refused(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
 
 
 def _parse_yaml(text: str) -> tuple[Any, dict[PathT, int]]:
+    _prescan_yaml(text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -131,6 +176,17 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _Refused(None, f"duplicate key '{key}'", "keep one of them")
         out[key] = value
     return out
+
+
+def _json_constant(name: str) -> Any:
+    raise _Refused(None, "NaN and Infinity are not allowed; numbers must be finite")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(None, "a number is too large; numbers must be finite")
+    return value
 
 
 def _json_depth(text: str) -> int:
@@ -158,7 +214,7 @@ def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
     if _json_depth(text) > MAX_DEPTH:
         raise _Refused(None, f"nested more than {MAX_DEPTH} levels deep")
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant, parse_float=_json_float)
     except json.JSONDecodeError as exc:
         # exc.msg describes the syntax problem without quoting the document.
         raise _Refused(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})", "check the brackets, commas and quotes near that line") from None
@@ -171,25 +227,53 @@ def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
 
 
 def read_bytes(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """Read a small file or raise ``error`` with a plain message."""
+    """Read a small regular file or raise ``error`` with a plain message.
+
+    Pipes, devices and sockets are refused before they are read: a FIFO would block
+    forever and /dev/zero never ends. The read is bounded too, in case the file grows.
+    """
     name = str(path)
+    too_big = lambda size: error(  # noqa: E731
+        name,
+        Issue("", f"file is {size / 1048576:.1f} MB; a {what} may be at most {max_bytes // 1048576} MB", hint=f"is this really a {what}?"),
+    )
+
+    def check(st: os.stat_result) -> None:
+        if stat.S_ISDIR(st.st_mode):
+            raise error(name, Issue("", f"is a folder, not a {what}", hint="give the path of a file"))
+        if not stat.S_ISREG(st.st_mode):
+            raise error(name, Issue("", f"is not a regular file (a pipe, device or socket); a {what} must be a file", hint="save it to a file first"))
+        if st.st_size > max_bytes:
+            raise too_big(st.st_size)
+
     try:
-        size = path.stat().st_size
+        check(os.stat(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise error(name, Issue("", "file not found", hint="check the path")) from None
+    except PermissionError:
+        raise error(name, Issue("", "permission denied", hint="check the file's permissions")) from None
     except OSError as exc:
-        raise error(name, Issue("", f"cannot read the file ({exc.strerror})")) from None
-    if path.is_dir():
-        raise error(name, Issue("", f"is a folder, not a {what}"))
-    if size > max_bytes:
-        raise error(
-            name,
-            Issue("", f"file is {size / 1048576:.1f} MB; a {what} may be at most {max_bytes // 1048576} MB", hint=f"is this really a {what}?"),
-        )
+        raise error(name, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
+    except ValueError:  # a NUL byte in the path
+        raise error(name, Issue("", "is not a valid file name")) from None
     try:
-        return path.read_bytes()
+        check(os.fstat(fd))  # the path may have been swapped since the stat above
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise too_big(total)
+        return b"".join(chunks)
     except OSError as exc:
-        raise error(name, Issue("", f"cannot read the file ({exc.strerror})")) from None
+        raise error(name, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
+    finally:
+        os.close(fd)
 
 
 def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -198,6 +282,8 @@ def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int
 
 
 def decode_text(raw: bytes, name: str, what: str, error: type[InputFileError]) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error(name, Issue("", "the file is UTF-16 text, not UTF-8", hint="save it as UTF-8"))
     if b"\x00" in raw:
         raise error(name, Issue("", f"this is a binary file, not a {what}", hint="give a YAML or JSON text file"))
     try:
@@ -212,8 +298,9 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
     """Parse YAML or JSON text into plain data (``fmt``: "json", "yaml" or guess from name)."""
     if fmt is None:
         fmt = "json" if name.lower().endswith((".json", ".jsonl")) else "yaml"
+    empty = Issue("", "the file is empty", hint=f"a {what} is a YAML or JSON mapping")
     if not text.strip():
-        raise error(name, Issue("", f"the file is empty", hint=f"a {what} is a YAML or JSON mapping"))
+        raise error(name, empty)
     try:
         data, lines = _parse_json(text) if fmt == "json" else _parse_yaml(text)
     except _Refused as exc:
@@ -221,19 +308,48 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        # exc.problem names the syntax rule, not the text of the line.
-        problem = exc.problem or exc.context or "syntax error"
+        problem = _yaml_problem(exc.problem or exc.context or "syntax error", exc.context or "")
         raise error(name, Issue("", f"not valid YAML: {problem}", line=line, hint="check the indentation and the ':' after each key")) from None
+    except yaml.reader.ReaderError as exc:
+        # str(exc) names the character; the position gives its line, the character is not repeated
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        raise error(name, Issue("", "not valid YAML: contains a control character that YAML does not allow", line=line, hint="remove it, or write it as an escape inside double quotes")) from None
     except yaml.YAMLError:
         raise error(name, Issue("", "not valid YAML", hint="check the file's syntax")) from None
     except RecursionError:
-        raise error(name, Issue("", f"nested too deeply")) from None
-    except ValueError as exc:  # e.g. an int too large to convert
+        raise error(name, Issue("", "nested too deeply")) from None
+    except ValueError:  # e.g. an int too large to convert
         raise error(name, Issue("", "contains a value that cannot be read", hint="check numbers and dates")) from None
+    if data is None and not lines:  # only comments, or an empty document
+        raise error(name, empty)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise error(name, Issue("", f"the top level is {kind}; a {what} must be a mapping of keys to values", line=1))
     return LoadedDocument(name, data, lines)
+
+
+_QUOTED = re.compile(r"""'[^']*'|"[^"]*"|#x[0-9a-fA-F]+""")
+
+
+def _yaml_problem(problem: str, context: str = "") -> str:
+    """A YAML parser message without any text of the document.
+
+    libyaml's messages are fixed sentences, but PyYAML's pure-Python scanner and its
+    composer quote what they found ("found unknown escape character 'q'", "found
+    undefined alias 'name'"). Quoted text is kept only when it is punctuation, which
+    tells where the problem is without repeating a value.
+    """
+    if "'\\t'" in problem or "'\t'" in problem:
+        return "found a tab character; indent with spaces"
+    if "duplicate anchor" in context:
+        return "found a duplicate anchor (&name)"
+
+    def keep(match: re.Match[str]) -> str:
+        inner = match.group(0).strip("'\"")
+        plain = (0 < len(inner) <= 3 and not any(c.isalnum() for c in inner)) or re.fullmatch(r"<[a-z ]+>", inner)
+        return match.group(0) if plain else "(text not shown)"
+
+    return " ".join(_QUOTED.sub(keep, problem).split())
 
 
 def load_file(path: Path, what: str, error: type[InputFileError]) -> LoadedDocument:
@@ -276,7 +392,8 @@ def pydantic_issues(
     """Rewrite a pydantic ValidationError as issues that never quote the input."""
     issues: list[Issue] = []
     seen: set[tuple[str, str]] = set()
-    for err in exc.errors(include_url=False, include_input=False):
+    # The input is read only to make sure no message repeats it (see _safe_message).
+    for err in exc.errors(include_url=False, include_input=True):
         loc = prefix + tuple(_clean_loc(err["loc"], _value_at(doc.data, prefix)))
         kind = err["type"]
         hint = None
@@ -327,13 +444,45 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> list[str | int]:
     return out
 
 
+# pydantic error types whose message is built from the schema only (limits, expected
+# types, allowed literals), never from the input. Messages of any other type are replaced.
+_SCHEMA_ONLY_TYPES = frozenset(
+    """missing extra_forbidden string_type string_too_short string_too_long string_unicode
+    string_pattern_mismatch int_type int_parsing int_parsing_size int_from_float float_type
+    float_parsing finite_number greater_than greater_than_equal less_than less_than_equal
+    multiple_of bool_type bool_parsing literal_error enum model_type model_attributes_type
+    dict_type list_type tuple_type set_type frozen_set_type too_short too_long date_type
+    date_parsing date_from_datetime_parsing date_from_datetime_inexact date_past date_future
+    datetime_type datetime_parsing none_required is_instance_of value_error assertion_error
+    union_tag_invalid union_tag_not_found dataclass_type bytes_type decimal_type
+    decimal_parsing decimal_max_digits decimal_max_places decimal_whole_digits
+    frozen_field frozen_instance""".split()
+)
+
+
 def _safe_message(err: Mapping[str, Any]) -> str:
+    kind = str(err.get("type", ""))
     msg = str(err.get("msg", "invalid value"))
     # Our own validators raise "Value error, <message>"; the prefix is noise.
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
+    # A wrong enum value may be part of an allowed one ("mal" in 'female'): the allowed
+    # values come from the schema, so that message stays.
+    leaks = kind not in ("literal_error", "enum") and _quotes_input(msg, err.get("input"))
+    if kind not in _SCHEMA_ONLY_TYPES or leaks:
+        msg = f"invalid value ({kind.replace('_', ' ') or 'unknown error'})"
     return msg[:1].lower() + msg[1:]
+
+
+def _quotes_input(msg: str, value: Any) -> bool:
+    """Whether ``msg`` repeats a scalar input value: a last guard against leaking it."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        return False
+    text = str(value).strip()
+    if len(text) < 3:
+        return False
+    return text.lower() in msg.lower()
 
 
 def _value_at(data: Any, loc: PathT) -> Any:

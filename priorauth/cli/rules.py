@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -261,7 +260,7 @@ def test(target: str | None, rules_dirs: tuple[str, ...], verbose: bool) -> None
     Examples:
       priorauth rules test
       priorauth rules test cigna/tms
-      priorauth rules test payer_rules/cigna/examples/tms-ready-two-classes.yaml
+      priorauth rules test payer_rules/cigna/examples/tms-ready-two-classes-exactly-4-weeks.yaml
       priorauth rules test acme/tms --rules-dir my_rules
 
     Exit status: 0 every example passes; 1 at least one mismatch; 2 an invalid example file.
@@ -318,7 +317,7 @@ def new(payer: str, treatment: str, out_dir: str, force: bool) -> None:
     for path in written:
         click.echo(f"wrote {_shown(path)}")
     rule_file = _shown(written[0])
-    rules_dir = _shown(folder) if os.path.isabs(out_dir) is False else out_dir
+    rules_dir = _shown(folder)
     click.echo("next: edit every TODO (docs/rules.md explains each field), then run")
     click.echo(f"  priorauth rules validate {rule_file}")
     click.echo(f"  priorauth rules test {payer}/{treatment} --rules-dir {rules_dir}")

@@ -23,7 +23,7 @@ from priorauth import catalog
 from priorauth.case import DOCUMENT_LABELS
 from priorauth.engine.criteria import DEFAULT_FAIL_VALUES, DEFAULT_FLAG_CODES, FLAG_LABELS, SHORT_FLAG_LABELS, SPECIALTY_LABELS, VALIDATED_SCALES
 from priorauth.engine.trials import EVIDENCE_BASED
-from priorauth.rules import Registry, RuleSource, _rule_files, load_rule_file
+from priorauth.rules import Registry, RuleSource, _load_cached, _rule_files
 from priorauth.rules import model as m
 
 __all__ = [
@@ -282,7 +282,7 @@ def _contraindication(c: m.ContraindicationCriterion, rs: m.RuleSet | None) -> s
     fail_values = c.fail_values or DEFAULT_FAIL_VALUES.get(c.flag)
     if fail_values and fail_values == DEFAULT_FAIL_VALUES.get(c.flag) and c.flag in SHORT_FLAG_LABELS:
         text = f"No {SHORT_FLAG_LABELS[c.flag]} (clinical.{c.flag} must be documented; any other value passes)"
-    elif fail_values and fail_values != [True]:
+    elif fail_values:
         shown = _join([str(v).replace("_", " ") for v in fail_values])
         text = f"No {what} documented as {shown} (clinical.{c.flag} must be documented)"
     else:
@@ -561,7 +561,7 @@ def hidden_files(registry: Registry) -> dict[Path, list[tuple[Path, str]]]:
     out: dict[Path, list[tuple[Path, str]]] = {}
     for folder, origin in registry.dirs:
         for path in _rule_files(folder):
-            rs = load_rule_file(path)
+            rs = _load_cached(path, path.stat().st_mtime_ns)
             key = (rs.id, rs.effective)
             if key in first:
                 out.setdefault(first[key], []).append((path, origin))

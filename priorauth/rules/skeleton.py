@@ -285,7 +285,10 @@ def skeleton_example(payer: str, treatment: str, today: dt.date, rules_dir: str 
     """An example case that the skeleton rule file judges ``ready``."""
     _check(payer, treatment)
     tms = treatment == "tms"
-    day = lambda n: (today - dt.timedelta(days=n)).isoformat()  # noqa: E731
+
+    def day(n: int) -> str:
+        return (today - dt.timedelta(days=n)).isoformat()
+
     if tms:
         request_extra = "    sessions: 36\n"
         clinical = "    implanted_metal_near_head: false\n    seizure_history: false\n"

@@ -56,7 +56,7 @@ def test_a_wrong_expectation_is_a_mismatch(tmp_path: Path) -> None:
     assert result.exit_code == 1
     out = lines(result)
     assert out[0] == f"FAIL {path}"
-    assert out[1] == f"  rule set cigna/tms, effective 2026-03-15 (payer_rules/cigna/tms.yaml); judged as of 2026-11-18"
+    assert out[1] == "  rule set cigna/tms, effective 2026-03-15 (payer_rules/cigna/tms.yaml); judged as of 2026-11-18"
     assert out[3:8] == [
         "  status: expected ready, got not_eligible",
         "  not_met: expected [], got [medication_trials]",

