@@ -447,7 +447,8 @@ class _Worker:
         for rule_id in files:
             names = [p.path.name for p in planned if p.report.rule_set.id == rule_id]
             kept = [n for n in files[rule_id] if opts.resume and n not in names and (self.folder / n).exists()]
-            files[rule_id] = kept + [n for n in names if n not in kept]
+            order = {n: i for i, n in enumerate(files[rule_id])}
+            files[rule_id] = sorted(kept + [n for n in names if n not in kept], key=lambda n: order.get(n, len(order)))
         return files, False
 
 

@@ -9,4 +9,6 @@ EXTRA: dict[str, tuple[str, str]] = {
     "checklist": ("priorauth.cli.documents:checklist", "Write the documentation checklist (DOCX and PDF)."),
     "init": ("priorauth.cli.documents:init", "Write a commented clinic profile to fill in."),
     "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
+    "batch": ("priorauth.cli.batch:batch", "Check many cases (files, folders, JSON Lines) and write a summary and letters."),
+    "compare": ("priorauth.cli.compare:compare", "Compare TMS and Spravato side by side for a case's payer or every payer."),
 }

@@ -285,6 +285,9 @@ def _failed_trials(c: m.FailedTrialsCriterion, case: Case, ctx: Context) -> Crit
     msg = f"{len(yes)} of {c.count} required {desc}"
     if c.distinct_classes and c.distinct_classes > 1:
         names = ", ".join(sorted(catalog.CLASS_LABELS.get(k, k) for k in classes)) or "none"
+        if len(yes) >= c.count and len(classes) < c.distinct_classes:
+            # enough trials, too few classes: say so plainly rather than "2 of 2"
+            msg = f"{len(yes)} failed antidepressant {_plural(len(yes), 'trial')} count, but from only {len(classes)} of the {c.distinct_classes} classes required"
         msg += f"; classes so far: {names}"
     if c.min_in_current_episode:
         msg += f"; at least {c.min_in_current_episode} in the current episode"

@@ -8,8 +8,10 @@ template, line and variable, never a blank in a letter.
 
 from __future__ import annotations
 
+import operator
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,6 +43,28 @@ def _finalize(value: Any) -> Any:
     return escape(str(value))
 
 
+MAX_SEQUENCE = 100_000  # longest string or list that `*` may build in a template
+MAX_POWER_BITS = 4096  # largest integer that `**` may build
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with `*` and `**` bounded: `{{ 'x' * 10**9 }}` would otherwise
+    take the process down instead of failing with a message."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        if op == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
+                if right * abs(left).bit_length() > MAX_POWER_BITS:
+                    raise SecurityError("the result of '**' is too large")
+            return operator.pow(left, right)
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_SEQUENCE:
+                raise SecurityError("the result of '*' is too long")
+        return operator.mul(left, right)
+
+
 def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(str(builtin_dir()))
     loaders: list[jinja2.BaseLoader] = []
@@ -50,7 +74,7 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
             raise TemplateError(f"templates folder not found: {folder}", "give a folder of *.md.j2 templates")
         loaders.append(jinja2.FileSystemLoader(str(folder)))
     loaders += [jinja2.PrefixLoader({"builtin": builtin}, delimiter="/"), builtin]
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -87,6 +111,52 @@ def _template_line(tb: TracebackType | None, names: set[str]) -> tuple[str | Non
     return found
 
 
+MAX_OUTPUT_CHARS = 5_000_000  # a letter is a few thousand characters
+
+
+def _render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
+    chunks: list[str] = []
+    total = 0
+    stream: Iterator[str] = template.generate(context)
+    for chunk in stream:
+        total += len(chunk)
+        if total > MAX_OUTPUT_CHARS:
+            raise SecurityError(f"the output is larger than {MAX_OUTPUT_CHARS // 1_000_000} million characters")
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+def _case_values(value: Any, out: set[str]) -> set[str]:
+    if isinstance(value, dict):
+        for v in value.values():
+            _case_values(v, out)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            _case_values(v, out)
+    elif value is not None and not isinstance(value, bool):
+        text = str(value).strip()
+        if text:
+            out.add(text.lower())
+    return out
+
+
+def _redact(message: str, context: dict[str, Any]) -> str:
+    """Jinja quotes what it could not find ("'dict object' has no attribute 'Maria'"); a
+    quoted value that comes from the letter's variables is not repeated."""
+    values = _case_values(context, set())
+
+    def hide(match: re.Match[str]) -> str:
+        inner = (match.group(1) if match.group(1) is not None else match.group(2) or "").strip().lower()
+        if inner and (inner in values or any(len(v) >= 4 and v in inner for v in values)):
+            return "'(a value)'"
+        return match.group(0)
+
+    return _QUOTED.sub(hide, message)
+
+
 def render_text(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render one template to markup text, turning every Jinja failure into a TemplateError."""
     file_name = name if name.endswith(SUFFIX) else name + SUFFIX
@@ -98,19 +168,22 @@ def render_text(env: jinja2.Environment, name: str, context: dict[str, Any]) -> 
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.name or file_name}:{exc.lineno}: template syntax error: {exc.message}") from None
     try:
-        return template.render(context)
+        return _render_bounded(template, context)
     except jinja2.UndefinedError as exc:
         where, line = _template_line(sys.exc_info()[2], {file_name})
-        raise TemplateError(f"{where or file_name}:{line or '?'}: undefined variable: {exc.message}", "check the spelling against `priorauth templates list --variables`") from None
+        raise TemplateError(f"{where or file_name}:{line or '?'}: undefined variable: {_redact(exc.message or '', context)}", "check the spelling against `priorauth templates list --variables`") from None
     except SecurityError as exc:
         where, line = _template_line(sys.exc_info()[2], {file_name})
-        raise TemplateError(f"{where or file_name}:{line or '?'}: not allowed in a template: {exc}", "templates may only use the letter's variables") from None
+        raise TemplateError(f"{where or file_name}:{line or '?'}: not allowed in a template: {_redact(str(exc), context)}", "templates may only use the letter's variables") from None
+    except jinja2.TemplateNotFound as exc:  # an {% include %} or {% extends %} of a missing name
+        where, line = _template_line(sys.exc_info()[2], {file_name})
+        raise TemplateError(f"{where or file_name}:{line or '?'}: template not found: {_redact(exc.name or '', context)}", "templates can include other templates by name, not files") from None
     except jinja2.TemplateSyntaxError as exc:  # an included template
         raise TemplateError(f"{exc.name or file_name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         where, line = _template_line(sys.exc_info()[2], {file_name})
-        raise TemplateError(f"{where or file_name}:{line or '?'}: {exc.message or type(exc).__name__}") from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, RecursionError) as exc:
+        raise TemplateError(f"{where or file_name}:{line or '?'}: {_redact(exc.message or type(exc).__name__, context)}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, RecursionError, OverflowError, MemoryError) as exc:
         where, line = _template_line(sys.exc_info()[2], {file_name})
         raise TemplateError(f"{where or file_name}:{line or '?'}: template failed: {type(exc).__name__}") from None
 

@@ -210,6 +210,17 @@ class ContraindicationCriterion(_Criterion):
     unless_document: DocumentKind | None = None  # e.g. a prescriber attestation overrides
     unless_document_days: Days = 90
 
+    @model_validator(mode="after")
+    def _fail_values(self) -> "ContraindicationCriterion":
+        allowed = {"substance_use_disorder": {"none", "remission", "active"}, "suicidal_ideation": {"none", "passive", "active_with_intent"}}
+        if self.fail_values is not None:
+            if self.flag not in allowed:
+                raise ValueError(f"fail_values applies only to substance_use_disorder and suicidal_ideation; {self.flag} is true/false and fails when true")
+            wrong = [v for v in self.fail_values if v not in allowed[self.flag]]
+            if wrong:
+                raise ValueError(f"fail_values for {self.flag} must be among: {', '.join(sorted(allowed[self.flag]))}")
+        return self
+
 
 class PrescriberCriterion(_Criterion):
     kind: Literal["prescriber"]

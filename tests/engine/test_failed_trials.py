@@ -23,7 +23,7 @@ def test_two_ssris_count_as_one_class() -> None:
     case = make_case(medications=[med("sertraline", "2025-02-01", "2025-05-01", 100), med("fluoxetine", "2025-05-10", "2025-08-01", 40)])
     r = judge(TWO_CLASSES_8W, case)
     assert r.status == "not_met"
-    assert r.message == "2 of 2 required failed antidepressant trials from 2 classes (>= 8 weeks at a therapeutic dose) in the current episode; classes so far: SSRI"
+    assert r.message == "2 failed antidepressant trials count, but from only 1 of the 2 classes required; classes so far: SSRI"
     assert r.next_step == "Document 1 more failed antidepressant trial (>= 8 weeks at a therapeutic dose, in the current episode), from a class other than SSRI"
 
 
