@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ class BatchOptions:
     payer: str | None = None  # None: each case's own coverage.payer; "all": every payer
     treatment: str | None = None  # None: each case's own request.treatment; or "both"
     rules_dirs: tuple[str, ...] = ()
+    clinic: str | None = None  # clinic profile for the letterhead and signature
+    templates_dir: str | None = None
     force: bool = False
     resume: bool = False
     jobs: int = 1
@@ -120,7 +123,7 @@ class CaseInput:
     problem: str | None = None  # the input could not be read at all (too long a line, unreadable file)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the parent keeps one per case x rule set
 class Row:
     """One line of the summary: one case against one rule set, or one case that failed."""
 
@@ -203,6 +206,7 @@ class _Source:
     shown: str
     jsonl: bool
     count: int  # cases in it
+    problem: str | None = None  # e.g. a folder without case files: one error row
 
 
 def default_jobs() -> int:
@@ -243,7 +247,7 @@ def discover(inputs: Sequence[str | Path], output_dir: Path) -> list[_Source]:
                 p for p in path.rglob("*") if p.suffix.lower() in (*CASE_SUFFIXES, JSONL_SUFFIX) and not _hidden(p, path) and p.is_file()
             )
             if not found:
-                raise UsageError(f"{path}: no case files in this folder", "case files end in .yaml, .yml, .json or .jsonl")
+                out.append(_Source(path, str(path), False, 1, "no case files in this folder (they end in .yaml, .yml, .json or .jsonl)"))
             for p in found:
                 add(p)
         else:
@@ -285,7 +289,7 @@ def _items(sources: Iterable[_Source]) -> Iterator[CaseInput]:
     """Every case, lazily: JSON Lines files are read as the workers ask for more."""
     for src in sources:
         if not src.jsonl:
-            yield CaseInput(src.shown, src.shown)
+            yield CaseInput(src.shown, src.shown, problem=src.problem)
             continue
         try:
             empty = True
@@ -419,7 +423,13 @@ class _Worker:
         if opts.resume and not missing:
             return files, bool(expected)
 
-        common: dict[str, Any] = {"output_dir": self.folder, "registry": self.registry, "case_and_digest": (case, digest)}
+        common: dict[str, Any] = {
+            "output_dir": self.folder,
+            "registry": self.registry,
+            "case_and_digest": (case, digest),
+            "clinic_path": opts.clinic,
+            "templates_dir": opts.templates_dir,
+        }
         planned: list[Planned] = []
         by_id = {r.rule_set.id: r for r in reports}
         for rule_id, kind, fmt in _groups(expected, opts):
@@ -528,8 +538,17 @@ def _execute(items: Iterator[CaseInput], options: BatchOptions, workers: int) ->
 
 
 def _check_options(options: BatchOptions, registry: Registry) -> None:
+    """Refuse, before any case runs, what would make every case fail the same way."""
     if options.resume and options.force:
         raise UsageError("--resume and --force contradict each other", "--resume keeps the files an earlier run wrote; --force overwrites them")
+    if options.writes_documents and options.clinic:
+        from priorauth.clinic import load_clinic
+
+        load_clinic(options.clinic)
+    if options.writes_documents and options.templates_dir:
+        from priorauth.letters.render import environment
+
+        environment(options.templates_dir)
     if options.payer in (None, "all"):
         return
     known = registry.payers()
@@ -548,12 +567,12 @@ def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[B
     work at all (unknown --payer, no case files found, an output folder that cannot be
     made); everything about one case is reported in its rows instead.
     """
+    if not inputs:
+        raise UsageError("no case files given")
     _check_options(options, Registry(options.rules_dirs))
     folder = ensure_folder(options.output_dir)
     options = dataclasses.replace(options, output_dir=folder)
     sources = discover(inputs, folder)
-    if not sources:
-        raise UsageError("no case files given")
     total = sum(s.count for s in sources)
     workers = max(1, min(options.jobs, total))
     yield BatchStarted(total, workers)
@@ -563,17 +582,35 @@ def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[B
     resumed = 0
     index = 0
     for index, outcome in enumerate(_execute(_items(sources), options, workers), 1):
-        case_rows = _flag_duplicates(outcome.rows, first_source, options)
+        case_rows = _flag_duplicates(tuple(_compact(r) for r in outcome.rows), first_source, options)
         rows.extend(case_rows)
         resumed += outcome.resumed
         yield CaseDone(index, total, outcome.source, case_rows, outcome.resumed)
 
     summary = [
-        write_atomic(folder / SUMMARY_CSV, summary_csv(rows).encode("utf-8"), force=True),
-        write_atomic(folder / SUMMARY_JSON, summary_json(rows).encode("utf-8"), force=True),
+        write_atomic(folder / SUMMARY_CSV, summary_csv(rows), force=True),
+        write_atomic(folder / SUMMARY_JSON, summary_json(rows), force=True),
     ]
     counts = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
     yield BatchFinished(rows, summary, counts, index, resumed, exit_code(rows))
+
+
+def _compact(row: Row) -> Row:
+    # Rows arrive unpickled, each with its own copy of "cigna", "tms", "ready"...: share them.
+    intern = sys.intern
+    return Row(
+        row.source,
+        row.case,
+        intern(row.payer) if row.payer else row.payer,
+        intern(row.treatment) if row.treatment else row.treatment,
+        intern(row.rule_set) if row.rule_set else row.rule_set,
+        intern(row.status),  # type: ignore[arg-type]
+        tuple(intern(t) for t in row.unmet),
+        tuple(intern(t) for t in row.unknown),
+        tuple(intern(t) for t in row.missing_documents),
+        row.files,
+        row.error,
+    )
 
 
 def _flag_duplicates(rows: tuple[Row, ...], first_source: dict[tuple[str, str], str], options: BatchOptions) -> tuple[Row, ...]:
@@ -589,12 +626,13 @@ def _flag_duplicates(rows: tuple[Row, ...], first_source: dict[tuple[str, str], 
         key = (row.case, row.rule_set)
         first = first_source.setdefault(key, row.source)
         if first != row.source:
+            what = f"its documents replaced those of {first}" if options.force else "its documents were not written"
             row = dataclasses.replace(
                 row,
                 status="error",
                 files=(),
-                error=f"{row.source}: same patient id and rule set as {first}, so the same file names; "
-                "its documents were not kept apart (hint: give each case its own patient.id, or run them in separate batches)",
+                error=f"{row.source}: same patient id and rule set as {first}, so the same file names: {what} "
+                "(hint: give each case its own patient.id, or run them in separate batches)",
             )
         out.append(row)
     return tuple(out)
@@ -611,17 +649,23 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-def summary_csv(rows: Iterable[Row]) -> str:
+def summary_csv(rows: Iterable[Row]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FIELDS)
     for row in rows:
         writer.writerow(row.to_csv())
-    return buffer.getvalue()
+    return buffer.getvalue().encode("utf-8")
 
 
-def summary_json(rows: Iterable[Row]) -> str:
-    return json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False) + "\n"
+def summary_json(rows: Iterable[Row]) -> bytes:
+    """A JSON array with one row per line: readable, diffable, and built row by row, so
+    that a long batch never holds every row as a dict at once."""
+    parts = [b"["]
+    for i, row in enumerate(rows):
+        parts.append((",\n  " if i else "\n  ").encode() + json.dumps(row.to_json(), ensure_ascii=False).encode("utf-8"))
+    parts.append(b"\n]\n" if len(parts) > 1 else b"]\n")
+    return b"".join(parts)
 
 
 def exit_code(rows: Iterable[Row]) -> int:

@@ -15,6 +15,7 @@ from priorauth.errors import ClinicFileError, Issue
 from priorauth.loading import load_file, pydantic_issues
 
 Text = Annotated[str, Field(max_length=300)]
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 class DefaultPrescriber(BaseModel):
@@ -64,6 +65,8 @@ def load_clinic(path: str | Path) -> tuple[Clinic, Path]:
                 issues.append(Issue(key, "image file not found", line=doc.line_of((key,)), hint="give a PNG or JPEG path relative to the clinic profile"))
             elif image.suffix.lower() not in (".png", ".jpg", ".jpeg"):
                 issues.append(Issue(key, "must be a PNG or JPEG image", line=doc.line_of((key,))))
+            elif image.stat().st_size > MAX_IMAGE_BYTES:
+                issues.append(Issue(key, f"image is larger than {MAX_IMAGE_BYTES // 1048576} MB", line=doc.line_of((key,)), hint="a logo or signature needs a few hundred kilobytes at most"))
             updates[key] = str(image)
     if issues:
         raise ClinicFileError(str(path), issues)

@@ -30,6 +30,10 @@ MAX_DEPTH = 40
 PathT = tuple[str | int, ...]
 
 
+def _a(what: str) -> str:
+    return ("an " if what[:1] in "aeiou" else "a ") + what
+
+
 def format_path(path: Iterable[str | int]) -> str:
     """``("medications", 2, "end")`` -> ``medications[2].end``."""
     out = ""
@@ -37,8 +41,14 @@ def format_path(path: Iterable[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + short_key(part)
     return out
+
+
+def short_key(key: object, limit: int = 40) -> str:
+    """A key as shown in a message: a runaway key (a pasted paragraph) is cut short."""
+    text = str(key)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # libyaml's parser when PyYAML was built with it (ten times faster); the constructor
@@ -108,7 +118,7 @@ def _build(loader: Any, node: Node, path: PathT, lines: dict[PathT, int], depth:
             if key in out:
                 raise _Refused(
                     key_node.start_mark.line + 1,
-                    f"duplicate key '{key}' (first on line {lines.get(child, '?')})",
+                    f"duplicate key '{short_key(key)}' (first on line {lines.get(child, '?')})",
                     "keep one of them",
                     format_path(path),
                 )
@@ -173,7 +183,7 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _Refused(None, f"duplicate key '{key}'", "keep one of them")
+            raise _Refused(None, f"duplicate key '{short_key(key)}'", "keep one of them")
         out[key] = value
     return out
 
@@ -218,6 +228,17 @@ def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
     except json.JSONDecodeError as exc:
         # exc.msg describes the syntax problem without quoting the document.
         raise _Refused(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})", "check the brackets, commas and quotes near that line") from None
+    except (_Refused, ValueError) as exc:  # a duplicate key, NaN, an integer of thousands of digits
+        # json names no place; read as YAML (JSON is YAML), the same problem gets a line and a path
+        try:
+            _parse_yaml(text)
+        except _Refused as located:
+            raise located from None
+        except Exception:
+            pass
+        if isinstance(exc, _Refused):
+            raise
+        raise _Refused(None, "contains a value that cannot be read", "check numbers and dates") from None
     # JSON is YAML, so the YAML composer gives us line numbers for the field paths.
     try:
         _, lines = _parse_yaml(text)
@@ -235,14 +256,14 @@ def read_bytes(path: Path, what: str, error: type[InputFileError], max_bytes: in
     name = str(path)
     too_big = lambda size: error(  # noqa: E731
         name,
-        Issue("", f"file is {size / 1048576:.1f} MB; a {what} may be at most {max_bytes // 1048576} MB", hint=f"is this really a {what}?"),
+        Issue("", f"file is {size / 1048576:.1f} MB; {_a(what)} may be at most {max_bytes // 1048576} MB", hint=f"is this really {_a(what)}?"),
     )
 
     def check(st: os.stat_result) -> None:
         if stat.S_ISDIR(st.st_mode):
-            raise error(name, Issue("", f"is a folder, not a {what}", hint="give the path of a file"))
+            raise error(name, Issue("", f"is a folder, not {_a(what)}", hint="give the path of a file"))
         if not stat.S_ISREG(st.st_mode):
-            raise error(name, Issue("", f"is not a regular file (a pipe, device or socket); a {what} must be a file", hint="save it to a file first"))
+            raise error(name, Issue("", f"is not a regular file (a pipe, device or socket); {_a(what)} must be a file", hint="save it to a file first"))
         if st.st_size > max_bytes:
             raise too_big(st.st_size)
 
@@ -250,6 +271,8 @@ def read_bytes(path: Path, what: str, error: type[InputFileError], max_bytes: in
         check(os.stat(path))
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise error(name, Issue("", "is a link to a file that does not exist", hint="fix or remove the link")) from None
         raise error(name, Issue("", "file not found", hint="check the path")) from None
     except PermissionError:
         raise error(name, Issue("", "permission denied", hint="check the file's permissions")) from None
@@ -285,7 +308,7 @@ def decode_text(raw: bytes, name: str, what: str, error: type[InputFileError]) -
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise error(name, Issue("", "the file is UTF-16 text, not UTF-8", hint="save it as UTF-8"))
     if b"\x00" in raw:
-        raise error(name, Issue("", f"this is a binary file, not a {what}", hint="give a YAML or JSON text file"))
+        raise error(name, Issue("", f"this is a binary file, not {_a(what)}", hint="give a YAML or JSON text file"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -298,7 +321,7 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
     """Parse YAML or JSON text into plain data (``fmt``: "json", "yaml" or guess from name)."""
     if fmt is None:
         fmt = "json" if name.lower().endswith((".json", ".jsonl")) else "yaml"
-    empty = Issue("", "the file is empty", hint=f"a {what} is a YAML or JSON mapping")
+    empty = Issue("", "the file is empty", hint=f"{_a(what)} is a YAML or JSON mapping")
     if not text.strip():
         raise error(name, empty)
     try:
@@ -309,7 +332,10 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = _yaml_problem(exc.problem or exc.context or "syntax error", exc.context or "")
-        raise error(name, Issue("", f"not valid YAML: {problem}", line=line, hint="check the indentation and the ':' after each key")) from None
+        if problem.startswith("but ") and exc.context:  # "but found another document"
+            problem = _yaml_problem(exc.context) + ", " + problem
+        hint = "keep one document: remove the '---' line and what follows" if "another document" in problem else "check the indentation and the ':' after each key"
+        raise error(name, Issue("", f"not valid YAML: {problem}", line=line, hint=hint)) from None
     except yaml.reader.ReaderError as exc:
         # str(exc) names the character; the position gives its line, the character is not repeated
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
@@ -324,7 +350,7 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
         raise error(name, empty)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        raise error(name, Issue("", f"the top level is {kind}; a {what} must be a mapping of keys to values", line=1))
+        raise error(name, Issue("", f"the top level is {kind}; {_a(what)} must be a mapping of keys to values", line=1))
     return LoadedDocument(name, data, lines)
 
 
@@ -380,6 +406,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 # ---- pydantic errors -> issues -------------------------------------------------------
 
+_MAX_HINTED = 100
 _SAFE_CTX = ("expected", "le", "ge", "lt", "gt", "min_length", "max_length", "pattern")
 
 
@@ -399,8 +426,9 @@ def pydantic_issues(
         hint = None
         if kind == "extra_forbidden":
             key = str(loc[-1]) if loc else ""
-            message = f"unknown key '{key}'"
-            if allowed_keys is not None:
+            message = f"unknown key '{short_key(key)}'"
+            # Suggestions cost a fuzzy match each; only the first issues are ever shown.
+            if allowed_keys is not None and len(issues) < _MAX_HINTED:
                 choices = list(allowed_keys(loc[:-1]))
                 guess = did_you_mean(key, choices)
                 hint = f"did you mean '{guess}'?" if guess else ("allowed keys: " + ", ".join(sorted(choices)) if choices else None)

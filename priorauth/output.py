@@ -13,7 +13,6 @@ import os
 import re
 import stat
 import tempfile
-import time
 import unicodedata
 from pathlib import Path
 
@@ -71,10 +70,10 @@ def ensure_folder(folder: Path) -> Path:
     return folder
 
 
-# Temporary files are ".<name>.<pid>-<random>.part": the pid tells a later run whether the
-# writer is gone (killed mid-write), so its leftover can be removed safely.
-_PART = re.compile(r"^\..+\.(\d+)-[^.]*\.part$")
-_ORPHAN_AGE = 24 * 3600  # a temporary file without a live writer's pid, this old, is garbage
+# Temporary files are ".<name>.<pid>-<8 random>.part" (see write_atomic): the pid tells a
+# later run whether the writer is gone (killed mid-write), so its leftover can be removed.
+# Nothing else is ever touched: the default output folder is the user's current folder.
+_PART = re.compile(r"^\..+\.(\d+)-[a-z0-9_]{8}\.part$")
 _cleaned: set[tuple[int, str]] = set()
 
 
@@ -103,16 +102,12 @@ def remove_stale_parts(folder: Path) -> list[Path]:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
-    now = time.time()
     for entry in entries:
-        if not (entry.name.startswith(".") and entry.name.endswith(".part")):
+        match = _PART.match(entry.name)
+        if match is None:
             continue
         try:
-            if not entry.is_file(follow_symlinks=False):
-                continue
-            match = _PART.match(entry.name)
-            stale = (match is not None and not _alive(int(match.group(1)))) or now - entry.stat(follow_symlinks=False).st_mtime > _ORPHAN_AGE
-            if stale:
+            if entry.is_file(follow_symlinks=False) and not _alive(int(match.group(1))):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except (OSError, ValueError):
@@ -160,7 +155,7 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> Path:
     finally:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:  # already renamed into place
             pass
     return path
 

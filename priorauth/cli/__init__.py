@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -54,15 +55,32 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`priorauth rules list | head`): not an error of ours.
+            _silence_stdout()
+            ctx.exit(1)
         except Exception as exc:  # the last line of defence: never a traceback with patient data
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
+            debug = bool(ctx.obj and ctx.obj.get("debug"))
+            if debug:
+                traceback.print_exc(file=sys.stderr)
             click.echo(
                 f"error: unexpected internal error ({type(exc).__name__}). This is a bug in priorauth.\n"
-                "  hint: rerun with `priorauth --debug ...` to see the traceback (it may contain patient data: do not share it unredacted)",
+                + (
+                    "  hint: the traceback above may contain patient data: do not share it unredacted"
+                    if debug
+                    else "  hint: rerun with `priorauth --debug ...` to see the traceback (it may contain patient data: do not share it unredacted)"
+                ),
                 err=True,
             )
             ctx.exit(3)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
 
 
 def _all_commands() -> dict[str, tuple[str, str]]:

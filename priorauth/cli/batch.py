@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +11,7 @@ import click
 from priorauth.cli.options import payer_option, rules_dir_option, treatment_option
 
 if TYPE_CHECKING:
-    from priorauth.batch import BatchEvent, BatchFinished, CaseDone, Row
+    from priorauth.batch import BatchFinished, CaseDone, Row
 
 STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "not eligible", "error": "error"}
 
@@ -27,11 +27,17 @@ STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "n
     help="Write the letter of medical necessity of every ready case in this format.",
 )
 @click.option("--checklists", is_flag=True, help="Write the documentation checklist of every valid case (in the letters' format; both formats with --letters none).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Cases processed in parallel  [default: the number of CPUs; 1 runs in this process]")
-@click.option("--resume", is_flag=True, help="Skip cases whose documents are already in the output folder, and write only what is missing.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs); 1 runs every case in this process.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted run: a case whose documents are all in the output folder is re-checked but not rendered again; missing documents are written.",
+)
 @payer_option
 @treatment_option
 @rules_dir_option
+@click.option("--clinic", type=click.Path(dir_okay=False), help="Clinic profile for the letterhead and signature; see `priorauth init`.")
+@click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name.")
 @click.option("--force", is_flag=True, help="Overwrite documents that already exist in the output folder.")
 def batch(
     inputs: tuple[str, ...],
@@ -43,6 +49,8 @@ def batch(
     payer: str | None,
     treatment: str | None,
     rules_dirs: tuple[str, ...],
+    clinic: str | None,
+    templates_dir: str | None,
     force: bool,
 ) -> None:
     """Check every case in INPUT... and write summary.csv and summary.json.
@@ -61,7 +69,7 @@ def batch(
     \b
     Examples:
       priorauth batch samples/ -o out/
-      priorauth batch cases/ export.jsonl -o out/ --letters pdf --checklists
+      priorauth batch cases/ export.jsonl -o out/ --letters pdf --checklists --clinic clinic.yaml
       priorauth batch cases/ -o out/ --letters both --resume
       priorauth batch export.jsonl -o out/ --payer uhc --treatment spravato --jobs 4
 
@@ -77,6 +85,8 @@ def batch(
         payer=payer,
         treatment=treatment,
         rules_dirs=rules_dirs,
+        clinic=clinic,
+        templates_dir=templates_dir,
         force=force,
         resume=resume,
         jobs=jobs or default_jobs(),
@@ -85,7 +95,6 @@ def batch(
     started = next(events)
     assert isinstance(started, BatchStarted)
     stderr = click.get_text_stream("stderr")
-    done: Iterator[BatchEvent]
     finished: BatchFinished | None = None
     if stderr.isatty():
         with click.progressbar(length=started.total, label="Checking cases", file=stderr, show_pos=True, item_show_func=lambda s: s) as bar:

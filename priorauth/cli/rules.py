@@ -202,13 +202,13 @@ def validate(files: tuple[str, ...]) -> None:
             rs = load_rule_file(path)
         except PriorAuthError as exc:
             invalid.add(name)
-            click.echo(exc.render())
+            click.echo(exc.render(), err=True)
             continue
         valid.append((name, rs))
         click.echo(f"ok  {name}  ({rs.id}, {validity_text(rs)})")
     for name, message in version_conflicts(valid):
         invalid.add(name)
-        click.echo(f"error: {name}: {message} (give the older version an `ends` date before the newer one's `effective`)")
+        click.echo(f"error: {name}: {message} (give the older version an `ends` date before the newer one's `effective`)", err=True)
     if len(files) > 1:
         click.echo(f"{len(files) - len(invalid)} valid, {len(invalid)} invalid")
     if invalid:

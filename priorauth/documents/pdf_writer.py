@@ -196,8 +196,10 @@ def _column_widths(table: Table, st: dict[str, ParagraphStyle]) -> list[float]:
 def _table(table: Table, st: dict[str, ParagraphStyle]) -> RLTable:
     data = [[RLParagraph(_markup(h), st["cell_head"]) for h in table.header]]
     data += [[RLParagraph(_markup(c), st["cell"]) for c in row] for row in table.rows]
+    # splitInRow: a cell longer than a page (a long side-effect note) splits instead of
+    # failing the whole letter with a LayoutError
     t = RLTable(data, colWidths=_column_widths(table, st), repeatRows=1, hAlign="LEFT",
-                spaceBefore=4, spaceAfter=10)
+                spaceBefore=4, spaceAfter=10, splitInRow=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, LIGHT_RULE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.9, ACCENT),
@@ -223,7 +225,7 @@ def _key_value(kv: KeyValue, st: dict[str, ParagraphStyle]) -> RLTable:
         [RLParagraph(_markup(lb), st["kv_label"]), RLParagraph(_markup(v), st["kv_value"])]
         for lb, (_, v) in zip(labels, kv.pairs)
     ]
-    t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=2, spaceAfter=8)
+    t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=2, spaceAfter=8, splitInRow=1)
     t.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica

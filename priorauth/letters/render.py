@@ -9,6 +9,7 @@ template, line and variable, never a blank in a letter.
 from __future__ import annotations
 
 import operator
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -65,6 +66,28 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return operator.mul(left, right)
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+class _UserLoader(jinja2.FileSystemLoader):
+    """A clinic's templates folder: regular files only (a pipe named like a template would
+    block the letter forever), of a sane size."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        from jinja2.loaders import split_template_path
+
+        pieces = split_template_path(template)
+        for searchpath in self.searchpath:
+            filename = Path(searchpath, *pieces)
+            if os.path.lexists(filename):
+                if not filename.is_file():
+                    raise TemplateError(f"{filename}: is not a regular file", "a template is a *.md.j2 text file")
+                if filename.stat().st_size > MAX_TEMPLATE_BYTES:
+                    raise TemplateError(f"{filename}: a template may be at most 1 MB")
+                break
+        return super().get_source(environment, template)
+
+
 def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(str(builtin_dir()))
     loaders: list[jinja2.BaseLoader] = []
@@ -72,7 +95,7 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
         folder = Path(templates_dir)
         if not folder.is_dir():
             raise TemplateError(f"templates folder not found: {folder}", "give a folder of *.md.j2 templates")
-        loaders.append(jinja2.FileSystemLoader(str(folder)))
+        loaders.append(_UserLoader(str(folder)))
     loaders += [jinja2.PrefixLoader({"builtin": builtin}, delimiter="/"), builtin]
     env = _Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
@@ -91,7 +114,9 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
 def template_names(templates_dir: str | Path | None = None) -> list[tuple[str, str]]:
     """(name, origin) of every usable template; a user template shadows a built-in one."""
     out: dict[str, str] = {}
-    if templates_dir is not None and Path(templates_dir).is_dir():
+    if templates_dir is not None:
+        if not Path(templates_dir).is_dir():
+            raise TemplateError(f"templates folder not found: {templates_dir}", "give a folder of *.md.j2 templates")
         for p in sorted(Path(templates_dir).glob(f"*{SUFFIX}")):
             out[p.name[: -len(SUFFIX)]] = str(p)
     for p in sorted(builtin_dir().glob(f"*{SUFFIX}")):
@@ -167,6 +192,10 @@ def render_text(env: jinja2.Environment, name: str, context: dict[str, Any]) -> 
         raise TemplateError(f"template not found: {missing}", "see `priorauth templates list`") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.name or file_name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except UnicodeDecodeError:
+        raise TemplateError(f"{file_name}: the template is not UTF-8 text", "save it as UTF-8") from None
+    except OSError as exc:
+        raise TemplateError(f"{file_name}: cannot read the template ({exc.strerror})") from None
     try:
         return _render_bounded(template, context)
     except jinja2.UndefinedError as exc:

@@ -134,7 +134,11 @@ class Registry:
         return self._paths
 
     def _load(self, path: Path, expected_id: str) -> RuleSet:
-        rs = _load_cached(path, path.stat().st_mtime_ns)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:  # a dangling link in a rules folder
+            return load_rule_file(path)  # raises RuleFileError with a plain message
+        rs = _load_cached(path, mtime)
         if rs.id != expected_id:
             raise RuleFileError(
                 str(path),

@@ -211,3 +211,14 @@ def test_crafted_patient_id_cannot_leave_the_output_folder(tmp_path: Path) -> No
     out = tmp_path / "out"
     assert invoke("checklist", str(case), "-o", str(out), "--format", "pdf")[0] == 0
     assert [p.name for p in out.iterdir()] == ["etc-passwd_cigna_tms_checklist.pdf"]
+
+
+def test_a_table_cell_longer_than_a_page_splits(tmp_path: Path) -> None:
+    # a long side-effect note once failed the whole PDF with reportlab's LayoutError
+    note = "akathisia and restlessness with insomnia " * 47
+    case = tmp_path / "case.yaml"
+    case.write_text(READY_TMS.read_text().replace("    reason: akathisia", f'    reason: "{note.strip()}"'))
+    code, _, err = invoke("letter", str(case), "-o", str(tmp_path / "out"), "--format", "pdf")
+    assert code == 0, err
+    text = " ".join(pdf_pages(tmp_path / "out" / "DEMO-1001_cigna_tms_letter.pdf"))
+    assert text.count("akathisia and restlessness") >= 40
