@@ -8,7 +8,8 @@ the output folder and yields events for the command to print; it never prints.
 
 Memory stays flat however long the batch: inputs are streamed (a JSON Lines file is read
 line by line, never whole), at most a few chunks of work are in flight at a time, and
-workers write their documents themselves and send back only the small summary rows.
+workers write their documents themselves and send back only the small summary rows;
+the summary's rows (a few hundred bytes each) are all the parent keeps.
 
 ``--resume`` re-evaluates each case (a few milliseconds, against hundreds for rendering
 a letter) to learn which files it should have, and renders only what is missing. No
@@ -52,6 +53,7 @@ __all__ = [
     "BatchStarted",
     "CaseDone",
     "BatchFinished",
+    "BatchAborted",
     "run_batch",
     "discover",
     "default_jobs",
@@ -217,41 +219,54 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _hidden(path: Path, folder: Path) -> bool:
-    # Dot-files include our own half-written ".name.part" temporaries and editor backups.
-    return any(part.startswith(".") for part in path.relative_to(folder).parts)
+def _folder_files(folder: Path) -> list[tuple[Path, str]]:
+    """(path, identity) of the case and JSON Lines files under ``folder``, sorted by path.
+
+    The identity (the real path) tells a file given twice apart from two files; it is
+    built from the folder's real path without a system call per file.
+    """
+    real = os.path.realpath(folder)
+    found: list[tuple[Path, str]] = []
+    for root, dirs, files in os.walk(folder):
+        # Dot-folders and dot-files (.git, editor backups, our own ".name.part"
+        # temporaries) hold no cases; not walking them also keeps a big .git cheap.
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = os.path.relpath(root, folder)
+        for name in files:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in (*CASE_SUFFIXES, JSONL_SUFFIX):
+                found.append((Path(root, name), os.path.normpath(os.path.join(real, rel, name))))
+    found.sort(key=lambda item: item[0].parts)
+    return found
 
 
 def discover(inputs: Sequence[str | Path], output_dir: Path) -> list[_Source]:
     """The case files and JSON Lines files named by ``inputs``, in order, each once.
 
-    Folders are searched recursively and sorted. A path that does not exist is kept, so
-    that it becomes one error row instead of stopping the batch.
+    Folders are searched recursively and sorted. A path that does not exist, or a folder
+    without case files, is kept, so that it becomes one error row instead of stopping
+    the batch.
     """
-    own = {(output_dir / SUMMARY_JSON).resolve()}  # a previous run's summary is not a case
-    seen: set[Path] = set()
+    own = os.path.realpath(output_dir / SUMMARY_JSON)  # a previous run's summary is not a case
+    seen: set[str] = set()
     out: list[_Source] = []
 
-    def add(path: Path) -> None:
-        key = path.resolve()
-        if key in seen or key in own:
+    def add(path: Path, identity: str) -> None:
+        if identity in seen or identity == own:
             return
-        seen.add(key)
+        seen.add(identity)
         jsonl = path.suffix.lower() == JSONL_SUFFIX
         out.append(_Source(path, str(path), jsonl, _count_jsonl(path) if jsonl else 1))
 
     for given in inputs:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.suffix.lower() in (*CASE_SUFFIXES, JSONL_SUFFIX) and not _hidden(p, path) and p.is_file()
-            )
+            found = _folder_files(path)
             if not found:
                 out.append(_Source(path, str(path), False, 1, "no case files in this folder (they end in .yaml, .yml, .json or .jsonl)"))
-            for p in found:
-                add(p)
+            for file, identity in found:
+                add(file, identity)
         else:
-            add(path)
+            add(path, os.path.realpath(path))
     return out
 
 
@@ -563,9 +578,10 @@ def _check_options(options: BatchOptions, registry: Registry) -> None:
 def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[BatchEvent]:
     """Process every case; yield ``BatchStarted``, one ``CaseDone`` per case, ``BatchFinished``.
 
-    Raises :class:`UsageError` before anything runs when the options or inputs cannot
-    work at all (unknown --payer, no case files found, an output folder that cannot be
-    made); everything about one case is reported in its rows instead.
+    Raises :class:`UsageError` before anything runs when the options cannot work at all
+    (unknown --payer, --resume with --force, an output folder that cannot be made);
+    everything about one case is reported in its rows instead. An interrupted batch
+    still writes the summary of the cases finished so far.
     """
     if not inputs:
         raise UsageError("no case files given")
@@ -581,18 +597,27 @@ def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[B
     first_source: dict[tuple[str, str], str] = {}  # (patient id, rule set) -> the case that has its file names
     resumed = 0
     index = 0
-    for index, outcome in enumerate(_execute(_items(sources), options, workers), 1):
-        case_rows = _flag_duplicates(tuple(_compact(r) for r in outcome.rows), first_source, options)
-        rows.extend(case_rows)
-        resumed += outcome.resumed
-        yield CaseDone(index, total, outcome.source, case_rows, outcome.resumed)
+    try:
+        for index, outcome in enumerate(_execute(_items(sources), options, workers), 1):
+            case_rows = _flag_duplicates(tuple(_compact(r) for r in outcome.rows), first_source, options)
+            rows.extend(case_rows)
+            resumed += outcome.resumed
+            yield CaseDone(index, total, outcome.source, case_rows, outcome.resumed)
+    except (KeyboardInterrupt, BatchAborted):
+        # What was done stays on record: the summary of the cases finished so far.
+        _write_summaries(folder, rows)
+        raise
 
-    summary = [
+    summary = _write_summaries(folder, rows)
+    counts = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
+    yield BatchFinished(rows, summary, counts, index, resumed, exit_code(rows))
+
+
+def _write_summaries(folder: Path, rows: list[Row]) -> list[Path]:
+    return [
         write_atomic(folder / SUMMARY_CSV, summary_csv(rows), force=True),
         write_atomic(folder / SUMMARY_JSON, summary_json(rows), force=True),
     ]
-    counts = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
-    yield BatchFinished(rows, summary, counts, index, resumed, exit_code(rows))
 
 
 def _compact(row: Row) -> Row:

@@ -13,6 +13,7 @@ import io
 import os
 import zipfile
 from collections.abc import Iterable
+from typing import Any
 
 import docx
 from docx.document import Document as DocxDocument
@@ -348,7 +349,7 @@ def _table(d: DocxDocument, table: Table) -> None:
 
     widths = column_widths(table, TEXT_W.pt, measure)
     t = d.add_table(rows=1 + len(table.rows), cols=len(table.header))
-    t.style = d.styles["Table Grid"]
+    t.style = _style(d, "Table Grid")
     t.alignment = WD_TABLE_ALIGNMENT.LEFT
     _fixed_table(t, widths)
     tblPr = t._tbl.tblPr
@@ -381,7 +382,7 @@ def _table(d: DocxDocument, table: Table) -> None:
         for cell, value in zip(row.cells, values):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
             p = cell.paragraphs[0]
-            p.style = d.styles["PA Table Text"]
+            _apply(p, d, "PA Table Text")
             run = p.add_run(value)
             if r_idx == 0:
                 run.bold = True
@@ -402,7 +403,7 @@ def _key_value(d: DocxDocument, kv: KeyValue) -> None:
     labels = [kv_label(k) for k, _ in kv.pairs]
     label_w = min(max(len(lb) for lb in labels) * 10.5 * 0.64 + 12, TEXT_W.pt * 0.4)
     for i, (label, (_, value)) in enumerate(zip(labels, kv.pairs)):
-        p = d.add_paragraph(style="PA Key Value")
+        p = _para(d, "PA Key Value")
         pf = p.paragraph_format
         pf.left_indent = Pt(label_w)
         pf.first_line_indent = Pt(-label_w)
@@ -417,11 +418,11 @@ def _signature(d: DocxDocument, sig: Signature) -> None:
     _spacer(d, 10).paragraph_format.keep_with_next = True
     if sig.image:
         w, h = _image_size(sig.image, Inches(2.2), Inches(0.75))
-        p = d.add_paragraph(style="PA Signature")
+        p = _para(d, "PA Signature")
         p.add_run().add_picture(sig.image, width=w, height=h)
     else:
         _spacer(d, 34).paragraph_format.keep_with_next = True  # room for a wet signature
-    rule = d.add_paragraph(style="PA Signature")
+    rule = _para(d, "PA Signature")
     rule.paragraph_format.right_indent = Inches(3.5)
     rule.paragraph_format.space_after = Pt(4)
     rule.paragraph_format.line_spacing = Pt(2)
@@ -432,7 +433,7 @@ def _signature(d: DocxDocument, sig: Signature) -> None:
     if sig.date:
         lines.append((f"Date: {sig.date}", False))
     for i, (text, bold) in enumerate(lines):
-        p = d.add_paragraph(style="PA Signature")
+        p = _para(d, "PA Signature")
         p.add_run(text).bold = bold or None
         if i == len(lines) - 1:
             p.paragraph_format.keep_with_next = False
@@ -441,7 +442,7 @@ def _signature(d: DocxDocument, sig: Signature) -> None:
 
 def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
     def text_into(first: DocxParagraph, add: object) -> None:
-        first.style = d.styles["PA Letterhead Name"]
+        _apply(first, d, "PA Letterhead Name")
         first.add_run(lh.practice_name)
         for line in lh.contact_lines():
             add(line, style="PA Letterhead Contact")  # type: ignore[operator]
@@ -478,7 +479,7 @@ def _body(d: DocxDocument, doc: Document) -> None:
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if isinstance(block, Heading):
-            d.add_paragraph(block.text, style=f"Heading {block.level}")
+            _para(d, f"Heading {block.level}", block.text)
         elif isinstance(block, Paragraph):
             p = d.add_paragraph()
             _add_runs(p, block.runs)
@@ -486,13 +487,13 @@ def _body(d: DocxDocument, doc: Document) -> None:
                 p.paragraph_format.keep_with_next = True  # the closing stays with the signature
         elif isinstance(block, BulletList):
             for i, item in enumerate(block.items):
-                p = d.add_paragraph(style="List Bullet")
+                p = _para(d, "List Bullet")
                 _add_runs(p, item)
                 if i == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
         elif isinstance(block, CheckList):
             for i, check in enumerate(block.items):
-                p = d.add_paragraph(style="PA Check Item")
+                p = _para(d, "PA Check Item")
                 glyph = p.add_run(check_glyph(check.checked))
                 _set_font(glyph._r, SYMBOL_FONT)
                 glyph.font.size = Pt(11.5)
@@ -521,7 +522,7 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     section = d.sections[0]
     right = TEXT_W
     header_p = section.header.paragraphs[0]
-    header_p.style = d.styles["PA Page Furniture"]
+    _apply(header_p, d, "PA Page Furniture")
     header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
     header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
     if meta.header_left or meta.header_right or meta.watermark:
@@ -546,7 +547,7 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
 
     footer = section.footer
     fp = footer.paragraphs[0]
-    fp.style = d.styles["PA Page Furniture"]
+    _apply(fp, d, "PA Page Furniture")
     fp.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
     _border(fp, "top", 3, RULE_HEX, space=4)
     fp.add_run(meta.footer_text + "\tPage ")
@@ -607,6 +608,27 @@ def _normalise_zip(data: bytes) -> bytes:
             info.external_attr = 0o644 << 16
             z.writestr(info, src.read(name), compresslevel=6)
     return out.getvalue()
+
+
+def _style(d: DocxDocument, name: str) -> Any:
+    """A style by name, looked up once per document: python-docx scans every style on
+    each lookup by name, which was nearly half the time of a letter."""
+    memo = d.__dict__.setdefault("_pa_styles", {})
+    if name not in memo:
+        memo[name] = d.styles[name]
+    return memo[name]
+
+
+def _apply(p: DocxParagraph, d: DocxDocument, name: str) -> None:
+    # Setting the style id directly skips python-docx's search for the default style,
+    # which it repeats on every assignment.
+    p._p.style = _style(d, name).style_id
+
+
+def _para(d: DocxDocument, name: str, text: str = "") -> DocxParagraph:
+    p = d.add_paragraph(text)
+    _apply(p, d, name)
+    return p
 
 
 def write_docx(doc: Document) -> bytes:

@@ -12,6 +12,7 @@ import operator
 import os
 import re
 import sys
+from functools import lru_cache
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -89,6 +90,18 @@ class _UserLoader(jinja2.FileSystemLoader):
 
 
 def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
+    """The sandboxed environment for a templates folder, built once per folder: compiling
+    the templates is most of the cost of a letter, and a batch writes thousands."""
+    if templates_dir is not None:
+        folder = Path(templates_dir)
+        if not folder.is_dir():
+            raise TemplateError(f"templates folder not found: {folder}", "give a folder of *.md.j2 templates")
+        return _environment(str(folder.resolve()))
+    return _environment(None)
+
+
+@lru_cache(maxsize=16)
+def _environment(templates_dir: str | None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(str(builtin_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
@@ -105,7 +118,7 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=False,
+        auto_reload=True,  # a cached environment still sees an edited user template
     )
     env.filters["mx"] = escape
     return env
