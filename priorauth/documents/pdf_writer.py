@@ -110,6 +110,8 @@ def _register_fonts() -> None:
 def _markup(text: str) -> str:
     """Escape text for a reportlab Paragraph, switching to DejaVu Sans for characters
     DejaVu Serif cannot draw (reportlab has no automatic font fallback)."""
+    if _serif_chars.issuperset(map(ord, text)):  # nearly every run: no fallback needed
+        return xml_escape(text)
     out: list[str] = []
     pending: list[str] = []
 
