@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 
 from priorauth.errors import InputFileError, Issue
 
@@ -97,38 +97,112 @@ class LoadedDocument:
         return self.lines.get((), None)
 
 
-def _build(loader: Any, node: Node, path: PathT, lines: dict[PathT, int], depth: int, seen: set[int]) -> Any:
-    line = node.start_mark.line + 1
-    if id(node) in seen:
-        # The composer hands an alias back as the node it names: seeing a node twice
-        # means an alias, and expanding aliases is how a few bytes become gigabytes.
-        where = lines.get(path) or lines.get(path[:-1]) or line  # the alias's own line, not its anchor's
-        raise _Refused(where, "YAML aliases (*name) are not allowed", "write the value out in full", format_path(path))
-    if depth > MAX_DEPTH:
-        raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep", path=format_path(path))
-    lines.setdefault(path, line)
-    if isinstance(node, MappingNode):
-        seen.add(id(node))
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(key_node.start_mark.line + 1, "keys must be plain names", path=format_path(path))
-            key = key_node.value
-            child = path + (key,)
-            if key in out:
-                raise _Refused(
-                    key_node.start_mark.line + 1,
-                    f"duplicate key '{short_key(key)}' (first on line {lines.get(child, '?')})",
-                    "keep one of them",
-                    format_path(path),
-                )
-            lines[child] = key_node.start_mark.line + 1
-            out[key] = _build(loader, value_node, child, lines, depth + 1, seen)
-        return out
-    if isinstance(node, SequenceNode):
-        seen.add(id(node))
-        return [_build(loader, item, path + (i,), lines, depth + 1, seen) for i, item in enumerate(node.value)]
-    seen.add(id(node))
+_NO_KEY = object()
+
+
+class _Frame:
+    """An open mapping or sequence while the event stream is read."""
+
+    __slots__ = ("container", "path", "key", "is_map")
+
+    def __init__(self, container: Any, path: PathT, is_map: bool) -> None:
+        self.container = container
+        self.path = path
+        self.is_map = is_map
+        self.key: Any = _NO_KEY  # a mapping's key waiting for its value
+
+
+def _parse_yaml(text: str) -> tuple[Any, dict[PathT, int]]:
+    """Build plain data and its line map from the parser's events, in one flat pass.
+
+    Reading events instead of composed nodes keeps the walk iterative (libyaml's composer
+    recurses in C, and a few hundred thousand nested brackets overflow the C stack) and
+    lets every check happen where the problem is: tags, aliases, depth, key shapes,
+    duplicate keys and unreadable numbers.
+    """
+    loader = _Loader(text)
+    lines: dict[PathT, int] = {}
+    stack: list[_Frame] = []
+    root: Any = None
+    documents = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            kind = type(event)
+            if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
+                continue
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream", None, "but found another document", event.start_mark
+                    )
+                continue
+            line = event.start_mark.line + 1
+            parent = stack[-1] if stack else None
+            if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                value = stack.pop().container
+                root = _attach(stack, value, root)
+                continue
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _PLAIN_TAGS:
+                raise _Refused(line, "YAML tags such as !!python/object or !!binary are not allowed", "remove the '!' tag and write a plain value")
+            at_key = parent is not None and parent.is_map and parent.key is _NO_KEY
+            if kind is yaml.AliasEvent:
+                # Expanding aliases is how a few bytes become gigabytes ("billion laughs").
+                where = parent.path if at_key or parent is None else _child(parent)
+                raise _Refused(line, "YAML aliases (*name) are not allowed", "write the value out in full", format_path(where))
+            if at_key:
+                assert parent is not None
+                if kind is not yaml.ScalarEvent or _resolve(loader, event) == "tag:yaml.org,2002:merge":
+                    raise _Refused(line, "keys must be plain names", path=format_path(parent.path))
+                key = event.value
+                child = parent.path + (key,)
+                if key in parent.container:
+                    raise _Refused(line, f"duplicate key '{short_key(key)}' (first on line {lines.get(child, '?')})", "keep one of them", format_path(parent.path))
+                lines[child] = line
+                parent.key = key
+                continue
+            path = _child(parent) if parent is not None else ()
+            lines.setdefault(path, line)
+            if kind is yaml.ScalarEvent:
+                root = _attach(stack, _scalar(loader, event, line, path), root)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep")
+                is_map = kind is yaml.MappingStartEvent
+                stack.append(_Frame({} if is_map else [], path, is_map))
+        return root, lines
+    finally:
+        loader.dispose()
+
+
+def _child(frame: _Frame) -> PathT:
+    return frame.path + ((frame.key,) if frame.is_map else (len(frame.container),))
+
+
+def _attach(stack: list[_Frame], value: Any, root: Any) -> Any:
+    """Put a finished value into its parent; returns the document's root."""
+    if not stack:
+        return value
+    frame = stack[-1]
+    if frame.is_map:
+        frame.container[frame.key] = value
+        frame.key = _NO_KEY
+    else:
+        frame.container.append(value)
+    return root
+
+
+def _resolve(loader: Any, event: Any) -> str:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(ScalarNode, event.value, event.implicit)
+    return str(tag)
+
+
+def _scalar(loader: Any, event: Any, line: int, path: PathT) -> Any:
+    node = ScalarNode(_resolve(loader, event), event.value, event.start_mark, event.end_mark, event.style)
     try:
         value = loader.construct_object(node, deep=True)
     except ValueError:  # an integer of thousands of digits (Python's int max-str-digits)
@@ -136,47 +210,6 @@ def _build(loader: Any, node: Node, path: PathT, lines: dict[PathT, int], depth:
     if isinstance(value, float) and not math.isfinite(value):
         raise _Refused(line, "must be a finite number (.nan, .inf and overflowing numbers are not allowed)", path=format_path(path))
     return value
-
-
-def _prescan_yaml(text: str) -> None:
-    """Walk the parser's events before composing: refuse tags and deep nesting early.
-
-    libyaml's composer recurses in C, so a few hundred thousand nested brackets would
-    overflow the C stack (a crash, not an exception); the event stream is flat.
-    """
-    loader = _Loader(text)
-    depth = 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in _PLAIN_TAGS:
-                raise _Refused(
-                    event.start_mark.line + 1,
-                    "YAML tags such as !!python/object or !!binary are not allowed",
-                    "remove the '!' tag and write a plain value",
-                )
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise _Refused(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    finally:
-        loader.dispose()
-
-
-def _parse_yaml(text: str) -> tuple[Any, dict[PathT, int]]:
-    _prescan_yaml(text)
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        lines: dict[PathT, int] = {}
-        return _build(loader, node, (), lines, 0, set()), lines
-    finally:
-        loader.dispose()
 
 
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

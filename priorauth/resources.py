@@ -25,10 +25,6 @@ def data_dir(name: str) -> Path:
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as _version
+    from priorauth._version import __version__
 
-    try:
-        return _version("priorauth")
-    except PackageNotFoundError:  # running from a source checkout without installing
-        return "0.0.0+source"
+    return __version__
