@@ -142,3 +142,15 @@ def test_check_does_not_import_document_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "cigna-tms-ready.yaml")], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "IMPORTED:"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from priorauth.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "print('IMPORTED:' + ','.join(m for m in ('pydantic', 'yaml', 'jinja2', 'reportlab', 'docx') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "IMPORTED:"
