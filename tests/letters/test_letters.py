@@ -222,3 +222,16 @@ def test_a_table_cell_longer_than_a_page_splits(tmp_path: Path) -> None:
     assert code == 0, err
     text = " ".join(pdf_pages(tmp_path / "out" / "DEMO-1001_cigna_tms_letter.pdf"))
     assert text.count("akathisia and restlessness") >= 40
+
+
+def test_sample_clinic_profile_puts_logo_and_signature_in_both_formats(tmp_path: Path) -> None:
+    clinic = SAMPLES / "clinic" / "clinic.yaml"
+    code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--clinic", str(clinic))
+    assert code == 0, err
+    reader = PdfReader(tmp_path / "DEMO-1001_cigna_tms_letter.pdf")
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == 2  # the logo on the first page, the signature above the signature line
+    text = " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_letter.pdf"))
+    assert "Medical Director, TMS and Esketamine Services" in text
+    d = docx.Document(str(tmp_path / "DEMO-1001_cigna_tms_letter.docx"))
+    assert len(d.inline_shapes) == 2
