@@ -225,7 +225,7 @@ def test_a_table_cell_longer_than_a_page_splits(tmp_path: Path) -> None:
 
 
 def test_sample_clinic_profile_puts_logo_and_signature_in_both_formats(tmp_path: Path) -> None:
-    clinic = SAMPLES / "clinic" / "clinic.yaml"
+    clinic = SAMPLES.parent / "docs" / "clinic-example" / "clinic.yaml"
     code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--clinic", str(clinic))
     assert code == 0, err
     reader = PdfReader(tmp_path / "DEMO-1001_cigna_tms_letter.pdf")
