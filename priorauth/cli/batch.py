@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,7 +95,7 @@ def batch(
     events = run_batch(inputs, options)
     started = next(events)
     assert isinstance(started, BatchStarted)
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr  # CliRunner swaps it too; click.get_text_stream is deprecated
     finished: BatchFinished | None = None
     if stderr.isatty():
         with click.progressbar(length=started.total, label="Checking cases", file=stderr, show_pos=True, item_show_func=lambda s: s) as bar:
