@@ -12,8 +12,6 @@ from priorauth.errors import UsageError
 from priorauth.report import Report
 from priorauth.rules import Registry
 
-TREATMENT_CHOICES = ("tms", "spravato", "both")
-
 
 def plan(case: Case, registry: Registry, payer: str | None = None, treatment: str | None = None) -> list[str]:
     """The rule-set ids to evaluate. ``--treatment`` wins over ``request.treatment``."""

@@ -12,9 +12,6 @@ from typing import Any, Literal
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["ready", "incomplete", "not_eligible"]
 
-MARKS: dict[str, str] = {"met": "met", "not_met": "NOT MET", "unknown": "unknown"}
-
-
 @dataclass
 class CriterionResult:
     id: str

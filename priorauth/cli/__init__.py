@@ -21,8 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("priorauth.cli.check:check", "Check a case against a payer's TMS or Spravato criteria."),
     "schema": ("priorauth.cli.schema:schema", "Print the JSON Schema of case files or rule files."),
 }
-# Commands that later modules add register themselves here with the same shape.
-EXTRA_COMMANDS_MODULE = "priorauth.cli.registry"
+# Further commands are listed in priorauth/cli/registry.py with the same shape.
 
 
 class LazyGroup(click.Group):

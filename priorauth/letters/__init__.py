@@ -22,12 +22,10 @@ from priorauth.letters.context import TREATMENT_NAMES, build_context
 from priorauth.letters.render import environment, render_document
 from priorauth.output import check_writable, confined, ensure_folder, output_name, write_atomic
 from priorauth.report import Report
-from priorauth.resources import version
 from priorauth.rules import Registry
 
 DocKind = Literal["letter", "checklist"]
 Format = Literal["pdf", "docx", "both"]
-LETTER_TEMPLATES = ("auto", "letter-tms", "letter-spravato", "letter-continuation", "letter-appeal")
 
 
 class NotReadyError(PriorAuthError):
@@ -151,6 +149,3 @@ def write_documents(planned: list[Planned], output_dir: str | Path, force: bool 
         check_writable(target, force)
     return [write_atomic(target, p.data, force) for target, p in zip(targets, planned)]
 
-
-def documents_version() -> str:
-    return version()

@@ -8,7 +8,6 @@ absent fact is left out or says "not documented".
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from priorauth import catalog
@@ -42,7 +41,6 @@ PROCEDURE_CODES = {
     "0892T": "Accelerated / personalized TMS (Category III)",
 }
 PROTOCOLS = {"standard": "standard rTMS", "theta_burst": "theta burst stimulation", "deep": "deep TMS", "accelerated": "accelerated TMS"}
-ROLE_WORDS = {"monotherapy": "", "augmentation": "augmentation"}
 MODALITIES = {
     "CBT": "Cognitive behavioral therapy (CBT)",
     "IPT": "Interpersonal therapy (IPT)",
@@ -78,10 +76,6 @@ def _span(start: dt.date | None, end: dt.date | None) -> str:
     if start is None:
         return f"until {end.isoformat()}" if end else "not documented"
     return f"{start.isoformat()} to {end.isoformat()}" if end else f"since {start.isoformat()} (ongoing)"
-
-
-def case_digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _medications(case: Case, today: dt.date) -> list[dict[str, Any]]:

@@ -28,7 +28,6 @@ from priorauth.errors import TemplateError
 from priorauth.resources import data_dir
 
 SUFFIX = ".md.j2"
-BUILTIN_PREFIX = "builtin/"
 
 
 def builtin_dir() -> Path:

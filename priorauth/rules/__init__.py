@@ -21,7 +21,7 @@ from priorauth.errors import Issue, RuleFileError, UsageError
 from priorauth.loading import LoadedDocument, inner_model, load_file, parse_document, pydantic_issues
 from priorauth.resources import data_dir
 from priorauth.rules import model as m
-from priorauth.rules.model import KINDS, RuleSet
+from priorauth.rules.model import RuleSet
 
 __all__ = ["RuleSet", "RuleSource", "Registry", "load_rule_file", "load_rule_text", "ENV_RULES_DIR"]
 

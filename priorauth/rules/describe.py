@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 TREATMENT_NAMES = {"tms": "TMS", "spravato": "Spravato"}
-INDICATION_NAMES = {"trd": "treatment-resistant depression (TRD)", "mdsi": "MDD with acute suicidal ideation or behavior (MDSI)"}
 OUTCOME_WORDS = {
     "inadequate_response": "inadequate response",
     "partial_response": "partial response",
