@@ -13,9 +13,10 @@ def schema(which: str) -> None:
     """Print the JSON Schema of a case file (`case`) or a rule file (`rules`).
 
     \b
-    Point your editor's YAML language server at it for autocompletion:
+    Examples (point your editor's YAML language server at the file for autocompletion):
       priorauth schema rules > rules.schema.json
-      # yaml-language-server: $schema=rules.schema.json
+      priorauth schema case > case.schema.json
+      # first line of a rule file: # yaml-language-server: $schema=rules.schema.json
     """
     if which == "case":
         from priorauth.case import Case as model

@@ -1,0 +1,33 @@
+"""Every command has help text with examples and appears in the README's tour."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from priorauth.cli import _all_commands, main
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _leaves(name: str, command: click.Command) -> list[tuple[str, click.Command]]:
+    if isinstance(command, click.Group):
+        return [leaf for sub, cmd in command.commands.items() for leaf in _leaves(f"{name} {sub}", cmd)]
+    return [(name, command)]
+
+
+COMMANDS = sorted(_all_commands())
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_has_help_with_examples_and_is_in_readme(name: str) -> None:
+    command = main.get_command(click.Context(main), name)
+    assert command is not None
+    for full, leaf in _leaves(name, command):
+        result = CliRunner().invoke(main, [*full.split(), "--help"])
+        assert result.exit_code == 0, full
+        assert leaf.help and len(leaf.help.strip()) > 40, full
+        assert "Example" in result.stdout, f"{full}: no Examples section"
+    assert f"priorauth {name}" in README, f"{name} is missing from the README"
