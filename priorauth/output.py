@@ -88,7 +88,19 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:  # exists, owned by someone else
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed writer whose parent died too stays a zombie until something reaps it
+    (in a container, maybe never); it writes nothing more, so its files are stale."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat_line = handle.read()
+    except OSError:
+        return False
+    # the state follows the parenthesised command name, which may itself hold spaces
+    return stat_line[stat_line.rfind(b")") + 2 : stat_line.rfind(b")") + 3] == b"Z"
 
 
 def remove_stale_parts(folder: Path) -> list[Path]:

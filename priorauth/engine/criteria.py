@@ -283,8 +283,15 @@ def _failed_trials(c: m.FailedTrialsCriterion, case: Case, ctx: Context) -> Crit
     status, yes, classes = _count_outcome(counted, c.count, c.distinct_classes, c.min_in_current_episode)
     desc = _describe_trials(c)
     msg = f"{len(yes)} of {c.count} required {desc}"
-    if c.distinct_classes and c.distinct_classes > 1:
-        names = ", ".join(sorted(catalog.CLASS_LABELS.get(k, k) for k in classes)) or "none"
+    names = ", ".join(sorted(catalog.CLASS_LABELS.get(k, k) for k in classes)) or "none"
+    if status == "met":
+        # "3 of 2 required" reads oddly in a letter: say how many qualify against the need
+        required = f"{c.count} required" + (f" from {c.distinct_classes} classes" if c.distinct_classes and c.distinct_classes > 1 else "")
+        quals = _trial_qualifiers(c)
+        msg = f"{len(yes)} qualifying failed antidepressant {_plural(len(yes), 'trial')} ({required}; {quals})"
+        if c.distinct_classes and c.distinct_classes > 1:
+            msg += f"; classes: {names}"
+    elif c.distinct_classes and c.distinct_classes > 1:
         if len(yes) >= c.count and len(classes) < c.distinct_classes:
             # enough trials, too few classes: say so plainly rather than "2 of 2"
             msg = f"{len(yes)} failed antidepressant {_plural(len(yes), 'trial')} count, but from only {len(classes)} of the {c.distinct_classes} classes required"

@@ -43,7 +43,7 @@ def test_brand_names_resolve_to_generic_and_class() -> None:
     case = make_case(medications=[med("ZOLOFT", "2025-02-01", "2025-05-01", 100), med("Effexor XR", "2025-05-10", "2025-08-01", 150)])
     r = judge(TWO_CLASSES_8W, case)
     assert r.status == "met"
-    assert r.message.endswith("classes so far: SNRI, SSRI")
+    assert r.message == "2 qualifying failed antidepressant trials (2 required from 2 classes; >= 8 weeks at a therapeutic dose, in the current episode); classes: SNRI, SSRI"
 
 
 def test_intolerance_counts_only_where_the_rule_allows() -> None:
@@ -137,7 +137,7 @@ def test_augmenting_agent_is_not_an_antidepressant_unless_allowed() -> None:
     allowed = {**plain, "augmenting_agents_count": "fda_adjunct"}
     r = judge(allowed, make_case(medications=two_ssris + [adjunct]))
     assert r.status == "met"
-    assert r.message.endswith("classes so far: SSRI, second-generation antipsychotic")
+    assert r.message.endswith("classes: SSRI, second-generation antipsychotic")
     # a failed adjunct trial is one of the trials spanning the classes
     assert judge(allowed, make_case(medications=two_ssris[:1] + [adjunct])).status == "met"
     buspirone = med("buspirone", "2025-03-01", "2025-06-01", 30, role="augmentation")

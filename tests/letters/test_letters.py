@@ -82,7 +82,7 @@ def test_pdf_letter_states_the_history_and_cites_the_policy(tms_letter: Path) ->
     text = " ".join(pages)
     for fact in LETTER_FACTS:
         assert fact in text, fact
-    assert "3 of 2 required failed antidepressant trials from 2 classes" in text
+    assert "3 qualifying failed antidepressant trials (2 required from 2 classes; >= 4 weeks at a therapeutic dose, in the current episode)" in text
     for n, page in enumerate(pages, 1):
         assert f"Page {n} of {len(pages)}" in page
         assert "Patient ID DEMO-1001 · Cigna Healthcare EN0383 (effective 2026-03-15)" in page
