@@ -25,6 +25,18 @@ BASE_CASE: dict[str, Any] = {
 }
 
 
+def invoke(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, stdout, stderr); a crash fails the test loudly."""
+    from click.testing import CliRunner
+
+    from priorauth.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
 def make_case(**sections: Any) -> Case:
     """A valid case; keyword arguments replace (or, for dicts, update) whole sections."""
     data = copy.deepcopy(BASE_CASE)

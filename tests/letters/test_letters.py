@@ -7,22 +7,13 @@ from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from priorauth.cli import main
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, invoke
 
 READY_TMS = SAMPLES / "cigna-tms-ready.yaml"
 READY_SPRAVATO = SAMPLES / "cigna-spravato-ready.yaml"
 INCOMPLETE = SAMPLES / "medicare-tms-incomplete.yaml"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def pdf_pages(path: Path) -> list[str]:

@@ -5,19 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
-from click.testing import CliRunner
 
-from priorauth.cli import main
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, invoke
 
 READY = SAMPLES / "cigna-tms-ready.yaml"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_templates_list_shows_builtins_and_overrides(tmp_path: Path) -> None:
