@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from priorauth import catalog
-from priorauth.case import DOCUMENT_LABELS
+from priorauth.case import DOCUMENT_LABELS, document_noun
 from priorauth.engine.criteria import DEFAULT_FAIL_VALUES, DEFAULT_FLAG_CODES, FLAG_LABELS, SHORT_FLAG_LABELS, SPECIALTY_LABELS, VALIDATED_SCALES
 from priorauth.engine.trials import EVIDENCE_BASED
 from priorauth.rules import Registry, RuleSource, _load_cached, _rule_files
@@ -290,7 +290,7 @@ def _contraindication(c: m.ContraindicationCriterion, rs: m.RuleSet | None) -> s
     if codes:
         text += f"; a diagnosis coded {_join(codes)} also shows it"
     if c.unless_document:
-        text += f"; allowed when a {DOCUMENT_LABELS[c.unless_document].lower()} dated within {c.unless_document_days} days is on file"
+        text += f"; allowed when a {document_noun(c.unless_document)} dated within {c.unless_document_days} days is on file"
     return text
 
 
@@ -328,7 +328,9 @@ def _oral_antidepressant(c: m.OralAntidepressantCriterion, rs: m.RuleSet | None)
 def _concurrent(c: m.ConcurrentCriterion, rs: m.RuleSet | None) -> str:
     text = f"Not receiving {_join(list(c.forbidden))} at the same time"
     if c.unless_document:
-        text += f", unless a {DOCUMENT_LABELS[c.unless_document].lower()} dated within {c.unless_document_days} days justifies it"
+        text += f", unless a {document_noun(c.unless_document)} dated within {c.unless_document_days} days justifies it"
+        if c.without_document == "unknown":
+            text += " (without it, a gap to close rather than an exclusion)"
     return text
 
 
