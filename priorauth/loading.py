@@ -364,6 +364,10 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
+        if "nesting depth" in (exc.problem or ""):
+            # libyaml 0.2.6 (PyYAML 6.0.4 wheels) stops at its own nesting limit while
+            # scanning ahead, before the event loop reaches MAX_DEPTH: same refusal, same words.
+            raise error(name, Issue("", f"nested more than {MAX_DEPTH} levels deep", line=line)) from None
         problem = _yaml_problem(exc.problem or exc.context or "syntax error", exc.context or "")
         if problem.startswith("but ") and exc.context:  # "but found another document"
             problem = _yaml_problem(exc.context) + ", " + problem
