@@ -25,6 +25,9 @@ class CriterionResult:
     explanations: list[str] = field(default_factory=list)  # per-item reasons ("medications[2]: ...")
     details: list[CriterionResult] = field(default_factory=list)  # sub-results of all_of / any_of / n_of
     source: str | None = None
+    # why each item that could have counted did not ("medications[1] duloxetin: not in the drug
+    # catalog; ..."), shown under the criterion line; the JSON carries the same in explanations
+    gaps: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -37,12 +37,20 @@ def _wrap(text: str, indent: str, width: int = 96) -> list[str]:
     return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
 
 
+def _hanging(text: str, indent: str, more: str = "  ") -> list[str]:
+    """A wrapped line whose continuation is indented further, so each item reads as one."""
+    lines = _wrap(text, indent)
+    return [lines[0]] + [indent + more + line.strip() for line in lines[1:]]
+
+
 def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
     pad = "  " * depth
     lines = _wrap(f"{MARK[c.status]} {c.label}: {c.message}", "  " + pad)
     lines = [lines[0]] + [("      " + pad) + line.strip() for line in lines[1:]]
     if c.evidence and depth == 0:
         lines += _wrap("see " + ", ".join(c.evidence), "      " + pad)
+    for gap in c.gaps:
+        lines += _hanging(gap, "      " + pad)
     if c.status != "met" and c.next_step and depth == 0:
         lines += _wrap("-> " + c.next_step, "      " + pad)
     for d in c.details:
@@ -102,6 +110,7 @@ def markdown_report(reports: list[Report]) -> str:
         for c in r.criteria:
             icon = {"met": "✅", "not_met": "❌", "unknown": "❓"}[c.status]
             out.append(f"| {icon} | {_md_cell(c.label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
+            out += [f"| | | ↳ {_md_cell(gap)} | |" for gap in c.gaps]
         if r.documents:
             out.append("")
             out.append("| | Document | State |")
