@@ -6,7 +6,7 @@ import json
 import textwrap
 from collections.abc import Callable
 
-from priorauth.report import CriterionResult, Report
+from priorauth.report import CriterionResult, DocumentStatus, Report
 
 STATUS_WORDS = {
     "ready": "READY: every criterion met and every document on file",
@@ -31,6 +31,12 @@ def _heading(r: Report) -> list[str]:
     what = f"{r.request_kind} request of {r.request_date}" + (f", indication {r.indication.upper()}" if r.indication else "")
     lines.append(f"  case {r.case}: {what}" + (f"; rules as of {r.as_of}" if r.as_of != r.request_date else ""))
     return lines
+
+
+def _doc_state(d: DocumentStatus) -> str:
+    if d.note:
+        return d.note
+    return {"on_file": "on file", "missing": "MISSING", "stale": f"STALE (newest {d.date})", "undated": "UNDATED"}[d.state]
 
 
 def _wrap(text: str, indent: str, width: int = 96) -> list[str]:
@@ -69,8 +75,7 @@ def text_report(reports: list[Report]) -> str:
             out.append("")
             out.append("  Documents:")
             for d in r.documents:
-                state = {"on_file": "on file", "missing": "MISSING", "stale": f"STALE (newest {d.date})", "undated": "UNDATED"}[d.state]
-                out.append(f"  {DOC_MARK[d.state]} {d.label}: {state}")
+                out += _hanging(f"{DOC_MARK[d.state]} {d.label}: {_doc_state(d)}", "  ", "    ")
         for note in r.notes:
             out += _wrap("note: " + note, "  ")
         out.append("")
@@ -116,7 +121,7 @@ def markdown_report(reports: list[Report]) -> str:
             out.append("| | Document | State |")
             out.append("|---|---|---|")
             for d in r.documents:
-                out.append(f"| {'✅' if d.on_file else '❌'} | {_md_cell(d.label)} | {d.state.replace('_', ' ')} |")
+                out.append(f"| {'✅' if d.on_file else '❌'} | {_md_cell(d.label)} | {_md_cell(d.note or d.state.replace('_', ' '))} |")
         if r.next_steps:
             out.append("")
             out.append("**Next steps**")

@@ -14,6 +14,7 @@ from typing import Any
 
 from priorauth import catalog
 from priorauth.case import DOCUMENT_LABELS, Case, document_noun
+from priorauth.engine.records import VALIDATED_SCALES, newest, records, scale_instruments
 from priorauth.engine.trials import (
     EPISODE_FIX,
     EVIDENCE_BASED,
@@ -33,7 +34,6 @@ from priorauth.rules import model as m
 Evaluator = Callable[[Any, Case, "Context"], CriterionResult]
 EVALUATORS: dict[str, Evaluator] = {}
 
-VALIDATED_SCALES = ("PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "GDS")
 DEFAULT_FLAG_CODES: dict[str, list[str]] = {
     # settled readings: an ICD-10 code that states the condition fails the criterion too
     "psychotic_features": ["F32.3", "F33.3"],
@@ -759,9 +759,14 @@ def _devices(c: m.DevicesCriterion, case: Case, ctx: Context) -> CriterionResult
 @register("document")
 def _document(c: m.DocumentCriterion, case: Case, ctx: Context) -> CriterionResult:
     name = DOCUMENT_LABELS[c.document]
-    fresh = _fresh_docs(case, c.document, c.max_age_days, ctx.today)
+    found = records(case, c.document, scale_instruments(ctx.rule_set))
+    fresh = [r for r in found if r.fresh(c.max_age_days, ctx.today)]
     window = f" dated within {c.max_age_days} days" if c.max_age_days is not None else ""
-    if fresh:
-        return result(c, "met", f"{name} on file", [f"documents[{fresh[0]}]"], default_label=name)
+    filed = [r for r in fresh if r.is_document]
+    if filed:
+        return result(c, "met", f"{name} on file", [filed[0].pointer], default_label=name)
+    proof = newest(fresh)
+    if proof is not None:
+        return result(c, "met", f"{name} on file per {proof.pointer} ({proof.date}); attach {proof.attach}", [proof.pointer], default_label=name)
     noun = document_noun(c.document)
     return result(c, "unknown", f"No {noun}{window} on file", [], f"File a {noun}{window} (documents, kind: {c.document})", default_label=name)

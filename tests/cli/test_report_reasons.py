@@ -1,4 +1,4 @@
-"""What the text and markdown reports say about a trial that does not count.
+"""What the text and markdown reports say about a trial that does not count, and a scale entered once.
 
 Each case is the Cigna TMS sample (`not_eligible`: one failed SSRI of the two classes
 required) with one thing changed, checked through `priorauth check` as a clinic would read it.
@@ -138,3 +138,65 @@ def test_psychotherapy_without_outcome_says_what_to_add(tmp_path: Path) -> None:
         "      -> Add the outcome of psychotherapy[0]",
     ]
 
+
+# ---- B: a scored scale in assessments is the rating-scale document -------------------------------
+
+
+def scale_case(tmp_path: Path, date: str, instrument: str = "PHQ-9") -> Path:
+    docs = [d for d in BASE["documents"] if d["kind"] != "rating_scale"]
+    return write_case(tmp_path, {"documents": docs, "assessments": [{"instrument": instrument, "score": 22, "date": date}]})
+
+
+def test_assessment_30_days_old_puts_the_scale_on_file(tmp_path: Path) -> None:
+    case = scale_case(tmp_path, "2026-10-19")  # request 2026-11-18: day 30
+    code, out, _ = invoke("check", str(case))
+    assert code == 1  # still not eligible for the second class, but no document gap
+    assert "  [x] Validated depression scale within 30 days: on file per assessments[0] (2026-10-19); attach\n      the scored PHQ-9\n" in out
+    assert "MISSING" not in out
+    _, md, _ = invoke("check", str(case), "--format", "markdown")
+    assert "| ✅ | Validated depression scale within 30 days | on file per assessments[0] (2026-10-19); attach the scored PHQ-9 |\n" in md
+    data = json.loads(invoke("check", str(case), "--format", "json")[1])
+    assert data["missing_documents"] == []
+    assert data["documents"][2] == {
+        "kind": "rating_scale",
+        "label": "Validated depression scale within 30 days",
+        "state": "on_file",
+        "max_age_days": 30,
+        "evidence": ["assessments[0]"],
+        "date": "2026-10-19",
+        "next_step": None,
+        "satisfied_by": "assessments[0]",
+        "attach": "the scored PHQ-9",
+        "note": "on file per assessments[0] (2026-10-19); attach the scored PHQ-9",
+    }
+    # a document filed under documents carries none of the new fields
+    assert "satisfied_by" not in data["documents"][0]
+
+
+def test_assessment_31_days_old_is_a_stale_scale(tmp_path: Path) -> None:
+    case = scale_case(tmp_path, "2026-10-18")  # day 31
+    _, out, _ = invoke("check", str(case))
+    assert "  [~] Validated depression scale within 30 days: STALE (newest 2026-10-18)" in out.splitlines()
+    data = json.loads(invoke("check", str(case), "--format", "json")[1])
+    assert data["missing_documents"] == [
+        {
+            "kind": "rating_scale",
+            "label": "Validated depression scale within 30 days",
+            "state": "stale",
+            "next_step": "Update the validated depression rating scale: the newest on file (2026-10-18, assessments[0]) is older than 30 days",
+        }
+    ]
+    assert data["documents"][2]["evidence"] == ["assessments[0]"]
+    assert "satisfied_by" not in data["documents"][2]
+
+
+def test_ready_case_with_the_scale_only_in_assessments_stays_ready(tmp_path: Path) -> None:
+    data = yaml.safe_load((SAMPLES / "cigna-tms-ready.yaml").read_text())
+    data["documents"] = [d for d in data["documents"] if d["kind"] != "rating_scale"]
+    path = tmp_path / "ready.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, out, _ = invoke("check", str(path))
+    assert code == 0
+    assert "  READY: every criterion met and every document on file" in out.splitlines()
+    # two scales on the same day: the first listed stands for the document
+    assert "  [x] Validated depression scale within 30 days: on file per assessments[0] (2026-11-10); attach\n      the scored PHQ-9\n" in out
