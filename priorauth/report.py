@@ -25,6 +25,9 @@ class CriterionResult:
     explanations: list[str] = field(default_factory=list)  # per-item reasons ("medications[2]: ...")
     details: list[CriterionResult] = field(default_factory=list)  # sub-results of all_of / any_of / n_of
     source: str | None = None
+    # why each item that could have counted did not ("medications[1] duloxetin: not in the drug
+    # catalog; ..."), shown under the criterion line; the JSON carries the same in explanations
+    gaps: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -52,13 +55,23 @@ class DocumentStatus:
     evidence: list[str] = field(default_factory=list)  # documents[i] that satisfy it (or the stale ones)
     date: str | None = None  # date of the newest document of this kind
     next_step: str | None = None
+    # a case field that stands for the document ("assessments[0]"), and what to attach for it
+    satisfied_by: str | None = None
+    attach: str | None = None  # "the scored PHQ-9"
 
     @property
     def on_file(self) -> bool:
         return self.state == "on_file"
 
+    @property
+    def note(self) -> str | None:
+        """'on file per assessments[0] (2026-11-20); attach the scored PHQ-9'."""
+        if not self.satisfied_by:
+            return None
+        return f"on file per {self.satisfied_by} ({self.date}); attach {self.attach}"
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "label": self.label,
             "state": self.state,
@@ -67,6 +80,11 @@ class DocumentStatus:
             "date": self.date,
             "next_step": self.next_step,
         }
+        if self.satisfied_by:
+            out["satisfied_by"] = self.satisfied_by
+            out["attach"] = self.attach
+            out["note"] = self.note
+        return out
 
 
 @dataclass

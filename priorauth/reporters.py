@@ -6,7 +6,7 @@ import json
 import textwrap
 from collections.abc import Callable
 
-from priorauth.report import CriterionResult, Report
+from priorauth.report import CriterionResult, DocumentStatus, Report
 
 STATUS_WORDS = {
     "ready": "READY: every criterion met and every document on file",
@@ -33,8 +33,20 @@ def _heading(r: Report) -> list[str]:
     return lines
 
 
+def _doc_state(d: DocumentStatus) -> str:
+    if d.note:
+        return d.note
+    return {"on_file": "on file", "missing": "MISSING", "stale": f"STALE (newest {d.date})", "undated": "UNDATED"}[d.state]
+
+
 def _wrap(text: str, indent: str, width: int = 96) -> list[str]:
     return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
+
+
+def _hanging(text: str, indent: str, more: str = "  ") -> list[str]:
+    """A wrapped line whose continuation is indented further, so each item reads as one."""
+    lines = _wrap(text, indent)
+    return [lines[0]] + [indent + more + line.strip() for line in lines[1:]]
 
 
 def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
@@ -43,6 +55,8 @@ def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
     lines = [lines[0]] + [("      " + pad) + line.strip() for line in lines[1:]]
     if c.evidence and depth == 0:
         lines += _wrap("see " + ", ".join(c.evidence), "      " + pad)
+    for gap in c.gaps:
+        lines += _hanging(gap, "      " + pad)
     if c.status != "met" and c.next_step and depth == 0:
         lines += _wrap("-> " + c.next_step, "      " + pad)
     for d in c.details:
@@ -61,8 +75,7 @@ def text_report(reports: list[Report]) -> str:
             out.append("")
             out.append("  Documents:")
             for d in r.documents:
-                state = {"on_file": "on file", "missing": "MISSING", "stale": f"STALE (newest {d.date})", "undated": "UNDATED"}[d.state]
-                out.append(f"  {DOC_MARK[d.state]} {d.label}: {state}")
+                out += _hanging(f"{DOC_MARK[d.state]} {d.label}: {_doc_state(d)}", "  ", "    ")
         for note in r.notes:
             out += _wrap("note: " + note, "  ")
         out.append("")
@@ -102,12 +115,13 @@ def markdown_report(reports: list[Report]) -> str:
         for c in r.criteria:
             icon = {"met": "✅", "not_met": "❌", "unknown": "❓"}[c.status]
             out.append(f"| {icon} | {_md_cell(c.label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
+            out += [f"| | | ↳ {_md_cell(gap)} | |" for gap in c.gaps]
         if r.documents:
             out.append("")
             out.append("| | Document | State |")
             out.append("|---|---|---|")
             for d in r.documents:
-                out.append(f"| {'✅' if d.on_file else '❌'} | {_md_cell(d.label)} | {d.state.replace('_', ' ')} |")
+                out.append(f"| {'✅' if d.on_file else '❌'} | {_md_cell(d.label)} | {_md_cell(d.note or d.state.replace('_', ' '))} |")
         if r.next_steps:
             out.append("")
             out.append("**Next steps**")

@@ -7,6 +7,7 @@ from typing import Any
 
 from priorauth.case import DOCUMENT_LABELS, Case, document_noun
 from priorauth.engine.criteria import EVALUATORS, Context, result
+from priorauth.engine.records import newest, records, scale_instruments
 from priorauth.report import CriterionResult, DocumentStatus, Report, RuleSetInfo, Status
 from priorauth.rules import RuleSource
 from priorauth.rules import model as m
@@ -77,23 +78,28 @@ def _combine(c: m.AllOf | m.AnyOf | m.NOf, case: Case, ctx: Context) -> Criterio
     return out
 
 
-def _document_status(req: m.RequiredDocument, case: Case, today: dt.date) -> DocumentStatus:
+def _document_status(req: m.RequiredDocument, case: Case, today: dt.date, instruments: frozenset[str]) -> DocumentStatus:
     name = DOCUMENT_LABELS[req.kind]
     window = f" within {req.max_age_days} days" if req.max_age_days is not None else ""
     label = req.label or f"{name}{window}"
-    found = [(i, d) for i, d in enumerate(case.docs) if d.kind == req.kind]
-    fresh = [(i, d) for i, d in found if req.max_age_days is None or (d.date is not None and (today - d.date).days <= req.max_age_days)]
-    dated = [d.date for _, d in found if d.date is not None]
-    newest = max(dated).isoformat() if dated else None
+    found = records(case, req.kind, instruments)
+    filed = [r for r in found if r.is_document]
+    fresh = [r for r in filed if r.fresh(req.max_age_days, today)]
     if fresh:
-        return DocumentStatus(req.kind, label, "on_file", req.max_age_days, [f"documents[{i}]" for i, _ in fresh], newest)
+        latest = newest(filed)
+        return DocumentStatus(req.kind, label, "on_file", req.max_age_days, [r.pointer for r in fresh], latest.date.isoformat() if latest and latest.date else None)
+    proof = newest([r for r in found if not r.is_document and r.fresh(req.max_age_days, today)])
+    if proof is not None and proof.date is not None:
+        return DocumentStatus(req.kind, label, "on_file", req.max_age_days, [proof.pointer], proof.date.isoformat(), satisfied_by=proof.pointer, attach=proof.attach)
     if not found:
         step = f"File the {document_noun(req.kind)}{' dated' + window if window else ''} (documents, kind: {req.kind})"
         return DocumentStatus(req.kind, label, "missing", req.max_age_days, [], None, step)
-    if not dated:
-        return DocumentStatus(req.kind, label, "undated", req.max_age_days, [f"documents[{i}]" for i, _ in found], None, f"Add the date of the {document_noun(req.kind)} (documents[{found[0][0]}].date)")
-    step = f"Update the {document_noun(req.kind)}: the newest on file ({newest}) is older than {req.max_age_days} days"
-    return DocumentStatus(req.kind, label, "stale", req.max_age_days, [f"documents[{i}]" for i, _ in found], newest, step)
+    latest = newest(found)
+    if latest is None or latest.date is None:
+        return DocumentStatus(req.kind, label, "undated", req.max_age_days, [r.pointer for r in found], None, f"Add the date of the {document_noun(req.kind)} ({found[0].pointer}.date)")
+    where = "" if latest.is_document else f", {latest.pointer}"
+    step = f"Update the {document_noun(req.kind)}: the newest on file ({latest.date}{where}) is older than {req.max_age_days} days"
+    return DocumentStatus(req.kind, label, "stale", req.max_age_days, [r.pointer for r in found], latest.date.isoformat(), step)
 
 
 def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes: list[str] | None = None) -> Report:
@@ -103,7 +109,8 @@ def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes
     today = case.request.date
     ctx = Context(today=today, rule_set=rs, treatment=treatment)
     criteria = [_evaluate(c, case, ctx) for c in rs.criteria if applies(c, case, treatment)]
-    documents = [_document_status(d, case, today) for d in rs.documents if applies(d, case, treatment)]
+    instruments = scale_instruments(rs)
+    documents = [_document_status(d, case, today, instruments) for d in rs.documents if applies(d, case, treatment)]
     info = RuleSetInfo(
         id=rs.id,
         payer=rs.payer,

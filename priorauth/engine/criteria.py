@@ -14,11 +14,14 @@ from typing import Any
 
 from priorauth import catalog
 from priorauth.case import DOCUMENT_LABELS, Case, document_noun
+from priorauth.engine.records import VALIDATED_SCALES, newest, records, scale_instruments
 from priorauth.engine.trials import (
+    EPISODE_FIX,
     EVIDENCE_BASED,
     TrialRule,
     TrialVerdict,
     best_per_drug,
+    dates_fix,
     fmt_num,
     judge_medication,
     judge_therapy,
@@ -31,7 +34,6 @@ from priorauth.rules import model as m
 Evaluator = Callable[[Any, Case, "Context"], CriterionResult]
 EVALUATORS: dict[str, Evaluator] = {}
 
-VALIDATED_SCALES = ("PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "GDS")
 DEFAULT_FLAG_CODES: dict[str, list[str]] = {
     # settled readings: an ICD-10 code that states the condition fails the criterion too
     "psychotic_features": ["F32.3", "F33.3"],
@@ -100,7 +102,16 @@ def register(kind: str) -> Callable[[Evaluator], Evaluator]:
     return deco
 
 
-def result(c: Any, status: Status, message: str, evidence: list[str] | None = None, next_step: str | None = None, explanations: list[str] | None = None, default_label: str = "") -> CriterionResult:
+def result(
+    c: Any,
+    status: Status,
+    message: str,
+    evidence: list[str] | None = None,
+    next_step: str | None = None,
+    explanations: list[str] | None = None,
+    default_label: str = "",
+    gaps: list[str] | None = None,
+) -> CriterionResult:
     return CriterionResult(
         id=c.id,
         kind=c.kind,
@@ -112,7 +123,16 @@ def result(c: Any, status: Status, message: str, evidence: list[str] | None = No
         next_step=None if status == "met" else (c.next_step or next_step),
         explanations=explanations or [],
         source=c.source,
+        gaps=[] if status == "met" else list(gaps or []),
     )
+
+
+def join_steps(steps: list[str]) -> str | None:
+    """Several fixes as one next step, each named once: 'Add X; correct Y'."""
+    unique = list(dict.fromkeys(steps))
+    if not unique:
+        return None
+    return "; ".join([unique[0]] + [s[:1].lower() + s[1:] for s in unique[1:]])
 
 
 def _min_days(weeks: float | None, days: int | None) -> int | None:
@@ -302,8 +322,7 @@ def _failed_trials(c: m.FailedTrialsCriterion, case: Case, ctx: Context) -> Crit
     evidence = [v.pointer for v in sorted(yes, key=lambda v: v.index)]
     step = None
     if status == "unknown":
-        unclear = [v.pointer for v in counted if v.counts is None]
-        step = f"Complete the missing details of {', '.join(unclear)} (dates, dose, outcome as noted) so the trials can be counted"
+        step = join_steps([f for v in counted if v.counts is None for f in v.fixes])
     elif status == "not_met":
         missing = max(c.count - len(yes), 1)
         need_cls = (c.distinct_classes or 0) - len(classes)
@@ -311,7 +330,11 @@ def _failed_trials(c: m.FailedTrialsCriterion, case: Case, ctx: Context) -> Crit
         step = f"Document {missing} more failed antidepressant {_plural(missing, 'trial')}" + (f" ({quals})" if quals else "")
         if need_cls > 0:
             step += f", from a class other than {', '.join(sorted(catalog.CLASS_LABELS.get(k, k) for k in classes))}" if classes else f", from {c.distinct_classes} different classes"
-    return result(c, status, msg, evidence, step, explanations, default_label="Failed antidepressant trials")
+    return result(c, status, msg, evidence, step, explanations, default_label="Failed antidepressant trials", gaps=_gaps(verdicts))
+
+
+def _gaps(verdicts: list[TrialVerdict]) -> list[str]:
+    return [g for g in (v.gap() for v in verdicts) if g]
 
 
 def _augmentation_ok(case: Case, v: TrialVerdict, ctx: Context) -> TrialVerdict:
@@ -330,7 +353,7 @@ def _augmentation_ok(case: Case, v: TrialVerdict, ctx: Context) -> TrialVerdict:
         if other.start <= (med.end or ctx.today) and med.start <= (other.end or ctx.today) and base.drug_class != v.drug.drug_class:  # type: ignore[operator]
             different = True
     if not overlap_known:
-        v.counts, v.reasons = None, ["start date not documented, so the base antidepressant is unknown"]
+        v.counts, v.reasons, v.fixes = None, ["start date not documented, so the base antidepressant is unknown"], [dates_fix(v.pointer, med.end)]
     elif not different:
         v.counts, v.reasons = False, ["not added to an antidepressant of a different class"]
     return v
@@ -364,10 +387,10 @@ def _augmentation(c: m.AugmentationCriterion, case: Case, ctx: Context) -> Crite
         msg += "; no trial in medications has role: augmentation"
     step = None
     if status == "unknown":
-        step = f"Complete the details of {', '.join(v.pointer for v in counted if v.counts is None)} so the augmentation trials can be counted"
+        step = join_steps([f for v in counted if v.counts is None for f in v.fixes])
     elif status == "not_met":
         step = f"Document {c.count - len(yes)} more failed augmentation {_plural(c.count - len(yes), 'trial')} (an antipsychotic, lithium, liothyronine, buspirone, or a second antidepressant of another class, {_weeks_phrase(min_days)}), with role: augmentation"
-    return result(c, status, msg, [v.pointer for v in yes], step, [v.explain() for v in verdicts], default_label="Augmentation trial")
+    return result(c, status, msg, [v.pointer for v in yes], step, [v.explain() for v in verdicts], default_label="Augmentation trial", gaps=_gaps(verdicts))
 
 
 # ---- psychotherapy ---------------------------------------------------------------------------
@@ -391,11 +414,12 @@ def _psychotherapy(c: m.PsychotherapyCriterion, case: Case, ctx: Context) -> Cri
     yes = [v for v in verdicts if v.counts is True]
     maybe = [v for v in verdicts if v.counts is None]
     explanations = [v.explain(therapies[v.index].modality) for v in verdicts]
+    gaps = [g for g in (v.gap(therapies[v.index].modality) for v in verdicts) if g]
     where = " in the current episode" if c.current_episode else ""
     if yes:
         return result(c, "met", f"Adequate trial of {kind}{where} without sufficient improvement ({len(yes)} documented)", [v.pointer for v in yes], explanations=explanations, default_label=label)
     if maybe:
-        return result(c, "unknown", f"{cap(kind)} is documented but cannot be judged adequate", [v.pointer for v in maybe], f"Complete {', '.join(v.pointer for v in maybe)}: sessions or dates, and outcome", explanations, default_label=label)
+        return result(c, "unknown", f"{cap(kind)} is documented but cannot be judged adequate", [v.pointer for v in maybe], join_steps([f for v in maybe for f in v.fixes]), explanations, default_label=label, gaps=gaps)
     return result(
         c,
         "not_met",
@@ -404,6 +428,7 @@ def _psychotherapy(c: m.PsychotherapyCriterion, case: Case, ctx: Context) -> Cri
         f"Document an adequate trial of {kind}{where} (>= {c.min_sessions} sessions or {fmt_num(c.min_weeks)} weeks) and its outcome",
         explanations,
         default_label=label,
+        gaps=gaps,
     )
 
 
@@ -447,7 +472,7 @@ def _severity(c: m.SeverityCriterion, case: Case, ctx: Context) -> CriterionResu
         d = case.diagnoses[severe_code]
         return result(c, "met", f"{d.code} states a severe episode ({want_text} not shown by a score {window})", [f"diagnoses[{severe_code}]"], default_label=label)
     if c.current_episode and case.episode_start is None and case.scales:
-        return result(c, "unknown", "episode.current_start is not documented, so a baseline in the current episode cannot be shown", [], "Document episode.current_start", default_label=label)
+        return result(c, "unknown", "episode.current_start is not documented, so a baseline in the current episode cannot be shown", [], EPISODE_FIX, default_label=label)
     if fresh:
         parts = ", ".join(f"{a.instrument} {fmt_num(a.score)} on {a.date}" for _, a in fresh.values())
         return result(c, "not_met", f"{parts}: below {want_text}", [f"assessments[{i}]" for i, _ in fresh.values()], f"The policy requires {want_text}; a current score below it does not qualify", default_label=label)
@@ -462,7 +487,7 @@ def _episode_window(c: m.EpisodeWindowCriterion, case: Case, ctx: Context) -> Cr
     label = "Current episode"
     onset = case.episode_start
     if onset is None:
-        return result(c, "unknown", "Onset of the current episode is not documented", [], "Document episode.current_start", default_label=label)
+        return result(c, "unknown", "Onset of the current episode is not documented", [], EPISODE_FIX, default_label=label)
     limit = years_before(ctx.today, c.within_years)
     ok = onset >= limit
     msg = f"Current episode began {onset}, {'within' if ok else 'more than'} {c.within_years} years before the request"
@@ -572,6 +597,7 @@ def _oral_antidepressant(c: m.OralAntidepressantCriterion, case: Case, ctx: Cont
     current: list[int] = []
     blocked: list[str] = []  # documented antidepressants that do not qualify
     unclear: list[str] = []  # ones that might, but a fact is missing
+    unclear_fixes: list[str] = []
     min_days = _min_days(c.min_weeks_stable, None)
     stable_text = _weeks_phrase(min_days)[3:] if min_days else ""
     for i, med in enumerate(case.meds):
@@ -584,6 +610,7 @@ def _oral_antidepressant(c: m.OralAntidepressantCriterion, case: Case, ctx: Cont
         days = trial_days(med.start, None, ctx.today)
         if min_days and days is None:
             unclear.append(f"medications[{i}] {drug.generic}: start date not documented")
+            unclear_fixes.append(f"Add the start date of medications[{i}]")
             continue
         if min_days and days is not None and days < min_days:
             blocked.append(f"medications[{i}] {drug.generic}: taken {days} days, not yet stable for {stable_text}")
@@ -598,7 +625,7 @@ def _oral_antidepressant(c: m.OralAntidepressantCriterion, case: Case, ctx: Cont
     if flag is True and not (min_days or c.not_a_failed_drug):
         return result(c, "met", "An oral antidepressant continues alongside Spravato", ["clinical.oral_antidepressant_continuing"], default_label=label)
     if unclear:
-        return result(c, "unknown", f"The policy requires {need}; " + "; ".join(unclear), [], "Document the start date of the current oral antidepressant in medications", blocked + unclear, default_label=label)
+        return result(c, "unknown", f"The policy requires {need}; " + "; ".join(unclear), [], join_steps(unclear_fixes), blocked + unclear, default_label=label)
     if blocked:
         return result(c, "not_met", f"The policy requires {need}; " + "; ".join(blocked), [], f"The policy requires {need}", blocked, default_label=label)
     return result(c, "unknown", f"The policy requires {need}; none is documented in medications", [], "List the current oral antidepressant in medications (no end date) and set clinical.oral_antidepressant_continuing", default_label=label)
@@ -732,9 +759,14 @@ def _devices(c: m.DevicesCriterion, case: Case, ctx: Context) -> CriterionResult
 @register("document")
 def _document(c: m.DocumentCriterion, case: Case, ctx: Context) -> CriterionResult:
     name = DOCUMENT_LABELS[c.document]
-    fresh = _fresh_docs(case, c.document, c.max_age_days, ctx.today)
+    found = records(case, c.document, scale_instruments(ctx.rule_set))
+    fresh = [r for r in found if r.fresh(c.max_age_days, ctx.today)]
     window = f" dated within {c.max_age_days} days" if c.max_age_days is not None else ""
-    if fresh:
-        return result(c, "met", f"{name} on file", [f"documents[{fresh[0]}]"], default_label=name)
+    filed = [r for r in fresh if r.is_document]
+    if filed:
+        return result(c, "met", f"{name} on file", [filed[0].pointer], default_label=name)
+    proof = newest(fresh)
+    if proof is not None:
+        return result(c, "met", f"{name} on file per {proof.pointer} ({proof.date}); attach {proof.attach}", [proof.pointer], default_label=name)
     noun = document_noun(c.document)
     return result(c, "unknown", f"No {noun}{window} on file", [], f"File a {noun}{window} (documents, kind: {c.document})", default_label=name)

@@ -16,6 +16,8 @@ from priorauth.case import Case, Medication, Psychotherapy
 Tri = bool | None
 
 EVIDENCE_BASED = frozenset({"CBT", "IPT", "behavioral_activation", "DBT", "problem_solving"})
+EPISODE_UNKNOWN = "the start of the current episode is not documented"
+EPISODE_FIX = "Document when the current episode started (episode.current_start)"
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -44,6 +46,7 @@ class TrialVerdict:
     reasons: list[str] = field(default_factory=list)  # why it does not count, or what is missing
     in_current_episode: Tri = None
     drug: catalog.Drug | None = None
+    fixes: list[str] = field(default_factory=list)  # what would let an undecided trial be judged, in clinician words
 
     def explain(self) -> str:
         label = f"{self.pointer} {self.name}" + (f" ({catalog.CLASS_LABELS.get(self.drug_class, self.drug_class)})" if self.drug_class else "")
@@ -51,6 +54,10 @@ class TrialVerdict:
             return f"{label}: counts" + (f" ({'; '.join(self.reasons)})" if self.reasons else "")
         verdict = "does not count" if self.counts is False else "cannot tell"
         return f"{label}: {verdict}: {'; '.join(self.reasons)}"
+
+    def gap(self) -> str | None:
+        """The line a report shows under its criterion when this trial does not count."""
+        return None if self.counts is True else f"{self.pointer} {self.name}: {'; '.join(self.reasons)}"
 
 
 def trial_days(start: dt.date | None, end: dt.date | None, today: dt.date) -> int | None:
@@ -90,11 +97,12 @@ def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, t
     drug = catalog.lookup_drug(med.drug)
     if drug is None:
         suggestion = catalog.suggest_drug(med.drug)
-        hint = f"did you mean {suggestion}?" if suggestion else "use the generic name from the drug catalog"
-        return TrialVerdict(index, pointer, None, med.drug, None, [f"'{med.drug}' is not in the drug catalog ({hint})"])
+        hint = f"did you mean {suggestion}?" if suggestion else "use the generic or brand name from the drug catalog"
+        return TrialVerdict(index, pointer, None, med.drug, None, ["not in the drug catalog", hint], fixes=[f"Correct the drug name of {pointer} ({hint})"])
     v = TrialVerdict(index, pointer, True, drug.generic, drug.drug_class, drug=drug)
     no: list[str] = []
     unknown: list[str] = []
+    fixes: list[str] = []
 
     if drug.role == "not_a_trial":
         return TrialVerdict(index, pointer, False, drug.generic, None, [f"{drug.generic} is not an oral antidepressant trial and never counts"], drug=drug)
@@ -113,6 +121,7 @@ def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, t
     min_days, dose_rule = rule.min_days, rule.dose
     if outcome is None:
         unknown.append("outcome not documented")
+        fixes.append(f"Add the outcome of {pointer}")
     elif outcome in ("response", "ongoing"):
         no.append(f"outcome is {outcome.replace('_', ' ')}, not a failure")
     elif outcome not in rule.outcomes:
@@ -130,6 +139,7 @@ def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, t
         if min_days:
             if days is None:
                 unknown.append("start date not documented")
+                fixes.append(dates_fix(pointer, med.end))
             elif days < min_days:
                 no.append(f"{weeks_text(days)} ({days} days), less than the {weeks_text(min_days)} ({min_days} days) required")
             else:
@@ -140,6 +150,7 @@ def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, t
                 pass  # the catalog has no figure (label-dose drugs): any documented trial is taken at label dose
             elif med.max_daily_dose_mg is None:
                 unknown.append("maximum daily dose not documented")
+                fixes.append(f"Add the highest daily dose reached in {pointer}")
             elif med.max_daily_dose_mg < needed:
                 word = "minimum adequate" if dose_rule == "minimum" else "maximum (top of the usual range)"
                 no.append(f"{fmt_num(med.max_daily_dose_mg)} mg/day is below the {word} dose of {fmt_num(needed)} mg/day")
@@ -153,13 +164,15 @@ def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, t
         if rule.min_adherence_pct is not None:
             if med.adherence_pct is None:
                 unknown.append("adherence not documented")
+                fixes.append(f"Document the adherence during {pointer} (the policy requires at least {fmt_num(rule.min_adherence_pct)}%)")
             elif med.adherence_pct < rule.min_adherence_pct:
                 no.append(f"adherence below the {fmt_num(rule.min_adherence_pct)}% required")
 
     v.in_current_episode = in_current_episode(case, med.end, today)
     if rule.current_episode:
         if v.in_current_episode is None:
-            unknown.append("episode.current_start not documented, so the current episode is unknown")
+            unknown.append(EPISODE_UNKNOWN)
+            fixes.append(EPISODE_FIX)
         elif not v.in_current_episode:
             no.append("ended before the current episode began")
     if rule.within_years is not None:
@@ -170,8 +183,13 @@ def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, t
     if no:
         v.counts, v.reasons = False, no
     elif unknown:
-        v.counts, v.reasons = None, unknown
+        v.counts, v.reasons, v.fixes = None, unknown, fixes
     return v
+
+
+def dates_fix(pointer: str, end: dt.date | None) -> str:
+    # no end date reads as "still taking it", so without a start both dates may be missing
+    return f"Add the start date of {pointer}" if end is not None else f"Add the start and end dates of {pointer} (leave the end out if it is still taken)"
 
 
 def best_per_drug(verdicts: list[TrialVerdict]) -> list[TrialVerdict]:
@@ -191,10 +209,14 @@ class TherapyVerdict:
     pointer: str
     counts: Tri
     reasons: list[str]
+    fixes: list[str] = field(default_factory=list)
 
     def explain(self, modality: str) -> str:
         verdict = {True: "counts", False: "does not count", None: "cannot tell"}[self.counts]
         return f"{self.pointer} {modality}: {verdict}" + (f": {'; '.join(self.reasons)}" if self.reasons else "")
+
+    def gap(self, modality: str) -> str | None:
+        return None if self.counts is True else f"{self.pointer} {modality}: {'; '.join(self.reasons)}"
 
 
 def judge_therapy(
@@ -209,8 +231,10 @@ def judge_therapy(
     current_episode: bool,
     today: dt.date,
 ) -> TherapyVerdict:
+    pointer = f"psychotherapy[{index}]"
     no: list[str] = []
     unknown: list[str] = []
+    fixes: list[str] = []
     if modalities is not None and t.modality not in modalities:
         no.append(f"{t.modality} is not an accepted (evidence-based) modality")
     days = trial_days(t.start, t.end, today)
@@ -225,10 +249,12 @@ def judge_therapy(
         long_enough = False
     if long_enough is None:
         unknown.append("neither the number of sessions nor the dates are documented")
+        fixes.append(f"Add the number of sessions or the start and end dates of {pointer}")
     elif not long_enough:
         no.append(f"shorter than {min_sessions} sessions or {fmt_num(min_weeks)} weeks")
     if t.outcome is None:
         unknown.append("outcome not documented")
+        fixes.append(f"Add the outcome of {pointer}")
     elif t.outcome not in outcomes:
         no.append(f"outcome is {t.outcome.replace('_', ' ')}")
     elif t.outcome == "ongoing" and not (t.sessions is not None and t.sessions >= min_sessions):
@@ -236,8 +262,9 @@ def judge_therapy(
     if current_episode:
         inside = in_current_episode(case, t.end, today)
         if inside is None:
-            unknown.append("episode.current_start not documented")
+            unknown.append(EPISODE_UNKNOWN)
+            fixes.append(EPISODE_FIX)
         elif not inside:
             no.append("ended before the current episode began")
     counts: Tri = False if no else (None if unknown else True)
-    return TherapyVerdict(index, f"psychotherapy[{index}]", counts, no or unknown)
+    return TherapyVerdict(index, pointer, counts, no or unknown, [] if no else fixes)

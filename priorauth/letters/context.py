@@ -284,12 +284,14 @@ def build_context(
         "status": report.status,
         "criteria": _criteria(report),
         "documents": [
-            {"kind": d.kind, "label": d.label, "name": DOCUMENT_LABELS[d.kind], "state": d.state, "on_file": d.on_file, "date": d.date, "max_age_days": d.max_age_days, "next_step": d.next_step}
+            {"kind": d.kind, "label": d.label, "name": DOCUMENT_LABELS[d.kind], "state": d.state, "on_file": d.on_file, "date": d.date, "max_age_days": d.max_age_days, "next_step": d.next_step, "note": d.note}
             for d in report.documents
         ],
         "attachments": [
             {"kind": doc.kind, "name": doc.title or DOCUMENT_LABELS[doc.kind], "date": iso(doc.date)} for doc in case.docs
-        ],
+        ]
+        # a document that a case field stands for (the scored scale in assessments) goes with the request too
+        + [{"kind": d.kind, "name": f"{DOCUMENT_LABELS[d.kind]}: {d.attach}", "date": d.date} for d in report.documents if d.satisfied_by],
         "notes": list(report.notes),
         "limits": {"sessions": rule_set.limits.sessions, "devices": rule_set.limits.devices, "approval": rule_set.limits.approval},
         "audit": {"version": version(), "rule_set": rs.id, "effective": rs.effective, "case_sha256": case_sha256},

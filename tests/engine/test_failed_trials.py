@@ -75,7 +75,8 @@ def test_unknown_episode_start_makes_episode_rules_unknown() -> None:
     case = make_case(episode=None, medications=[med("sertraline", "2025-01-01", "2025-05-31", 100)])
     r = judge({"kind": "failed_trials", "count": 1, "current_episode": True}, case)
     assert r.status == "unknown"
-    assert r.next_step is not None and "medications[0]" in r.next_step
+    assert r.gaps == ["medications[0] sertraline: the start of the current episode is not documented"]
+    assert r.next_step == "Document when the current episode started (episode.current_start)"
 
 
 def test_ongoing_trial_runs_to_request_date() -> None:
@@ -119,7 +120,9 @@ def test_unknown_drug_is_unknown_with_a_suggestion() -> None:
     case = make_case(medications=[med("sertralin", "2025-01-01", "2025-06-01", 100)])
     r = judge({"kind": "failed_trials", "count": 1}, case)
     assert r.status == "unknown"
-    assert r.explanations == ["medications[0] sertralin: cannot tell: 'sertralin' is not in the drug catalog (did you mean sertraline?)"]
+    assert r.explanations == ["medications[0] sertralin: cannot tell: not in the drug catalog; did you mean sertraline?"]
+    assert r.gaps == ["medications[0] sertralin: not in the drug catalog; did you mean sertraline?"]
+    assert r.next_step == "Correct the drug name of medications[0] (did you mean sertraline?)"
 
 
 def test_esketamine_never_counts() -> None:
@@ -195,7 +198,8 @@ def test_unknown_trials_can_still_fill_the_count() -> None:
     case = make_case(medications=[med("sertraline", "2025-01-01", "2025-06-01", 100), med("venlafaxine", "2025-01-01", "2025-06-01", None)])
     r = judge({"kind": "failed_trials", "count": 2, "distinct_classes": 2}, case)
     assert r.status == "unknown"
-    assert r.next_step == "Complete the missing details of medications[1] (dates, dose, outcome as noted) so the trials can be counted"
+    assert r.gaps == ["medications[1] venlafaxine: maximum daily dose not documented"]
+    assert r.next_step == "Add the highest daily dose reached in medications[1]"
 
 
 def test_no_medications_is_not_met() -> None:

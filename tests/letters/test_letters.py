@@ -226,3 +226,20 @@ def test_sample_clinic_profile_puts_logo_and_signature_in_both_formats(tmp_path:
     assert "Medical Director, TMS and Esketamine Services" in text
     d = docx.Document(str(tmp_path / "DEMO-1001_cigna_tms_letter.docx"))
     assert len(d.inline_shapes) == 2
+
+
+def test_a_scale_entered_only_in_assessments_is_enclosed_and_on_the_checklist(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(READY_TMS.read_text())
+    data["documents"] = [d for d in data["documents"] if d["kind"] != "rating_scale"]
+    case = tmp_path / "case.yaml"
+    case.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    assert invoke("letter", str(case), "-o", str(tmp_path / "letter"), "--format", "docx")[0] == 0
+    letter = docx_text(tmp_path / "letter" / "DEMO-1001_cigna_tms_letter.docx")
+    assert "Enclosed records" in letter
+    assert "Validated depression rating scale: the scored PHQ-9 (2026-11-10)" in letter
+    assert invoke("checklist", str(case), "-o", str(tmp_path / "checklist"), "--format", "docx")[0] == 0
+    checklist = docx_text(tmp_path / "checklist" / "DEMO-1001_cigna_tms_checklist.docx")
+    assert "Validated depression rating scale: on file per assessments[0] (2026-11-10); attach the scored PHQ-9" in checklist
+    assert "Validated depression scale within 30 days | on file | 2026-11-10" in checklist
