@@ -93,22 +93,35 @@ def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, out
 
 
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False), default="clinic.yaml")
+@click.argument("path", required=False, type=click.Path())
+@click.option("-o", "--output", "output", type=click.Path(), help="File to write, or a folder to write clinic.yaml into (default: ./clinic.yaml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: str, force: bool) -> None:
-    """Write a commented clinic profile to fill in (default: ./clinic.yaml).
+def init(path: str | None, output: str | None, force: bool) -> None:
+    """Write a clinic profile to fill in (default: ./clinic.yaml).
+
+    Every value in it is a placeholder starting with REPLACE: letters, checklists and
+    batch refuse the profile, naming each line still to fill in, until you replace them
+    with your practice's details (or delete the optional ones). A folder (an existing
+    one, or a path ending in /) gets clinic.yaml inside it; an existing file is kept
+    unless --force.
 
     \b
-    Example:
+    Examples:
       priorauth init && $EDITOR clinic.yaml
-      priorauth letter case.yaml --clinic clinic.yaml
+      priorauth init -o office/
+      priorauth letter case.yaml --clinic office/clinic.yaml -o out/
     """
     from priorauth.clinic import CLINIC_TEMPLATE
-    from priorauth.output import write_atomic
+    from priorauth.output import ensure_folder, write_atomic
 
-    target = Path(path)
+    if path is not None and output is not None:
+        raise click.UsageError("give the file either as PATH or with -o/--output, not both")
+    given = output or path or "clinic.yaml"
+    target = Path(given)
+    if given.endswith(("/", "\\")) or target.is_dir():
+        target = ensure_folder(target) / "clinic.yaml"
     write_atomic(target, CLINIC_TEMPLATE.encode(), force=force)
-    click.echo(f"wrote {target}: fill in your practice's details, then pass it with --clinic {target}")
+    click.echo(f"wrote {target}: replace every REPLACE value with your practice's details, then pass it with --clinic {target}")
 
 
 @click.group()
