@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import json
@@ -97,6 +98,7 @@ class BatchOptions:
     force: bool = False
     resume: bool = False
     jobs: int = 1
+    date: dt.date | None = None  # the date documents bear (the command passes today's); None: each request.date
 
     @property
     def writes_documents(self) -> bool:
@@ -444,6 +446,7 @@ class _Worker:
             "case_and_digest": (case, digest),
             "clinic_path": opts.clinic,
             "templates_dir": opts.templates_dir,
+            "date": opts.date,
         }
         planned: list[Planned] = []
         by_id = {r.rule_set.id: r for r in reports}

@@ -34,7 +34,7 @@ def docx_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def tms_letter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tms")
-    code, stdout, _ = invoke("letter", str(READY_TMS), "-o", str(out))
+    code, stdout, _ = invoke("letter", str(READY_TMS), "-o", str(out), "--date", "2026-11-25")
     assert code == 0
     assert stdout.splitlines() == [f"wrote {out}/DEMO-1001_cigna_tms_letter.pdf", f"wrote {out}/DEMO-1001_cigna_tms_letter.docx"]
     return out
@@ -42,7 +42,7 @@ def tms_letter(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 LETTER_FACTS = [
     "Letter of Medical Necessity",
-    "November 18, 2026",
+    "November 25, 2026",  # --date: the letter's date line and its signature
     "Cigna Healthcare",
     "Open Access Plus",
     "U0000000001",
@@ -108,7 +108,7 @@ def test_files_are_owner_only_and_not_overwritten(tms_letter: Path) -> None:
     assert code == 2
     assert err.startswith(f"error: {tms_letter}/DEMO-1001_cigna_tms_letter.pdf already exists")
     assert "--force" in err
-    code, _, _ = invoke("letter", str(READY_TMS), "-o", str(tms_letter), "--force")
+    code, _, _ = invoke("letter", str(READY_TMS), "-o", str(tms_letter), "--force", "--date", "2026-11-25")
     assert code == 0
     assert (tms_letter / "DEMO-1001_cigna_tms_letter.pdf").read_bytes() == before  # deterministic
 
