@@ -42,7 +42,7 @@ STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "n
 @click.option("--clinic", type=click.Path(dir_okay=False), help="Clinic profile for the letterhead and signature; see `priorauth init`.")
 @click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name.")
 @date_option
-@click.option("--force", is_flag=True, help="Overwrite documents that already exist in the output folder.")
+@click.option("--force", is_flag=True, help="Overwrite documents that already exist in the output folder, and the summary of an earlier run.")
 def batch(
     inputs: tuple[str, ...],
     output: str,
@@ -71,6 +71,14 @@ def batch(
     the files written and the error, if any. Letters are written for ready cases only;
     checklists (--checklists) for every valid case. Documents are dated today, or
     --date; a case whose request date is later than that gets no letter (an error row).
+
+    Files are named <patient id>_<payer>_<treatment>_letter.<ext>. When two cases share
+    a patient id, each gets the name of its input too, decided before anything is written
+    (DEMO-1_a_cigna_tms_letter.pdf for cases/a.yaml, DEMO-1_export-line7_... for line 7
+    of export.jsonl), so no case can overwrite or list another's documents.
+
+    A folder that already holds a summary.csv or summary.json is refused, and the earlier
+    summary kept: --resume continues that run, --force runs again over it.
 
     \b
     Examples:

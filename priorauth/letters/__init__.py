@@ -20,7 +20,7 @@ from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write
 from priorauth.errors import PriorAuthError, UsageError
 from priorauth.letters.context import TREATMENT_NAMES, build_context
 from priorauth.letters.render import environment, render_document
-from priorauth.output import check_writable, confined, ensure_folder, output_name, write_atomic
+from priorauth.output import check_writable, confined, ensure_folder, output_name, safe_part, write_atomic
 from priorauth.report import Report
 from priorauth.rules import Registry
 
@@ -63,6 +63,20 @@ def choose_template(kind: DocKind, report: Report, case: Case, template: str | N
     if case.request.kind == "continuation":
         return "letter-continuation", "continuation"
     return f"letter-{report.treatment}", "letter"
+
+
+def name_part(case: Case) -> str:
+    """The patient part of the file names of a case's documents (its patient id, made safe)."""
+    return safe_part(case.patient.id)
+
+
+def document_name(part: str, report: Report, word: str, ext: str) -> str:
+    """``<patient part>_<payer>_<treatment>_<word>.<ext>``: the one place documents are named.
+
+    ``part`` is :func:`name_part` of the case, or the unique part a batch gave it when two
+    of its cases share a patient id.
+    """
+    return output_name(part, report.payer, report.treatment, word, ext=ext)
 
 
 def check_document_date(kind: DocKind, case: Case, date: dt.date | None) -> None:
@@ -130,11 +144,13 @@ def plan_documents(
     registry: Registry | None = None,
     case_and_digest: tuple[Case, str] | None = None,
     date: dt.date | None = None,
+    part: str | None = None,
 ) -> list[Planned]:
     """Evaluate and render everything in memory; raise before anything is written.
 
     ``date`` is the date the documents bear (default: the case's request date; the
-    command passes today's or --date: nothing here reads the clock).
+    command passes today's or --date: nothing here reads the clock). ``part`` replaces
+    the patient part of the file names (see :func:`document_name`).
     """
     case, digest = case_and_digest or load_case_with_digest(case_path)
     check_document_date(kind, case, date)
@@ -154,7 +170,7 @@ def plan_documents(
         meta_draft = draft and kind == "letter"
         doc: Document = render_document(env, name, ctx, lambda: _meta(ctx, kind, meta_draft, clinic))
         for ext in formats:
-            file_name = output_name(case.patient.id, report.payer, report.treatment, word + ("-draft" if meta_draft else ""), ext=ext)
+            file_name = document_name(part or name_part(case), report, word + ("-draft" if meta_draft else ""), ext)
             data = write_pdf(doc) if ext == "pdf" else write_docx(doc)
             planned.append(Planned(folder / file_name, data, report))
     return planned
