@@ -15,12 +15,19 @@ the summary's rows (a few hundred bytes each) are all the parent keeps.
 a letter) to learn which files it should have, and renders only what is missing. No
 manifest is kept: the files on disk are the record (they are written atomically, so a
 file that exists is complete), and a file deleted by hand is simply produced again.
+
+File names are decided before any worker starts: when documents are written, the parent
+reads every case once (milliseconds, against a tenth of a second for a letter) and gives
+the cases that share a patient id names of their own, so two cases never write over, or
+list, each other's files. A folder holding an earlier run's summary is refused unless
+``--resume`` or ``--force``: that summary is the earlier run's record.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import json
@@ -36,7 +43,7 @@ from priorauth.api import check_case
 from priorauth.case import Case, load_case_text, load_case_with_digest
 from priorauth.errors import CaseFileError, InputFileError, Issue, OutputError, PriorAuthError, UsageError
 from priorauth.loading import MAX_FILE_BYTES, decode_text, did_you_mean
-from priorauth.output import confined, ensure_folder, output_name, write_atomic
+from priorauth.output import confined, ensure_folder, safe_part, write_atomic
 from priorauth.report import Report
 from priorauth.rules import Registry
 
@@ -97,6 +104,7 @@ class BatchOptions:
     force: bool = False
     resume: bool = False
     jobs: int = 1
+    date: dt.date | None = None  # the date documents bear (the command passes today's); None: each request.date
 
     @property
     def writes_documents(self) -> bool:
@@ -123,6 +131,7 @@ class CaseInput:
     line: int | None = None  # JSON Lines: the line number
     data: bytes | None = None  # JSON Lines: the line's bytes
     problem: str | None = None  # the input could not be read at all (too long a line, unreadable file)
+    part: str | None = None  # patient part of its file names, when its patient id is shared (see _unique_parts)
 
 
 @dataclass(frozen=True, slots=True)  # slots: the parent keeps one per case x rule set
@@ -360,6 +369,22 @@ def _row(source: str, report: Report) -> Row:
     )
 
 
+def _load(item: CaseInput) -> tuple[Case, str]:
+    if item.problem is not None:
+        raise CaseFileError(item.path, Issue("", item.problem, line=item.line))
+    if item.line is None:
+        return load_case_with_digest(item.path)
+    assert item.data is not None
+    try:
+        text = decode_text(item.data, item.path, "case file", CaseFileError)
+        case = load_case_text(text, item.path, "json")
+    except InputFileError as exc:
+        # A line is its own one-line document; its line in the file is the one to name.
+        raise CaseFileError(exc.file, [dataclasses.replace(i, line=item.line) for i in exc.issues], exc.hint) from None
+    # The digest of the line as exported, so the letter's audit line can be checked against it.
+    return case, hashlib.sha256(item.data).hexdigest()
+
+
 class _Worker:
     """Processes cases with one registry; one per process (or one for ``--jobs 1``)."""
 
@@ -377,7 +402,7 @@ class _Worker:
     def _process(self, item: CaseInput) -> _Outcome:
         opts = self.options
         try:
-            case, digest = self._load(item)
+            case, digest = _load(item)
         except PriorAuthError as exc:
             return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=_error_text(exc, item.source)),))
         try:
@@ -397,24 +422,9 @@ class _Worker:
             return _Outcome(item.source, tuple(dataclasses.replace(r, status="error", error=message) for r in rows))
         return _Outcome(item.source, tuple(dataclasses.replace(r, files=tuple(files.get(r.rule_set or "", ()))) for r in rows), resumed)
 
-    def _load(self, item: CaseInput) -> tuple[Case, str]:
-        if item.problem is not None:
-            raise CaseFileError(item.path, Issue("", item.problem, line=item.line))
-        if item.line is None:
-            return load_case_with_digest(item.path)
-        assert item.data is not None
-        try:
-            text = decode_text(item.data, item.path, "case file", CaseFileError)
-            case = load_case_text(text, item.path, "json")
-        except InputFileError as exc:
-            # A line is its own one-line document; its line in the file is the one to name.
-            raise CaseFileError(exc.file, [dataclasses.replace(i, line=item.line) for i in exc.issues], exc.hint) from None
-        # The digest of the line as exported, so the letter's audit line can be checked against it.
-        return case, hashlib.sha256(item.data).hexdigest()
-
-    def _expected(self, case: Case, reports: list[Report]) -> list[tuple[str, str, str, str]]:
+    def _expected(self, case: Case, part: str, reports: list[Report]) -> list[tuple[str, str, str, str]]:
         """(rule set id, kind, format, file name) of every document this case should have."""
-        from priorauth.letters import choose_template
+        from priorauth.letters import choose_template, document_name
 
         opts = self.options
         out = []
@@ -422,15 +432,16 @@ class _Worker:
             for kind, formats in (("letter", opts.letter_formats if report.status == "ready" else []), ("checklist", opts.checklist_formats)):
                 word = choose_template(kind, report, case, None)[1]  # type: ignore[arg-type]
                 for ext in formats:
-                    out.append((report.rule_set.id, kind, ext, output_name(case.patient.id, report.payer, report.treatment, word, ext=ext)))
+                    out.append((report.rule_set.id, kind, ext, document_name(part, report, word, ext)))
         return out
 
     def _documents(self, item: CaseInput, case: Case, digest: str, reports: list[Report]) -> tuple[dict[str, list[str]], bool]:
         """Render and write the letters (ready rule sets only) and checklists of one case."""
-        from priorauth.letters import plan_documents
+        from priorauth.letters import name_part, plan_documents
 
         opts = self.options
-        expected = self._expected(case, reports)
+        part = item.part or name_part(case)
+        expected = self._expected(case, part, reports)
         files: dict[str, list[str]] = {}
         for rule_id, _, _, name in expected:
             files.setdefault(rule_id, []).append(name)
@@ -444,6 +455,8 @@ class _Worker:
             "case_and_digest": (case, digest),
             "clinic_path": opts.clinic,
             "templates_dir": opts.templates_dir,
+            "date": opts.date,
+            "part": part,
         }
         planned: list[Planned] = []
         by_id = {r.rule_set.id: r for r in reports}
@@ -486,6 +499,55 @@ def _groups(expected: list[tuple[str, str, str, str]], opts: BatchOptions) -> li
         if group not in out:
             out.append(group)
     return out
+
+
+# ---- file names ----------------------------------------------------------------------------
+
+
+def _tag(item: CaseInput) -> str:
+    """Where a case came from, for a file name: ``a`` for cases/a.yaml, ``export-line17``."""
+    stem = Path(item.path).stem
+    return f"{stem}-line{item.line}" if item.line is not None else stem
+
+
+def _unique_parts(items: Iterable[CaseInput]) -> dict[int, str]:
+    """The file-name part of every case (by 1-based input number) whose patient id another
+    case of the batch shares; decided here, before any worker starts.
+
+    Each such case gets its own part, ``<patient id>_<input file>`` (with the line of a
+    JSON Lines export), so neither can write over the other's documents, and no summary
+    row can list another case's file. Cases whose ids differ only in letter case count as
+    shared too: on Windows and macOS they would be one file. Other cases keep the plain
+    name from :func:`priorauth.letters.name_part`, which the workers also use.
+    """
+    from priorauth.letters import name_part
+
+    seen: dict[str, list[tuple[int, str, str]]] = {}
+    for index, item in enumerate(items, 1):
+        try:
+            part = name_part(_load(item)[0])
+        except Exception:  # the worker reports it, in its row
+            continue
+        seen.setdefault(part.casefold(), []).append((index, part, _tag(item)))
+    taken = set(seen)
+    out: dict[int, str] = {}
+    for members in seen.values():
+        if len(members) < 2:
+            continue
+        for index, part, tag in members:
+            unique = safe_part(f"{part}_{tag}")
+            n = 1
+            while unique.casefold() in taken:  # two files of the same name in different folders
+                n += 1
+                unique = safe_part(f"{part}_{tag}-{n}")
+            taken.add(unique.casefold())
+            out[index] = unique
+    return out
+
+
+def _named(items: Iterator[CaseInput], parts: dict[int, str]) -> Iterator[CaseInput]:
+    for index, item in enumerate(items, 1):
+        yield dataclasses.replace(item, part=parts[index]) if index in parts else item
 
 
 # ---- running many ---------------------------------------------------------------------------
@@ -575,31 +637,48 @@ def _check_options(options: BatchOptions, registry: Registry) -> None:
         raise UsageError(f"payer '{options.payer}' has no rule set for {options.treatment}", "pick another --treatment or --payer")
 
 
+def _check_earlier_run(options: BatchOptions) -> None:
+    """The summaries of an earlier run are its record: never replaced unasked."""
+    if options.force or options.resume:
+        return
+    found = [name for name in (SUMMARY_CSV, SUMMARY_JSON) if os.path.lexists(options.output_dir / name)]
+    if found:
+        raise UsageError(
+            f"{options.output_dir} already holds the summary of an earlier run ({' and '.join(found)}); nothing was run and it was kept",
+            "--resume continues that run (writes only the missing documents, then a new summary); --force runs again and overwrites; or choose another folder with -o",
+        )
+
+
 def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[BatchEvent]:
     """Process every case; yield ``BatchStarted``, one ``CaseDone`` per case, ``BatchFinished``.
 
     Raises :class:`UsageError` before anything runs when the options cannot work at all
-    (unknown --payer, --resume with --force, an output folder that cannot be made);
-    everything about one case is reported in its rows instead. An interrupted batch
-    still writes the summary of the cases finished so far.
+    (unknown --payer, --resume with --force, an output folder that cannot be made, the
+    summary of an earlier run without --resume or --force); everything about one case is
+    reported in its rows instead. An interrupted batch still writes the summary of the
+    cases finished so far.
+
+    When documents are written, every case is read once before the workers start, to
+    give cases that share a patient id file names of their own (see ``_unique_parts``).
     """
     if not inputs:
         raise UsageError("no case files given")
     _check_options(options, Registry(options.rules_dirs))
+    _check_earlier_run(options)
     folder = ensure_folder(options.output_dir)
     options = dataclasses.replace(options, output_dir=folder)
     sources = discover(inputs, folder)
     total = sum(s.count for s in sources)
     workers = max(1, min(options.jobs, total))
+    parts = _unique_parts(_items(sources)) if options.writes_documents else {}
     yield BatchStarted(total, workers)
 
     rows: list[Row] = []
-    first_source: dict[tuple[str, str], str] = {}  # (patient id, rule set) -> the case that has its file names
     resumed = 0
     index = 0
     try:
-        for index, outcome in enumerate(_execute(_items(sources), options, workers), 1):
-            case_rows = _flag_duplicates(tuple(_compact(r) for r in outcome.rows), first_source, options)
+        for index, outcome in enumerate(_execute(_named(_items(sources), parts), options, workers), 1):
+            case_rows = tuple(_compact(r) for r in outcome.rows)
             rows.extend(case_rows)
             resumed += outcome.resumed
             yield CaseDone(index, total, outcome.source, case_rows, outcome.resumed)
@@ -636,31 +715,6 @@ def _compact(row: Row) -> Row:
         row.files,
         row.error,
     )
-
-
-def _flag_duplicates(rows: tuple[Row, ...], first_source: dict[tuple[str, str], str], options: BatchOptions) -> tuple[Row, ...]:
-    """Two cases with the same patient id and rule set would write the same file names:
-    the later one is an error rather than silently sharing (or overwriting) a letter."""
-    if not options.writes_documents:
-        return rows
-    out = []
-    for row in rows:
-        if row.case is None or row.rule_set is None:
-            out.append(row)
-            continue
-        key = (row.case, row.rule_set)
-        first = first_source.setdefault(key, row.source)
-        if first != row.source:
-            what = f"its documents replaced those of {first}" if options.force else "its documents were not written"
-            row = dataclasses.replace(
-                row,
-                status="error",
-                files=(),
-                error=f"{row.source}: same patient id and rule set as {first}, so the same file names: {what} "
-                "(hint: give each case its own patient.id, or run them in separate batches)",
-            )
-        out.append(row)
-    return tuple(out)
 
 
 # ---- the summary ----------------------------------------------------------------------------

@@ -6,16 +6,18 @@ letterhead and the signature block in both formats.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from priorauth.errors import ClinicFileError, Issue
-from priorauth.loading import load_file, pydantic_issues
+from priorauth.loading import LoadedDocument, format_path, load_file, pydantic_issues
 
 Text = Annotated[str, Field(max_length=300)]
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+PLACEHOLDER = "REPLACE:"  # every value `priorauth init` writes starts with it
 
 
 class DefaultPrescriber(BaseModel):
@@ -46,6 +48,27 @@ def _allowed(path: tuple[str | int, ...]) -> list[str]:
     return list(Clinic.model_fields)
 
 
+def _placeholders(value: Any, at: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _placeholders(item, (*at, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _placeholders(item, (*at, i))
+    elif isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER):
+        yield at
+
+
+def _refuse_placeholders(path: Path, doc: LoadedDocument) -> None:
+    """A profile straight from `priorauth init` would print "REPLACE: ..." on a letter."""
+    issues = [
+        Issue(format_path(at), "still holds the placeholder written by `priorauth init`", line=doc.line_of(at))
+        for at in _placeholders(doc.data)
+    ]
+    if issues:
+        raise ClinicFileError(str(path), issues, "replace each REPLACE value with your practice's details, or delete the optional lines")
+
+
 def load_clinic(path: str | Path) -> tuple[Clinic, Path]:
     """Load a clinic profile; image paths are resolved relative to the file."""
     path = Path(path)
@@ -54,6 +77,7 @@ def load_clinic(path: str | Path) -> tuple[Clinic, Path]:
         clinic = Clinic.model_validate(doc.data)
     except ValidationError as exc:
         raise ClinicFileError(str(path), pydantic_issues(exc, doc, _allowed)) from None
+    _refuse_placeholders(path, doc)
     base = path.resolve().parent
     issues = []
     updates = {}
@@ -75,27 +99,29 @@ def load_clinic(path: str | Path) -> tuple[Clinic, Path]:
 
 CLINIC_TEMPLATE = """\
 # priorauth clinic profile: the letterhead and signature used on letters and checklists.
-# Fill it in, then pass it with `priorauth letter CASE --clinic clinic.yaml`.
+# Replace every REPLACE value with your practice's details (letters refuse the profile
+# until you do), then pass it with `priorauth letter CASE --clinic clinic.yaml`.
 # Image paths are relative to this file. Keep it next to your cases; it holds no patient data.
 
-practice_name: Lakeside Behavioral Health      # printed large at the top of every letter
+practice_name: "REPLACE: practice name"        # printed large at the top of every letter
 address:                                       # one entry per line of the letterhead
-  - 12 Harbor Road
-  - Springfield, IL 62701
-phone: 555-010-2000
-fax: 555-010-2001
-# email: intake@example.org
-# npi: "1588667638"                            # group / facility NPI (10 digits)
-# tax_id: "12-3456789"
+  - "REPLACE: street address"
+  - "REPLACE: city, state and ZIP code"
+phone: "REPLACE: phone number"
+fax: "REPLACE: fax number"                     # or delete the line
+# Optional: remove the # to use a line.
+# email: "REPLACE: email address"
+# npi: "REPLACE: group or facility NPI (10 digits)"
+# tax_id: "REPLACE: tax id"
 # logo: logo.png                               # PNG or JPEG, drawn at the right of the letterhead
 # signature_image: signature.png               # PNG or JPEG of the signature, above the signature line
-# contact_name: Jamie Rivera, prior authorization coordinator
+# contact_name: "REPLACE: who the payer should call, and their role"
 
 # The prescriber who signs, when the case file gives only a name and NPI. The case's
 # prescriber always wins for name and NPI; credentials print under the name.
 prescriber:
-  name: Anika Patel, MD
+  name: "REPLACE: prescriber's name and degree"
   credentials:
-    - Board-certified psychiatrist
-  npi: "1234567893"
+    - "REPLACE: credential line, such as board certification (or delete the line)"
+  npi: "REPLACE: prescriber NPI (10 digits)"
 """

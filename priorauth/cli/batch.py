@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from priorauth.cli.options import payer_option, rules_dir_option, treatment_option
+from priorauth.cli import options as shared
+from priorauth.cli.options import date_option, payer_option, rules_dir_option, treatment_option
 
 if TYPE_CHECKING:
     from priorauth.batch import BatchFinished, CaseDone, Row
@@ -39,7 +41,8 @@ STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "n
 @rules_dir_option
 @click.option("--clinic", type=click.Path(dir_okay=False), help="Clinic profile for the letterhead and signature; see `priorauth init`.")
 @click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name.")
-@click.option("--force", is_flag=True, help="Overwrite documents that already exist in the output folder.")
+@date_option
+@click.option("--force", is_flag=True, help="Overwrite documents that already exist in the output folder, and the summary of an earlier run.")
 def batch(
     inputs: tuple[str, ...],
     output: str,
@@ -52,6 +55,7 @@ def batch(
     rules_dirs: tuple[str, ...],
     clinic: str | None,
     templates_dir: str | None,
+    date: dt.date | None,
     force: bool,
 ) -> None:
     """Check every case in INPUT... and write summary.csv and summary.json.
@@ -65,7 +69,16 @@ def batch(
     The summary has one row per case and rule set: status (ready, incomplete,
     not_eligible or error), the topics not met or not documented, the missing documents,
     the files written and the error, if any. Letters are written for ready cases only;
-    checklists (--checklists) for every valid case.
+    checklists (--checklists) for every valid case. Documents are dated today, or
+    --date; a case whose request date is later than that gets no letter (an error row).
+
+    Files are named <patient id>_<payer>_<treatment>_letter.<ext>. When two cases share
+    a patient id, each gets the name of its input too, decided before anything is written
+    (DEMO-1_a_cigna_tms_letter.pdf for cases/a.yaml, DEMO-1_export-line7_... for line 7
+    of export.jsonl), so no case can overwrite or list another's documents.
+
+    A folder that already holds a summary.csv or summary.json is refused, and the earlier
+    summary kept: --resume continues that run, --force runs again over it.
 
     \b
     Examples:
@@ -73,6 +86,7 @@ def batch(
       priorauth batch cases/ export.jsonl -o out/ --letters pdf --checklists --clinic clinic.yaml
       priorauth batch cases/ -o out/ --letters both --resume
       priorauth batch export.jsonl -o out/ --payer uhc --treatment spravato --jobs 4
+      priorauth batch cases/ -o out/ --letters pdf --date 2026-12-01
 
     Exit status: 0 every case ready; 1 some case incomplete or not eligible; 2 some
     input invalid or a document could not be written.
@@ -91,6 +105,7 @@ def batch(
         force=force,
         resume=resume,
         jobs=jobs or default_jobs(),
+        date=date or shared.today(),
     )
     events = run_batch(inputs, options)
     started = next(events)

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from priorauth.cli.options import DateType, as_of_option, case_argument, payer_option, rules_dir_option, treatment_option
+from priorauth.cli import options
+from priorauth.cli.options import DateType, as_of_option, case_argument, date_option, payer_option, rules_dir_option, treatment_option
 
 F = Callable[..., Any]
 
@@ -27,6 +28,7 @@ def _document_options(f: F) -> F:
             click.option("--force", is_flag=True, help="Overwrite files that already exist."),
             rules_dir_option,
             as_of_option,
+            date_option,
         ]
     ):
         f = deco(f)
@@ -38,6 +40,7 @@ def _run(kind: str, case: str, **kw: Any) -> None:
 
     output = kw.pop("output")
     force = kw["force"]
+    kw["date"] = kw["date"] or options.today()
     planned = plan_documents(case, kind, output_dir=output, **kw)  # type: ignore[arg-type]
     for path in write_documents(planned, output, force=force):
         click.echo(f"wrote {path}")
@@ -55,7 +58,7 @@ def _run(kind: str, case: str, **kw: Any) -> None:
 )
 @click.option("--denial-date", type=DateType(), help="Appeal letters: the date of the denial.")
 @click.option("--denial-ref", metavar="TEXT", help="Appeal letters: the payer's reference number of the denial.")
-def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, draft: bool, template: str, denial_date: dt.date | None, denial_ref: str | None) -> None:
+def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, draft: bool, template: str, denial_date: dt.date | None, denial_ref: str | None) -> None:
     """Write the letter of medical necessity for CASE as DOCX and PDF.
 
     The letter states the history the policy asks for, criterion by criterion, and cites
@@ -67,18 +70,32 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
       priorauth letter samples/cigna-tms-ready.yaml -o letters/
       priorauth letter case.yaml --clinic clinic.yaml --format pdf -o out/
       priorauth letter case.yaml --draft -o drafts/
-      priorauth letter case.yaml --template letter-appeal --denial-ref PA-123 -o out/
+      priorauth letter case.yaml --template letter-appeal --denial-ref PA-123 --denial-date 2026-11-25 -o out/
+      priorauth letter case.yaml --date 2026-12-01 -o out/
+
+    The letter is dated today unless --date says otherwise; it may not be dated before
+    the case's request date (its history is measured up to that date), nor an appeal
+    before its --denial-date. The same case, options and --date give the same files,
+    byte for byte.
 
     Files are named <patient id>_<payer>_<treatment>_letter.<ext>, readable by you only,
     and never overwritten without --force.
     """
+    date = date or options.today()
+    if denial_date is not None and date < denial_date:
+        from priorauth.errors import UsageError
+
+        raise UsageError(
+            f"the letter would be dated {date.isoformat()}, before the denial it answers (--denial-date {denial_date.isoformat()})",
+            "an appeal is written after the denial: give --date on or after the denial date (default: today)",
+        )
     extra = {"appeal": {"date": f"{denial_date:%B} {denial_date.day}, {denial_date.year}" if denial_date else None, "reference": denial_ref}}
-    _run("letter", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, draft=draft, template=template, extra=extra)
+    _run("letter", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
 
 
 @click.command()
 @_document_options
-def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
+def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None) -> None:
     """Write the documentation checklist for CASE as DOCX and PDF.
 
     Each criterion with its status, each required document as on file, missing or stale,
@@ -88,27 +105,44 @@ def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, out
     Examples:
       priorauth checklist samples/medicare-tms-incomplete.yaml -o out/
       priorauth checklist case.yaml --payer all --format pdf -o out/
+      priorauth checklist case.yaml --date 2026-11-10 -o out/
+
+    The checklist says it was prepared today unless --date says otherwise; it may be
+    dated before the case's request date (it is how the request is prepared).
     """
-    _run("checklist", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of)
+    _run("checklist", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, date=date)
 
 
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False), default="clinic.yaml")
+@click.argument("path", required=False, type=click.Path())
+@click.option("-o", "--output", "output", type=click.Path(), help="File to write, or a folder to write clinic.yaml into (default: ./clinic.yaml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: str, force: bool) -> None:
-    """Write a commented clinic profile to fill in (default: ./clinic.yaml).
+def init(path: str | None, output: str | None, force: bool) -> None:
+    """Write a clinic profile to fill in (default: ./clinic.yaml).
+
+    Every value in it is a placeholder starting with REPLACE: letters, checklists and
+    batch refuse the profile, naming each line still to fill in, until you replace them
+    with your practice's details (or delete the optional ones). A folder (an existing
+    one, or a path ending in /) gets clinic.yaml inside it; an existing file is kept
+    unless --force.
 
     \b
-    Example:
+    Examples:
       priorauth init && $EDITOR clinic.yaml
-      priorauth letter case.yaml --clinic clinic.yaml
+      priorauth init -o office/
+      priorauth letter case.yaml --clinic office/clinic.yaml -o out/
     """
     from priorauth.clinic import CLINIC_TEMPLATE
-    from priorauth.output import write_atomic
+    from priorauth.output import ensure_folder, write_atomic
 
-    target = Path(path)
+    if path is not None and output is not None:
+        raise click.UsageError("give the file either as PATH or with -o/--output, not both")
+    given = output or path or "clinic.yaml"
+    target = Path(given)
+    if given.endswith(("/", "\\")) or target.is_dir():
+        target = ensure_folder(target) / "clinic.yaml"
     write_atomic(target, CLINIC_TEMPLATE.encode(), force=force)
-    click.echo(f"wrote {target}: fill in your practice's details, then pass it with --clinic {target}")
+    click.echo(f"wrote {target}: replace every REPLACE value with your practice's details, then pass it with --clinic {target}")
 
 
 @click.group()

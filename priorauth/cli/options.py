@@ -49,5 +49,19 @@ def as_of_option(f: F) -> F:
     return click.option("--as-of", type=DateType(), help="Use the rule-set version in force on this date (default: request.date).")(f)
 
 
+def today() -> dt.date:
+    """The default document date, read once per command (tests replace this function)."""
+    return dt.date.today()
+
+
+def date_option(f: F) -> F:
+    return click.option(
+        "--date",
+        "date",
+        type=DateType(),
+        help="The date the letters and checklists bear (default: today). Look-back windows are still measured from the request date in the case; a letter may not be dated before it.",
+    )(f)
+
+
 def case_argument(f: F) -> F:
     return click.argument("case", type=click.Path(dir_okay=False))(f)

@@ -17,10 +17,10 @@ from priorauth.api import check_case
 from priorauth.case import Case, load_case_with_digest
 from priorauth.clinic import Clinic, load_clinic
 from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write_pdf
-from priorauth.errors import PriorAuthError
+from priorauth.errors import PriorAuthError, UsageError
 from priorauth.letters.context import TREATMENT_NAMES, build_context
 from priorauth.letters.render import environment, render_document
-from priorauth.output import check_writable, confined, ensure_folder, output_name, write_atomic
+from priorauth.output import check_writable, confined, ensure_folder, output_name, safe_part, write_atomic
 from priorauth.report import Report
 from priorauth.rules import Registry
 
@@ -65,6 +65,31 @@ def choose_template(kind: DocKind, report: Report, case: Case, template: str | N
     return f"letter-{report.treatment}", "letter"
 
 
+def name_part(case: Case) -> str:
+    """The patient part of the file names of a case's documents (its patient id, made safe)."""
+    return safe_part(case.patient.id)
+
+
+def document_name(part: str, report: Report, word: str, ext: str) -> str:
+    """``<patient part>_<payer>_<treatment>_<word>.<ext>``: the one place documents are named.
+
+    ``part`` is :func:`name_part` of the case, or the unique part a batch gave it when two
+    of its cases share a patient id.
+    """
+    return output_name(part, report.payer, report.treatment, word, ext=ext)
+
+
+def check_document_date(kind: DocKind, case: Case, date: dt.date | None) -> None:
+    """A letter is not dated before the request it supports: its history (trial lengths,
+    the patient's age) is measured up to request.date. A checklist may be: it is how the
+    request is prepared."""
+    if kind == "letter" and date is not None and date < case.request.date:
+        raise UsageError(
+            "--date is before the case's request date (request.date): a letter cannot be dated before the request it supports",
+            "date the letter on or after the request date, or correct request.date in the case",
+        )
+
+
 def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None) -> DocMeta:
     pol = ctx["policy"]
     audit = ctx["audit"]
@@ -84,6 +109,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
         author=ctx["prescriber"]["name"],
         subject=f"{pol['id']}: {policy_text}",
         keywords=(
+            f"date={ctx['letter']['iso_date']}",
             f"rule-set={audit['rule_set']}",
             f"effective={audit['effective']}",
             f"priorauth={audit['version']}",
@@ -93,7 +119,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
         header_left=practice["name"],
         header_right=("DRAFT · " if draft else "") + f"Patient ID {ctx['patient']['id']}",
         footer_text=f"Patient ID {ctx['patient']['id']} · {policy_text}",
-        audit_line=f"priorauth {audit['version']} · rule set {audit['rule_set']} effective {audit['effective']} · case SHA-256 {audit['case_sha256']}",
+        audit_line=f"dated {ctx['letter']['iso_date']} · priorauth {audit['version']} · rule set {audit['rule_set']} effective {audit['effective']} · case SHA-256 {audit['case_sha256']}",
         watermark="DRAFT" if draft else None,
         letterhead=letterhead,
     )
@@ -117,9 +143,17 @@ def plan_documents(
     extra: dict[str, Any] | None = None,
     registry: Registry | None = None,
     case_and_digest: tuple[Case, str] | None = None,
+    date: dt.date | None = None,
+    part: str | None = None,
 ) -> list[Planned]:
-    """Evaluate and render everything in memory; raise before anything is written."""
+    """Evaluate and render everything in memory; raise before anything is written.
+
+    ``date`` is the date the documents bear (default: the case's request date; the
+    command passes today's or --date: nothing here reads the clock). ``part`` replaces
+    the patient part of the file names (see :func:`document_name`).
+    """
     case, digest = case_and_digest or load_case_with_digest(case_path)
+    check_document_date(kind, case, date)
     registry = registry or Registry(rules_dirs)
     reports = check_case(case, registry, payer, treatment, as_of)
     if kind == "letter" and not draft and any(r.status != "ready" for r in reports):
@@ -132,11 +166,11 @@ def plan_documents(
     for report in reports:
         name, word = choose_template(kind, report, case, template)
         source = registry.resolve(report.rule_set.id, dt.date.fromisoformat(report.as_of))[0]
-        ctx = build_context(case, report, source.rule_set, clinic, digest, draft=draft and kind == "letter", extra=extra)
+        ctx = build_context(case, report, source.rule_set, clinic, digest, draft=draft and kind == "letter", extra=extra, date=date)
         meta_draft = draft and kind == "letter"
         doc: Document = render_document(env, name, ctx, lambda: _meta(ctx, kind, meta_draft, clinic))
         for ext in formats:
-            file_name = output_name(case.patient.id, report.payer, report.treatment, word + ("-draft" if meta_draft else ""), ext=ext)
+            file_name = document_name(part or name_part(case), report, word + ("-draft" if meta_draft else ""), ext)
             data = write_pdf(doc) if ext == "pdf" else write_docx(doc)
             planned.append(Planned(folder / file_name, data, report))
     return planned

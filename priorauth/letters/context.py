@@ -154,9 +154,15 @@ def build_context(
     case_sha256: str,
     draft: bool = False,
     extra: dict[str, Any] | None = None,
+    date: dt.date | None = None,
 ) -> dict[str, Any]:
-    """The whole template context for one case and one rule set."""
+    """The whole template context for one case and one rule set.
+
+    ``date`` is the date the document bears (the caller's, never the clock's; default:
+    the request date). Ages and trial lengths are still measured up to request.date.
+    """
     today = case.request.date
+    dated = date or today
     p = case.prescriber
     rs = report.rule_set
     primary = case.primary_diagnosis
@@ -207,7 +213,7 @@ def build_context(
         )
     codes = case.request.procedure_codes or list(rule_set.codes.procedure)
     ctx: dict[str, Any] = {
-        "letter": {"date": long_date(today), "iso_date": today.isoformat(), "draft": draft, "gaps": report.next_steps},
+        "letter": {"date": long_date(dated), "iso_date": dated.isoformat(), "draft": draft, "gaps": report.next_steps},
         "practice": practice,
         "patient": {
             "id": case.patient.id,

@@ -115,8 +115,8 @@ def test_all_ready_exits_0_and_gaps_exit_1(tmp_path: Path) -> None:
 def test_payer_and_treatment_override_each_case(tmp_path: Path) -> None:
     result = run("batch", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out", "--payer", "aetna")
     assert [(r["rule_set"], r["status"]) for r in summary(Path("out"))] == [("aetna/tms", "ready")]
-    result = run("batch", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out", "--treatment", "both")
-    assert [(r["rule_set"], r["status"]) for r in summary(Path("out"))] == [("cigna/tms", "ready"), ("cigna/spravato", "incomplete")]
+    result = run("batch", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out2", "--treatment", "both")
+    assert [(r["rule_set"], r["status"]) for r in summary(Path("out2"))] == [("cigna/tms", "ready"), ("cigna/spravato", "incomplete")]
     assert result.exit_code == 1
     assert result.stderr == "[1/1] DEMO-1001 cigna/tms ready, cigna/spravato incomplete\n"
 
@@ -138,8 +138,23 @@ def test_a_missing_input_is_one_error_row(tmp_path: Path) -> None:
 
 def test_the_summary_of_an_earlier_run_is_not_read_as_a_case(cases: Path) -> None:
     run("batch", "cases", "-o", "cases", "--jobs", "1")
-    run("batch", "cases", "-o", "cases", "--jobs", "1")
+    run("batch", "cases", "-o", "cases", "--jobs", "1", "--force")
     assert summary(Path("cases")) == MIXED_FOLDER_ROWS
+
+
+def test_a_second_run_into_the_same_folder_keeps_the_earlier_summaries(cases: Path) -> None:
+    assert run("batch", "cases", "-o", "out", "--jobs", "1").exit_code == 2
+    before = {name: Path("out", name).read_bytes() for name in ("summary.csv", "summary.json")}
+    result = run("batch", "cases/cigna-tms-ready.yaml", "-o", "out", "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: out already holds the summary of an earlier run (summary.csv and summary.json); nothing was run and it was kept\n"
+        "  hint: --resume continues that run (writes only the missing documents, then a new summary); --force runs again and overwrites; or choose another folder with -o\n"
+    )
+    assert {name: Path("out", name).read_bytes() for name in before} == before
+    assert run("batch", "cases/cigna-tms-ready.yaml", "-o", "out", "--jobs", "1", "--resume").exit_code == 0
+    assert [r["case"] for r in summary(Path("out"))] == ["DEMO-1001"]
 
 
 def test_errors_never_repeat_patient_values(tmp_path: Path) -> None:
@@ -188,8 +203,7 @@ def test_letters_without_checklists(samples_dir: Path) -> None:
 
 def test_existing_file_is_an_error_for_that_case_only(samples_dir: Path) -> None:
     args = ("batch", "samples/cigna-tms-ready.yaml", "samples/cigna-spravato-ready.yaml", "-o", "out", "--letters", "pdf", "--jobs", "1")
-    assert run(*args).exit_code == 0
-    Path("out/DEMO-2001_cigna_spravato_letter.pdf").unlink()
+    assert run("letter", "samples/cigna-tms-ready.yaml", "-o", "out", "--format", "pdf").exit_code == 0  # written by hand earlier
     before = Path("out/DEMO-1001_cigna_tms_letter.pdf").read_bytes()
     result = run(*args)
     assert result.exit_code == 2
@@ -233,14 +247,48 @@ def test_resume_and_force_together_are_refused(samples_dir: Path) -> None:
     assert "--resume and --force contradict each other" in result.stderr
 
 
-def test_two_cases_with_the_same_file_names_are_not_merged(samples_dir: Path) -> None:
-    Path("export.jsonl").write_text(sample_json("cigna-tms-not-eligible.yaml") + "\n" + sample_json("cigna-tms-not-eligible.yaml") + "\n", encoding="utf-8")
-    result = run("batch", "export.jsonl", "-o", "out", "--checklists", "--letters", "pdf", "--jobs", "1")
-    assert result.exit_code == 2
-    first, second = summary(Path("out"))
-    assert (first["status"], first["files"]) == ("not_eligible", ["DEMO-1002_cigna_tms_checklist.pdf"])
-    assert second["status"] == "error"
-    assert second["error"].startswith("export.jsonl:2: same patient id and rule set as export.jsonl:1")
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join((page.extract_text() or "") for page in PdfReader(path).pages).split())
+
+
+def test_cases_sharing_a_patient_id_each_get_their_own_files(samples_dir: Path) -> None:
+    Path("export.jsonl").write_text(
+        sample_json("cigna-tms-ready.yaml", given_name="Ana") + "\n" + sample_json("cigna-tms-ready.yaml", given_name="Bea") + "\n", encoding="utf-8"
+    )
+    Path("cases").mkdir()
+    for name, given in (("a.yaml", "Cleo"), ("b.yaml", "Dora")):
+        Path("cases", name).write_text((SAMPLES / "cigna-tms-ready.yaml").read_text(encoding="utf-8").replace("given_name: José", f"given_name: {given}"), encoding="utf-8")
+    result = run("batch", "export.jsonl", "cases", "-o", "out", "--letters", "pdf", "--checklists", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    rows = summary(Path("out"))
+    assert [(r["source"], r["status"], r["files"]) for r in rows] == [
+        ("export.jsonl:1", "ready", ["DEMO-1001_export-line1_cigna_tms_letter.pdf", "DEMO-1001_export-line1_cigna_tms_checklist.pdf"]),
+        ("export.jsonl:2", "ready", ["DEMO-1001_export-line2_cigna_tms_letter.pdf", "DEMO-1001_export-line2_cigna_tms_checklist.pdf"]),
+        ("cases/a.yaml", "ready", ["DEMO-1001_a_cigna_tms_letter.pdf", "DEMO-1001_a_cigna_tms_checklist.pdf"]),
+        ("cases/b.yaml", "ready", ["DEMO-1001_b_cigna_tms_letter.pdf", "DEMO-1001_b_cigna_tms_checklist.pdf"]),
+    ]
+    names = {"export.jsonl:1": "Ana", "export.jsonl:2": "Bea", "cases/a.yaml": "Cleo", "cases/b.yaml": "Dora"}
+    for r in rows:  # each file holds its own case's patient, and no other
+        for file in r["files"]:
+            text = pdf_text(Path("out", file))
+            assert [n for n in names.values() if f"{n} Muñoz-Ñúñez" in text] == [names[r["source"]]], file
+    assert sorted(p.name for p in Path("out").iterdir()) == sorted([f for r in rows for f in r["files"]] + ["summary.csv", "summary.json"])
+    # the names are decided the same way on a rerun: --resume finds every file
+    again = run("batch", "export.jsonl", "cases", "-o", "out", "--letters", "pdf", "--checklists", "--jobs", "2", "--resume")
+    assert again.exit_code == 0 and summary(Path("out")) == rows
+    assert "(4 already done by an earlier run)" in again.stdout
+
+
+def test_ids_that_differ_only_in_letter_case_are_shared_too(samples_dir: Path) -> None:
+    Path("export.jsonl").write_text(sample_json("cigna-tms-ready.yaml", id="abc-1") + "\n" + sample_json("cigna-tms-ready.yaml", id="ABC-1") + "\n" + sample_json("cigna-tms-ready.yaml", id="abc-2") + "\n", encoding="utf-8")
+    assert run("batch", "export.jsonl", "-o", "out", "--letters", "pdf", "--jobs", "1").exit_code == 0
+    assert [r["files"] for r in summary(Path("out"))] == [
+        ["abc-1_export-line1_cigna_tms_letter.pdf"],
+        ["ABC-1_export-line2_cigna_tms_letter.pdf"],
+        ["abc-2_cigna_tms_letter.pdf"],
+    ]
 
 
 def test_unreadable_lines_and_empty_folders_are_rows_too(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
-"""The audit trail: every letter and checklist says which rule set (id and effective
-date), which priorauth and which exact case file (SHA-256 of its bytes) produced it, in
-the file's metadata and in the footer line of every page, in both formats."""
+"""The audit trail: every letter and checklist says its date, which rule set (id and
+effective date), which priorauth and which exact case file (SHA-256 of its bytes)
+produced it, in the file's metadata and in the footer line of every page, in both formats."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ from priorauth.resources import version
 from tests.hardening.util import READY_TMS, invoke
 
 
+DATE = "2026-11-27"  # the date the documents bear (--date)
+
+
 def _audit(digest: str) -> tuple[str, str]:
     v = version()
-    keywords = f"rule-set=cigna/tms, effective=2026-03-15, priorauth={v}, case-sha256={digest}"
-    line = f"priorauth {v} · rule set cigna/tms effective 2026-03-15 · case SHA-256 {digest}"
+    keywords = f"date={DATE}, rule-set=cigna/tms, effective=2026-03-15, priorauth={v}, case-sha256={digest}"
+    line = f"dated {DATE} · priorauth {v} · rule set cigna/tms effective 2026-03-15 · case SHA-256 {digest}"
     return keywords, line
 
 
@@ -38,7 +41,7 @@ def _assert_audited(pdf: Path, docx_path: Path, digest: str) -> None:
 
 @pytest.mark.parametrize("kind", ["letter", "checklist"])
 def test_yaml_case(kind: str, tmp_path: Path) -> None:
-    result = invoke(kind, READY_TMS, "-o", tmp_path)
+    result = invoke(kind, READY_TMS, "-o", tmp_path, "--date", DATE)
     assert result.exit_code == 0, result.output
     digest = hashlib.sha256(READY_TMS.read_bytes()).hexdigest()
     _assert_audited(tmp_path / f"DEMO-1001_cigna_tms_{kind}.pdf", tmp_path / f"DEMO-1001_cigna_tms_{kind}.docx", digest)
@@ -48,14 +51,14 @@ def test_json_case_digest_is_of_the_file_as_given(tmp_path: Path) -> None:
     case = tmp_path / "case.json"
     case.write_text(json.dumps(yaml.safe_load(READY_TMS.read_text(encoding="utf-8")), default=str, indent=1), encoding="utf-8")
     out = tmp_path / "out"
-    assert invoke("letter", case, "-o", out).exit_code == 0
+    assert invoke("letter", case, "-o", out, "--date", DATE).exit_code == 0
     _assert_audited(out / "DEMO-1001_cigna_tms_letter.pdf", out / "DEMO-1001_cigna_tms_letter.docx", hashlib.sha256(case.read_bytes()).hexdigest())
 
 
 def test_batch_letters_carry_the_same_trail(tmp_path: Path) -> None:
     pytest.importorskip("priorauth.cli.batch")
     out = tmp_path / "out"
-    result = invoke("batch", READY_TMS, "-o", out, "--letters", "both", "--jobs", "1")
+    result = invoke("batch", READY_TMS, "-o", out, "--letters", "both", "--jobs", "1", "--date", DATE)
     assert result.exit_code == 0, result.output
     digest = hashlib.sha256(READY_TMS.read_bytes()).hexdigest()
     _assert_audited(out / "DEMO-1001_cigna_tms_letter.pdf", out / "DEMO-1001_cigna_tms_letter.docx", digest)

@@ -34,7 +34,7 @@ def docx_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def tms_letter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tms")
-    code, stdout, _ = invoke("letter", str(READY_TMS), "-o", str(out))
+    code, stdout, _ = invoke("letter", str(READY_TMS), "-o", str(out), "--date", "2026-11-25")
     assert code == 0
     assert stdout.splitlines() == [f"wrote {out}/DEMO-1001_cigna_tms_letter.pdf", f"wrote {out}/DEMO-1001_cigna_tms_letter.docx"]
     return out
@@ -42,7 +42,7 @@ def tms_letter(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 LETTER_FACTS = [
     "Letter of Medical Necessity",
-    "November 18, 2026",
+    "November 25, 2026",  # --date: the letter's date line and its signature
     "Cigna Healthcare",
     "Open Access Plus",
     "U0000000001",
@@ -108,7 +108,7 @@ def test_files_are_owner_only_and_not_overwritten(tms_letter: Path) -> None:
     assert code == 2
     assert err.startswith(f"error: {tms_letter}/DEMO-1001_cigna_tms_letter.pdf already exists")
     assert "--force" in err
-    code, _, _ = invoke("letter", str(READY_TMS), "-o", str(tms_letter), "--force")
+    code, _, _ = invoke("letter", str(READY_TMS), "-o", str(tms_letter), "--force", "--date", "2026-11-25")
     assert code == 0
     assert (tms_letter / "DEMO-1001_cigna_tms_letter.pdf").read_bytes() == before  # deterministic
 
@@ -180,12 +180,30 @@ def test_continuation_and_appeal_templates(tmp_path: Path) -> None:
     assert "Appeal of Denial" in appeal and "PA-77|1" in appeal and "November 1, 2026" in appeal
 
 
+def fill_in(profile: Path) -> None:
+    """What a clinic does after `priorauth init`: every placeholder replaced."""
+    text = profile.read_text(encoding="utf-8")
+    for placeholder, value in {
+        '"REPLACE: practice name"': "Harbor Mind Clinic",
+        '"REPLACE: street address"': "1 Pier Street",
+        '"REPLACE: city, state and ZIP code"': "Portland, ME 04101",
+        '"REPLACE: phone number"': "555-010-3000",
+        '"REPLACE: fax number"': "555-010-3001",
+        '"REPLACE: prescriber\'s name and degree"': "Anika Patel, MD",
+        '"REPLACE: credential line, such as board certification (or delete the line)"': "Board-certified psychiatrist",
+        '"REPLACE: prescriber NPI (10 digits)"': '"1234567893"',
+    }.items():
+        assert placeholder in text, placeholder
+        text = text.replace(placeholder, value)
+    profile.write_text(text, encoding="utf-8")
+
+
 def test_clinic_profile_letterhead_and_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = invoke("init")
     assert code == 0 and out.startswith("wrote clinic.yaml")
     assert invoke("init")[0] == 2  # never overwritten without --force
-    Path("clinic.yaml").write_text(Path("clinic.yaml").read_text().replace("Lakeside Behavioral Health", "Harbor Mind Clinic"))
+    fill_in(Path("clinic.yaml"))
     code, _, err = invoke("letter", str(READY_TMS), "-o", "out", "--clinic", "clinic.yaml", "--format", "docx")
     assert code == 0, err
     assert "Harbor Mind Clinic" in docx_text(tmp_path / "out" / "DEMO-1001_cigna_tms_letter.docx")
@@ -194,6 +212,74 @@ def test_clinic_profile_letterhead_and_init(tmp_path: Path, monkeypatch: pytest.
     assert code == 2
     assert "bad.yaml:1: practice_nam: unknown key 'practice_nam' (did you mean 'practice_name'?)" in err
     assert not Path("out2").exists()
+
+
+PLACEHOLDER_LINES = [
+    "error: clinic.yaml: invalid clinic profile (8 problems)",
+    "  clinic.yaml:6: practice_name: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:8: address[0]: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:9: address[1]: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:10: phone: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:11: fax: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:23: prescriber.name: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:25: prescriber.credentials[0]: still holds the placeholder written by `priorauth init`",
+    "  clinic.yaml:26: prescriber.npi: still holds the placeholder written by `priorauth init`",
+    "  hint: replace each REPLACE value with your practice's details, or delete the optional lines",
+]
+
+
+@pytest.mark.parametrize("command", [["letter"], ["checklist"], ["batch", "--letters", "pdf"]])
+def test_a_profile_still_holding_placeholders_is_refused(command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init")[0] == 0
+    code, stdout, err = invoke(*command[:1], str(READY_TMS), *command[1:], "-o", "out", "--clinic", "clinic.yaml")
+    assert code == 2
+    assert stdout == ""
+    assert err.splitlines() == PLACEHOLDER_LINES
+    assert "REPLACE:" not in err  # the message names lines and fields, not the values
+    assert not Path("out").exists()
+
+
+def test_one_placeholder_left_is_named_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    invoke("init")
+    fill_in(Path("clinic.yaml"))
+    Path("clinic.yaml").write_text(Path("clinic.yaml").read_text(encoding="utf-8").replace('# contact_name: "REPLACE', 'contact_name: "REPLACE'), encoding="utf-8")
+    code, _, err = invoke("letter", str(READY_TMS), "-o", "out", "--clinic", "clinic.yaml")
+    assert code == 2
+    assert err.splitlines()[0] == "error: clinic.yaml:18: contact_name: still holds the placeholder written by `priorauth init`"
+
+
+def test_init_writes_no_plausible_demo_values() -> None:
+    from priorauth.clinic import CLINIC_TEMPLATE
+
+    for demo in ("Lakeside", "Harbor", "555-", "Patel", "1234567893", "1588667638", "Jamie"):
+        assert demo not in CLINIC_TEMPLATE, demo
+
+
+def test_the_filled_in_example_profile_still_works(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "clinic-example" / "clinic.yaml"
+    code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--clinic", str(example), "--format", "pdf")
+    assert code == 0, err
+    assert "Medical Director, TMS and Esketamine Services" in " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_letter.pdf"))
+
+
+def test_init_output_option_and_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "-o", "office.yaml")[:2] == (0, "wrote office.yaml: replace every REPLACE value with your practice's details, then pass it with --clinic office.yaml\n")
+    assert invoke("init", "--output", "newdir/")[:2] == (0, "wrote newdir/clinic.yaml: replace every REPLACE value with your practice's details, then pass it with --clinic newdir/clinic.yaml\n")
+    assert Path("newdir").is_dir() and Path("newdir/clinic.yaml").is_file()
+    Path("existing").mkdir()
+    assert invoke("init", "existing")[0] == 0  # the positional form still works, and a folder gets clinic.yaml
+    assert Path("existing/clinic.yaml").is_file()
+    code, _, err = invoke("init", "-o", "existing")
+    assert code == 2
+    assert err == "error: existing/clinic.yaml already exists\n  hint: use --force to overwrite it, or choose another output folder with -o\n"
+    assert invoke("init", "-o", "existing", "--force")[0] == 0
+    code, _, err = invoke("init", "a.yaml", "-o", "b.yaml")
+    assert code == 2 and "give the file either as PATH or with -o/--output, not both" in err
+    assert not Path("a.yaml").exists() and not Path("b.yaml").exists()
+    assert stat.S_IMODE(Path("office.yaml").stat().st_mode) == 0o600
 
 
 def test_crafted_patient_id_cannot_leave_the_output_folder(tmp_path: Path) -> None:
