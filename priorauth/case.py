@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from priorauth.errors import CaseFileError, Issue
 from priorauth.loading import LoadedDocument, format_path, inner_model, load_file, parse_document, pydantic_issues
+from priorauth.scalars import Aliases, FileModel
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -47,7 +48,14 @@ Role = Literal["monotherapy", "augmentation"]
 Modality = Literal["CBT", "IPT", "behavioral_activation", "DBT", "psychodynamic", "problem_solving", "other"]
 TherapyOutcome = Literal["inadequate_response", "partial_response", "response", "ongoing"]
 EctStatus = Literal["not_tried", "declined", "contraindicated", "failed", "responded", "current"]
-Instrument = Literal["PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "GDS", "CGI-S"]
+# Other names of the same scales. 'HAM-D' alone is read as the 17-item version and 'QIDS-SR'
+# as the 16-item one (the versions this vocabulary records, as the rule files read them);
+# other versions (HAM-D21, QIDS-C16) stay errors with a 'did you mean'.
+INSTRUMENT_ALIASES = {
+    "HAMD": "HAM-D17", "HDRS": "HAM-D17", "HRSD": "HAM-D17", "HDRS17": "HAM-D17", "HRSD17": "HAM-D17",
+    "BDI-2": "BDI-II", "QIDS-SR": "QIDS-SR16", "IDS-C30": "IDS-C", "GDS-15": "GDS",
+}
+Instrument = Annotated[Literal["PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "IDS-C", "GDS", "CGI-S"], Aliases(INSTRUMENT_ALIASES)]
 SubstanceUse = Literal["none", "remission", "active"]
 SuicidalIdeation = Literal["none", "passive", "active_with_intent"]
 DocumentKind = Literal[
@@ -100,7 +108,7 @@ Dose = Annotated[float, Field(gt=0, le=100000)]
 Count = Annotated[int, Field(ge=0, le=1000)]
 
 
-class _Model(BaseModel):
+class _Model(FileModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
@@ -403,7 +411,23 @@ def case_from_document(doc: LoadedDocument) -> Case:
     issues = [Issue(format_path(p), msg, line=doc.line_of(p), hint=hint) for p, msg, hint in _semantic_issues(case)]
     if issues:
         raise CaseFileError(doc.file, issues)
+    # Where the case came from, for problems found later (a payer with no rule set). Not
+    # a field: two loads of the same case from different files stay equal.
+    object.__setattr__(case, _ORIGIN, (doc.file, dict(doc.lines)))
     return case
+
+
+_ORIGIN = "_priorauth_origin"
+
+
+def case_error(case: Case, path: tuple[str | int, ...], message: str, hint: str | None = None) -> CaseFileError | None:
+    """A :class:`CaseFileError` at ``path`` of the file ``case`` was loaded from (None
+    when it was not loaded from a file)."""
+    origin = case.__dict__.get(_ORIGIN)
+    if origin is None:
+        return None
+    file, lines = origin
+    return CaseFileError(file, Issue(format_path(path), message, line=LoadedDocument(file, None, lines).line_of(path), hint=hint))
 
 
 def load_case(path: str | Path) -> Case:

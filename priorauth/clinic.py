@@ -10,24 +10,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from priorauth.errors import ClinicFileError, Issue
 from priorauth.loading import LoadedDocument, format_path, load_file, pydantic_issues
+from priorauth.scalars import FileModel
 
 Text = Annotated[str, Field(max_length=300)]
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 PLACEHOLDER = "REPLACE:"  # every value `priorauth init` writes starts with it
 
 
-class DefaultPrescriber(BaseModel):
+class DefaultPrescriber(FileModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Text
     credentials: list[Text] = Field(default_factory=list)  # lines under the name ("Board-certified psychiatrist")
     npi: str | None = None
 
 
-class Clinic(BaseModel):
+class Clinic(FileModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
     practice_name: Annotated[str, Field(min_length=1, max_length=200)]
     address: list[Text] = Field(default_factory=list)  # one entry per line

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from priorauth.api import check_case, plan
+from priorauth.api import check_case, payer_of, plan
 from priorauth.case import Case
 from priorauth.report import Report
 from priorauth.rules import Registry
@@ -132,7 +132,7 @@ def compare_case(case: Case, registry: Registry, payer: str | None = None, as_of
     """Both treatments for ``payer`` (default: the case's coverage.payer; ``"all"``: every payer)."""
     # plan() rejects an unknown payer with the same message and hint as `check`.
     plan(case, registry, payer, "both")
-    payers = registry.payers() if payer == "all" else [payer or case.coverage.payer]
+    payers = registry.payers() if payer is not None and payer.strip().casefold() == "all" else [payer_of(case, registry, payer)]
     out: list[PayerComparison] = []
     for payer_id in payers:
         results: dict[str, TreatmentResult] = {}

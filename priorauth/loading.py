@@ -71,6 +71,28 @@ _Loader.add_constructor("tag:yaml.org,2002:value", _Loader.construct_yaml_str)
 _PLAIN_TAGS = {"!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))}
 
 
+class Plain:
+    """A scalar written without quotes that YAML 1.1 reads as a number, a boolean or null,
+    kept together with the text as typed.
+
+    YAML 1.1 reads ``0123`` as 83, ``12:30`` as 750 and ``yes`` as true. Which reading is
+    right depends on the field: a member id keeps the text, a dose takes the number only
+    when the text is a plain decimal. :mod:`priorauth.scalars` decides, field by field.
+    """
+
+    __slots__ = ("value", "text")
+
+    def __init__(self, value: int | float | bool | None, text: str) -> None:
+        self.value = value
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:  # never the value: reprs end up in tracebacks and logs
+        return f"Plain({type(self.value).__name__})"
+
+
 class _Refused(Exception):
     def __init__(self, line: int | None, message: str, hint: str | None = None, path: str = "") -> None:
         super().__init__(message)
@@ -209,6 +231,8 @@ def _scalar(loader: Any, event: Any, line: int, path: PathT) -> Any:
         raise _Refused(line, "number has too many digits", "write a realistic number", format_path(path)) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise _Refused(line, "must be a finite number (.nan, .inf and overflowing numbers are not allowed)", path=format_path(path))
+    if value is None or isinstance(value, (bool, int, float)):
+        return Plain(value, event.value)
     return value
 
 
@@ -225,11 +249,15 @@ def _json_constant(name: str) -> Any:
     raise _Refused(None, "NaN and Infinity are not allowed; numbers must be finite")
 
 
-def _json_float(text: str) -> float:
+def _json_float(text: str) -> Plain:
     value = float(text)
     if not math.isfinite(value):
         raise _Refused(None, "a number is too large; numbers must be finite")
-    return value
+    return Plain(value, text)  # 1.50 stays "1.50" in a text field
+
+
+def _json_int(text: str) -> Plain:
+    return Plain(int(text), text)
 
 
 def _json_depth(text: str) -> int:
@@ -257,7 +285,7 @@ def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
     if _json_depth(text) > MAX_DEPTH:
         raise _Refused(None, f"nested more than {MAX_DEPTH} levels deep")
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant, parse_float=_json_float)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant, parse_float=_json_float, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         # exc.msg describes the syntax problem without quoting the document.
         raise _Refused(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})", "check the brackets, commas and quotes near that line") from None
@@ -383,6 +411,8 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
         raise error(name, Issue("", "nested too deeply")) from None
     except ValueError:  # e.g. an int too large to convert
         raise error(name, Issue("", "contains a value that cannot be read", hint="check numbers and dates")) from None
+    if isinstance(data, Plain):
+        data = data.value
     if data is None and not lines:  # only comments, or an empty document
         raise error(name, empty)
     if not isinstance(data, dict):
@@ -441,6 +471,39 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return match[0] if match else None
 
 
+_SEPARATORS = re.compile(r"[\s_\-./]+")
+
+
+def vocabulary_key(word: str) -> str:
+    """The form in which two spellings of one word are equal: ``PHQ 9`` = ``phq-9``."""
+    return _SEPARATORS.sub("", word).casefold()
+
+
+def match_word(text: str, words: Iterable[str], aliases: Mapping[str, str] | None = None) -> str | None:
+    """The one word that ``text`` spells (in any case, any separators, or as an alias)."""
+    choices = list(words)
+    if text in choices:
+        return text
+    found = {w for w in choices if vocabulary_key(w) == vocabulary_key(text)}
+    found |= {w for a, w in (aliases or {}).items() if vocabulary_key(a) == vocabulary_key(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def suggest_word(text: str, words: Iterable[str], aliases: Mapping[str, str] | None = None) -> str | None:
+    """The closest word for a 'did you mean', comparing the normalised spellings."""
+    by_key: dict[str, str] = {vocabulary_key(w): w for w in words}
+    for alias, word in (aliases or {}).items():
+        by_key.setdefault(vocabulary_key(alias), word)
+    key = vocabulary_key(text)
+    if not key:
+        return None
+    starts = {w for k, w in by_key.items() if k.startswith(key) or key.startswith(k)} if len(key) > 1 else set()
+    if len(starts) == 1:
+        return starts.pop()
+    guess = did_you_mean(key, by_key)
+    return by_key[guess] if guess else None
+
+
 # ---- pydantic errors -> issues -------------------------------------------------------
 
 _MAX_HINTED = 100
@@ -481,6 +544,13 @@ def pydantic_issues(
             loc = loc + ("kind",)
         elif kind == "union_tag_not_found":
             message = "needs a 'kind' key"
+        elif kind == "literal_error":
+            message = _safe_message(err)
+            given = err.get("input")
+            words = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+            guess = suggest_word(given, words) if isinstance(given, str) and len(issues) < _MAX_HINTED else None
+            if guess:
+                hint = f"did you mean '{guess}'?"
         else:
             message = _safe_message(err)
         path = format_path(loc)
@@ -542,6 +612,8 @@ def _safe_message(err: Mapping[str, Any]) -> str:
 
 def _quotes_input(msg: str, value: Any) -> bool:
     """Whether ``msg`` repeats a scalar input value: a last guard against leaking it."""
+    if isinstance(value, Plain):
+        value = value.text if value.value is not None and not isinstance(value.value, bool) else None
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         return False
     text = str(value).strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -17,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from priorauth.errors import Issue, RuleFileError, UsageError
-from priorauth.loading import LoadedDocument, inner_model, load_file, parse_document, pydantic_issues
+from priorauth.errors import Issue, PriorAuthError, RuleFileError, UsageError
+from priorauth.loading import LoadedDocument, inner_model, load_file, match_word, parse_document, pydantic_issues, suggest_word, vocabulary_key
 from priorauth.resources import data_dir
 from priorauth.rules import model as m
 from priorauth.rules.model import RuleSet
@@ -118,6 +119,7 @@ class Registry:
         self.dirs = dirs
         self._sources: list[RuleSource] | None = None
         self._paths: list[tuple[str, Path, str]] | None = None
+        self._names: dict[str, str] | None = None
 
     def _index(self) -> list[tuple[str, Path, str]]:
         """(rule id, path, origin) of every rule file, from the path alone: no file is parsed.
@@ -192,6 +194,39 @@ class Registry:
         else:
             warn = f"{rule_id} as known here took effect on {rs.effective}, after {on}; it is applied anyway"
         return chosen, warn
+
+    def payer_names(self) -> dict[str, str]:
+        """Other names of each payer, from its rule files: ``payer_name`` with and without
+        its parenthesis, and the parenthesis alone ("UnitedHealthcare (Optum Behavioral
+        Health)"). A name that two payers share names neither."""
+        if self._names is None:
+            seen: dict[str, set[str]] = {}
+            for rule_id, path, _ in self._index():
+                try:
+                    rs = self._load(path, rule_id)
+                except PriorAuthError:  # a broken file is reported when its rule set is used
+                    continue
+                full = rs.payer_name.strip()
+                outside = re.sub(r"\s*\([^)]*\)", "", full).strip()
+                inside = re.findall(r"\(([^)]*)\)", full)
+                for name in {full, outside, *inside} - {""}:
+                    seen.setdefault(vocabulary_key(name), set()).add(rs.payer)
+            self._names = {key: next(iter(ids)) for key, ids in seen.items() if len(ids) == 1}
+        return self._names
+
+    def payer_id(self, name: str) -> str | None:
+        """The payer id that ``name`` spells: an id in any letter case or with other
+        separators ("Cigna", "Florida Blue"), or the payer's name in its rule files
+        ("UnitedHealthcare"). None when it names no payer, or more than one."""
+        known = self.payers()
+        found = match_word(name.strip(), known)
+        if found is not None or not vocabulary_key(name):
+            return found
+        return self.payer_names().get(vocabulary_key(name))
+
+    def suggest_payer(self, name: str) -> str | None:
+        """A payer id for a 'did you mean' ("united": uhc)."""
+        return suggest_word(name, self.payers(), self.payer_names())
 
     def find_ids(self, payer: str | None, treatments: Iterable[str]) -> list[str]:
         out = []

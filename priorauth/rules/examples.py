@@ -24,6 +24,7 @@ from priorauth.loading import LoadedDocument, did_you_mean, load_file, pydantic_
 from priorauth.report import Overall, Report
 from priorauth.rules import Registry, RuleSource
 from priorauth.rules.model import Topic
+from priorauth.scalars import FileModel
 
 __all__ = [
     "ExampleFileError",
@@ -47,7 +48,7 @@ class ExampleFileError(InputFileError):
     what = "example case"
 
 
-class _Strict(BaseModel):
+class _Strict(FileModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from priorauth.case import Date, DocumentKind, Indication, Instrument, Modality, Protocol, RequestKind, Specialty, Treatment
+from priorauth.scalars import FileModel
 
 Topic = Literal[
     "age",
@@ -59,7 +60,7 @@ Weeks = Annotated[float, Field(gt=0, le=104)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 
 
-class _Strict(BaseModel):
+class _Strict(FileModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
