@@ -11,4 +11,5 @@ EXTRA: dict[str, tuple[str, str]] = {
     "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
     "batch": ("priorauth.cli.batch:batch", "Check many cases (files, folders, JSON Lines) and write a summary and letters."),
     "compare": ("priorauth.cli.compare:compare", "Compare TMS and Spravato side by side for a case's payer or every payer."),
+    "new": ("priorauth.cli.new:new", "Start a case file: answer questions, or get a commented skeleton to fill in."),
 }

@@ -19,10 +19,13 @@ def schema(which: str) -> None:
       # first line of a rule file: # yaml-language-server: $schema=rules.schema.json
     """
     if which == "case":
-        from priorauth.case import Case as model
+        from priorauth.case_guide import case_schema
+
+        data = case_schema()  # with every field's description from the case guide (docs/cases.md)
     else:
-        from priorauth.rules.model import RuleSet as model
-    data = model.model_json_schema()
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    data["title"] = "priorauth case file (format 1)" if which == "case" else "priorauth rule file"
+        from priorauth.rules.model import RuleSet
+
+        data = RuleSet.model_json_schema()
+        data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        data["title"] = "priorauth rule file"
     click.echo(json.dumps(data, indent=2, sort_keys=True))

@@ -27,6 +27,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("rules", "validate"), ["x.yaml"]),
     (("rules", "test"), []),
     (("rules", "new"), ["acme", "tms"]),
+    (("new",), ["--payer", "cigna", "--treatment", "tms"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 
