@@ -404,8 +404,10 @@ A case file is YAML (or JSON with the same structure). A few rules that matter:
   report shows it as a question the reviewer will ask. It is not the same as `false`, which
   says the chart documents a "no".
 - **Dates** are written `YYYY-MM-DD` (2026-11-18).
-- **Write identifiers in double quotes** (`member_id: "0123"`), so that a leading zero or a
-  number-like id is kept exactly as written.
+- **What you type is kept.** Text such as `member_id: 0123` stays `0123`, quoted or not;
+  numbers (doses, scores) are plain decimals; list words and scale names are accepted in
+  any letter case and common spellings (`TMS`, `PHQ9`, `HAM-D`). [values.md](values.md)
+  gives the details.
 - Names of fields are fixed; a misspelled field is reported with a suggestion.
 - `priorauth schema case > case.schema.json` gives your editor these same descriptions.
 
