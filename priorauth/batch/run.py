@@ -1,15 +1,13 @@
-"""Batch runs: many cases checked at once, with letters, checklists and a summary.
+"""Running a batch: every case checked on its own, in worker processes, documents written.
 
-The inputs are case files, folders of them, and JSON Lines exports (one case object per
-line). Every case is judged on its own: a case that cannot be read or evaluated becomes
-one ``error`` row with a message that names the file, line and field (never a patient
-value), and the batch goes on. The run writes ``summary.csv`` and ``summary.json`` into
-the output folder and yields events for the command to print; it never prints.
+Every case is judged on its own: a case that cannot be read or evaluated becomes one
+``error`` row with a message that names the file, line and field (never a patient
+value), and the batch goes on. ``run_batch`` yields events for the command to print; it
+never prints.
 
-Memory stays flat however long the batch: inputs are streamed (a JSON Lines file is read
-line by line, never whole), at most a few chunks of work are in flight at a time, and
-workers write their documents themselves and send back only the small summary rows;
-the summary's rows (a few hundred bytes each) are all the parent keeps.
+Memory stays flat however long the batch: inputs are streamed (see
+:mod:`priorauth.batch.discover`), at most a few chunks of work are in flight at a time,
+and workers write their documents themselves and send back only the small summary rows.
 
 ``--resume`` re-evaluates each case (a few milliseconds, against hundreds for rendering
 a letter) to learn which files it should have, and renders only what is missing. No
@@ -25,14 +23,9 @@ list, each other's files. A folder holding an earlier run's summary is refused u
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import hashlib
-import io
-import json
 import os
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,9 +33,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from priorauth.api import check_case
-from priorauth.case import Case, load_case_text, load_case_with_digest
-from priorauth.errors import CaseFileError, InputFileError, Issue, OutputError, PriorAuthError, UsageError
-from priorauth.loading import MAX_FILE_BYTES, decode_text, did_you_mean
+from priorauth.batch.discover import CaseInput, case_inputs, discover, load_input
+from priorauth.batch.summary import STATUSES, SUMMARY_CSV, SUMMARY_JSON, Row, compact, exit_code, write_summaries
+from priorauth.case import Case
+from priorauth.errors import InputFileError, OutputError, PriorAuthError, UsageError
+from priorauth.loading import did_you_mean
 from priorauth.output import confined, ensure_folder, safe_part, write_atomic
 from priorauth.report import Report
 from priorauth.rules import Registry
@@ -50,35 +45,11 @@ from priorauth.rules import Registry
 if TYPE_CHECKING:
     from priorauth.letters import Planned
 
-__all__ = [
-    "LETTER_FORMATS",
-    "STATUSES",
-    "FIELDS",
-    "BatchOptions",
-    "CaseInput",
-    "Row",
-    "BatchStarted",
-    "CaseDone",
-    "BatchFinished",
-    "BatchAborted",
-    "run_batch",
-    "discover",
-    "default_jobs",
-    "summary_csv",
-    "summary_json",
-    "exit_code",
-]
+__all__ = ["LETTER_FORMATS", "BatchOptions", "BatchStarted", "CaseDone", "BatchFinished", "BatchEvent", "BatchAborted", "run_batch", "default_jobs"]
 
 LetterFormat = Literal["none", "pdf", "docx", "both"]
-RowStatus = Literal["ready", "incomplete", "not_eligible", "error"]
 
 LETTER_FORMATS: tuple[LetterFormat, ...] = ("none", "pdf", "docx", "both")
-STATUSES: tuple[RowStatus, ...] = ("ready", "incomplete", "not_eligible", "error")
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
-JSONL_SUFFIX = ".jsonl"
-SUMMARY_CSV = "summary.csv"
-SUMMARY_JSON = "summary.json"
-FIELDS = ("source", "case", "payer", "treatment", "rule_set", "status", "unmet", "unknown", "missing_documents", "files", "error")
 MAX_ISSUES = 10  # per error row; the summary is a table, not a validation report
 
 # Cases per unit of work sent to a worker. Evaluating a case takes milliseconds, so
@@ -123,55 +94,6 @@ class BatchOptions:
 
 
 @dataclass(frozen=True)
-class CaseInput:
-    """One case to process: a file, or one line of a JSON Lines file (read by the parent)."""
-
-    source: str  # as shown to the user: "cases/a.yaml" or "export.jsonl:17"
-    path: str
-    line: int | None = None  # JSON Lines: the line number
-    data: bytes | None = None  # JSON Lines: the line's bytes
-    problem: str | None = None  # the input could not be read at all (too long a line, unreadable file)
-    part: str | None = None  # patient part of its file names, when its patient id is shared (see _unique_parts)
-
-
-@dataclass(frozen=True, slots=True)  # slots: the parent keeps one per case x rule set
-class Row:
-    """One line of the summary: one case against one rule set, or one case that failed."""
-
-    source: str
-    case: str | None
-    payer: str | None
-    treatment: str | None
-    rule_set: str | None
-    status: RowStatus
-    unmet: tuple[str, ...] = ()  # topics of criteria not met
-    unknown: tuple[str, ...] = ()  # topics of criteria the case does not document
-    missing_documents: tuple[str, ...] = ()  # document kinds missing or stale
-    files: tuple[str, ...] = ()  # names inside the output folder
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "case": self.case,
-            "payer": self.payer,
-            "treatment": self.treatment,
-            "rule_set": self.rule_set,
-            "status": self.status,
-            "unmet": list(self.unmet),
-            "unknown": list(self.unknown),
-            "missing_documents": list(self.missing_documents),
-            "files": list(self.files),
-            "error": self.error,
-        }
-
-    def to_csv(self) -> list[str]:
-        lists = {"unmet", "unknown", "missing_documents", "files"}
-        data = self.to_json()
-        return [_csv_cell(";".join(data[k]) if k in lists else (data[k] or "")) for k in FIELDS]
-
-
-@dataclass(frozen=True)
 class BatchStarted:
     total: int  # cases (a JSON Lines file counts one per non-blank line)
     workers: int  # 1: in this process
@@ -208,17 +130,6 @@ class _Outcome:
     resumed: bool = False
 
 
-# ---- finding the inputs ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Source:
-    path: Path
-    shown: str
-    jsonl: bool
-    count: int  # cases in it
-    problem: str | None = None  # e.g. a folder without case files: one error row
-
 
 def default_jobs() -> int:
     """The CPUs this process may use (a container's limit, not the host's count)."""
@@ -227,110 +138,6 @@ def default_jobs() -> int:
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
 
-
-def _folder_files(folder: Path) -> list[tuple[Path, str]]:
-    """(path, identity) of the case and JSON Lines files under ``folder``, sorted by path.
-
-    The identity (the real path) tells a file given twice apart from two files; it is
-    built from the folder's real path without a system call per file.
-    """
-    real = os.path.realpath(folder)
-    found: list[tuple[Path, str]] = []
-    for root, dirs, files in os.walk(folder):
-        # Dot-folders and dot-files (.git, editor backups, our own ".name.part"
-        # temporaries) hold no cases; not walking them also keeps a big .git cheap.
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel = os.path.relpath(root, folder)
-        for name in files:
-            if not name.startswith(".") and os.path.splitext(name)[1].lower() in (*CASE_SUFFIXES, JSONL_SUFFIX):
-                found.append((Path(root, name), os.path.normpath(os.path.join(real, rel, name))))
-    found.sort(key=lambda item: item[0].parts)
-    return found
-
-
-def discover(inputs: Sequence[str | Path], output_dir: Path) -> list[_Source]:
-    """The case files and JSON Lines files named by ``inputs``, in order, each once.
-
-    Folders are searched recursively and sorted. A path that does not exist, or a folder
-    without case files, is kept, so that it becomes one error row instead of stopping
-    the batch.
-    """
-    own = os.path.realpath(output_dir / SUMMARY_JSON)  # a previous run's summary is not a case
-    seen: set[str] = set()
-    out: list[_Source] = []
-
-    def add(path: Path, identity: str) -> None:
-        if identity in seen or identity == own:
-            return
-        seen.add(identity)
-        jsonl = path.suffix.lower() == JSONL_SUFFIX
-        out.append(_Source(path, str(path), jsonl, _count_jsonl(path) if jsonl else 1))
-
-    for given in inputs:
-        path = Path(given)
-        if path.is_dir():
-            found = _folder_files(path)
-            if not found:
-                out.append(_Source(path, str(path), False, 1, "no case files in this folder (they end in .yaml, .yml, .json or .jsonl)"))
-            for file, identity in found:
-                add(file, identity)
-        else:
-            add(path, os.path.realpath(path))
-    return out
-
-
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) of each non-blank line; ``None`` for a line too long to be a case.
-
-    Reads at most one case's worth of bytes at a time, so neither a huge file nor a huge
-    line is ever held in memory.
-    """
-    with path.open("rb") as handle:
-        number = 0
-        while True:
-            line = handle.readline(MAX_FILE_BYTES + 1)
-            if not line:
-                return
-            number += 1
-            if len(line) > MAX_FILE_BYTES and not line.endswith(b"\n"):
-                while True:  # skip the rest of the line without keeping it
-                    rest = handle.readline(1 << 20)
-                    if not rest or rest.endswith(b"\n"):
-                        break
-                yield number, None
-            elif line.strip():
-                yield number, line.rstrip(b"\r\n")
-
-
-def _count_jsonl(path: Path) -> int:
-    try:
-        return sum(1 for _ in _jsonl_lines(path)) or 1  # an empty export is still one (bad) input
-    except OSError:
-        return 1
-
-
-def _items(sources: Iterable[_Source]) -> Iterator[CaseInput]:
-    """Every case, lazily: JSON Lines files are read as the workers ask for more."""
-    for src in sources:
-        if not src.jsonl:
-            yield CaseInput(src.shown, src.shown, problem=src.problem)
-            continue
-        try:
-            empty = True
-            for number, data in _jsonl_lines(src.path):
-                empty = False
-                if data is None:
-                    problem = f"the line is longer than {MAX_FILE_BYTES // 1048576} MB; one case is a few kilobytes"
-                    yield CaseInput(f"{src.shown}:{number}", src.shown, number, problem=problem)
-                else:
-                    yield CaseInput(f"{src.shown}:{number}", src.shown, number, data)
-            if empty:
-                yield CaseInput(src.shown, src.shown, problem="the file has no cases (every line is blank)")
-        except FileNotFoundError:
-            yield CaseInput(src.shown, src.shown, problem="file not found (check the path)")
-        except OSError as exc:
-            # Lines already sent stay processed; the rest of the file is one error.
-            yield CaseInput(src.shown, src.shown, problem=f"cannot read the file ({exc.strerror})")
 
 
 # ---- one case -------------------------------------------------------------------------------
@@ -369,21 +176,6 @@ def _row(source: str, report: Report) -> Row:
     )
 
 
-def _load(item: CaseInput) -> tuple[Case, str]:
-    if item.problem is not None:
-        raise CaseFileError(item.path, Issue("", item.problem, line=item.line))
-    if item.line is None:
-        return load_case_with_digest(item.path)
-    assert item.data is not None
-    try:
-        text = decode_text(item.data, item.path, "case file", CaseFileError)
-        case = load_case_text(text, item.path, "json")
-    except InputFileError as exc:
-        # A line is its own one-line document; its line in the file is the one to name.
-        raise CaseFileError(exc.file, [dataclasses.replace(i, line=item.line) for i in exc.issues], exc.hint) from None
-    # The digest of the line as exported, so the letter's audit line can be checked against it.
-    return case, hashlib.sha256(item.data).hexdigest()
-
 
 class _Worker:
     """Processes cases with one registry; one per process (or one for ``--jobs 1``)."""
@@ -402,7 +194,7 @@ class _Worker:
     def _process(self, item: CaseInput) -> _Outcome:
         opts = self.options
         try:
-            case, digest = _load(item)
+            case, digest = load_input(item)
         except PriorAuthError as exc:
             return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=_error_text(exc, item.source)),))
         try:
@@ -525,7 +317,7 @@ def _unique_parts(items: Iterable[CaseInput]) -> dict[int, str]:
     seen: dict[str, list[tuple[int, str, str]]] = {}
     for index, item in enumerate(items, 1):
         try:
-            part = name_part(_load(item)[0])
+            part = name_part(load_input(item)[0])
         except Exception:  # the worker reports it, in its row
             continue
         seen.setdefault(part.casefold(), []).append((index, part, _tag(item)))
@@ -670,86 +462,25 @@ def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[B
     sources = discover(inputs, folder)
     total = sum(s.count for s in sources)
     workers = max(1, min(options.jobs, total))
-    parts = _unique_parts(_items(sources)) if options.writes_documents else {}
+    parts = _unique_parts(case_inputs(sources)) if options.writes_documents else {}
     yield BatchStarted(total, workers)
 
     rows: list[Row] = []
     resumed = 0
     index = 0
     try:
-        for index, outcome in enumerate(_execute(_named(_items(sources), parts), options, workers), 1):
-            case_rows = tuple(_compact(r) for r in outcome.rows)
+        for index, outcome in enumerate(_execute(_named(case_inputs(sources), parts), options, workers), 1):
+            case_rows = tuple(compact(r) for r in outcome.rows)
             rows.extend(case_rows)
             resumed += outcome.resumed
             yield CaseDone(index, total, outcome.source, case_rows, outcome.resumed)
     except (KeyboardInterrupt, BatchAborted):
         # What was done stays on record: the summary of the cases finished so far.
-        _write_summaries(folder, rows)
+        write_summaries(folder, rows)
         raise
 
-    summary = _write_summaries(folder, rows)
+    summary = write_summaries(folder, rows)
     counts = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
     yield BatchFinished(rows, summary, counts, index, resumed, exit_code(rows))
 
 
-def _write_summaries(folder: Path, rows: list[Row]) -> list[Path]:
-    return [
-        write_atomic(folder / SUMMARY_CSV, summary_csv(rows), force=True),
-        write_atomic(folder / SUMMARY_JSON, summary_json(rows), force=True),
-    ]
-
-
-def _compact(row: Row) -> Row:
-    # Rows arrive unpickled, each with its own copy of "cigna", "tms", "ready"...: share them.
-    intern = sys.intern
-    return Row(
-        row.source,
-        row.case,
-        intern(row.payer) if row.payer else row.payer,
-        intern(row.treatment) if row.treatment else row.treatment,
-        intern(row.rule_set) if row.rule_set else row.rule_set,
-        intern(row.status),  # type: ignore[arg-type]
-        tuple(intern(t) for t in row.unmet),
-        tuple(intern(t) for t in row.unknown),
-        tuple(intern(t) for t in row.missing_documents),
-        row.files,
-        row.error,
-    )
-
-
-# ---- the summary ----------------------------------------------------------------------------
-
-
-def _csv_cell(text: str) -> str:
-    # Billing staff open the summary in a spreadsheet: a cell starting with = + - @ would
-    # be run as a formula there (CSV injection), and case ids come from outside.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("+-").replace(".", "", 1).isdigit():
-        return "'" + text
-    return text
-
-
-def summary_csv(rows: Iterable[Row]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FIELDS)
-    for row in rows:
-        writer.writerow(row.to_csv())
-    return buffer.getvalue().encode("utf-8")
-
-
-def summary_json(rows: Iterable[Row]) -> bytes:
-    """A JSON array with one row per line: readable, diffable, and built row by row, so
-    that a long batch never holds every row as a dict at once."""
-    parts = [b"["]
-    for i, row in enumerate(rows):
-        parts.append((",\n  " if i else "\n  ").encode() + json.dumps(row.to_json(), ensure_ascii=False).encode("utf-8"))
-    parts.append(b"\n]\n" if len(parts) > 1 else b"]\n")
-    return b"".join(parts)
-
-
-def exit_code(rows: Iterable[Row]) -> int:
-    """2 if any case was invalid or failed, else 1 if any has gaps, else 0."""
-    statuses = {r.status for r in rows}
-    if "error" in statuses:
-        return 2
-    return 0 if statuses <= {"ready"} else 1
