@@ -10,7 +10,7 @@ from priorauth.case import Case, case_error, load_case
 from priorauth.engine import evaluate
 from priorauth.errors import UsageError
 from priorauth.report import Report
-from priorauth.rules import Registry
+from priorauth.rules import Registry, RuleSource
 
 
 def payer_of(case: Case, registry: Registry, payer: str | None = None) -> str:
@@ -60,14 +60,26 @@ def check_case(
     as_of: dt.date | None = None,
 ) -> list[Report]:
     """Evaluate one case against every selected rule set, in force on ``as_of`` (default: request.date)."""
+    return [report for _, report in check_case_sources(case, registry, payer, treatment, as_of)]
+
+
+def check_case_sources(
+    case: Case,
+    registry: Registry,
+    payer: str | None = None,
+    treatment: str | None = None,
+    as_of: dt.date | None = None,
+) -> list[tuple[RuleSource, Report]]:
+    """:func:`check_case`, with the rule-set version each report was judged by: letters
+    need its wording, and resolving it again could pick another version."""
     day = as_of or case.request.date
-    reports = []
+    out = []
     for rule_id in plan(case, registry, payer, treatment):
         source, warning = registry.resolve(rule_id, day)
         report = evaluate(case, source, notes=[warning] if warning else None)
         report.as_of = day.isoformat()
-        reports.append(report)
-    return reports
+        out.append((source, report))
+    return out
 
 
 def check(

@@ -30,20 +30,20 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from priorauth.api import check_case
+from priorauth.api import check_case_sources
 from priorauth.batch.discover import CaseInput, case_inputs, discover, load_input
 from priorauth.batch.summary import STATUSES, SUMMARY_CSV, SUMMARY_JSON, Row, compact, exit_code, write_summaries
 from priorauth.case import Case
 from priorauth.errors import InputFileError, OutputError, PriorAuthError, UsageError
 from priorauth.loading import did_you_mean
-from priorauth.output import confined, ensure_folder, safe_part, write_atomic
+from priorauth.output import confined, ensure_folder, write_atomic
 from priorauth.report import Report
-from priorauth.rules import Registry
+from priorauth.rules import Registry, RuleSource
 
 if TYPE_CHECKING:
-    from priorauth.letters import Planned
+    from priorauth.letters import DocKind, Format, Planned
 
 __all__ = ["LETTER_FORMATS", "BatchOptions", "BatchStarted", "CaseDone", "BatchFinished", "BatchEvent", "BatchAborted", "run_batch", "default_jobs"]
 
@@ -198,42 +198,45 @@ class _Worker:
         except PriorAuthError as exc:
             return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=_error_text(exc, item.source)),))
         try:
-            reports = check_case(case, self.registry, opts.payer, opts.treatment)
+            checked = check_case_sources(case, self.registry, opts.payer, opts.treatment)
         except PriorAuthError as exc:
             payer = opts.payer if opts.payer not in (None, "all") else case.coverage.payer
             treatment = opts.treatment if opts.treatment not in (None, "both") else case.request.treatment
             row = Row(item.source, case.patient.id, payer, treatment, None, "error", error=_error_text(exc, item.source))
             return _Outcome(item.source, (row,))
-        rows = [_row(item.source, r) for r in reports]
+        rows = [_row(item.source, r) for _, r in checked]
         if not opts.writes_documents:
             return _Outcome(item.source, tuple(rows))
         try:
-            files, resumed = self._documents(item, case, digest, reports)
+            files, resumed = self._documents(item, case, digest, checked)
         except PriorAuthError as exc:
             message = _error_text(exc, item.source)
             return _Outcome(item.source, tuple(dataclasses.replace(r, status="error", error=message) for r in rows))
         return _Outcome(item.source, tuple(dataclasses.replace(r, files=tuple(files.get(r.rule_set or "", ()))) for r in rows), resumed)
 
-    def _expected(self, case: Case, part: str, reports: list[Report]) -> list[tuple[str, str, str, str]]:
+    def _expected(self, case: Case, part: str | None, reports: list[Report]) -> list[tuple[str, DocKind, str, str]]:
         """(rule set id, kind, format, file name) of every document this case should have."""
-        from priorauth.letters import choose_template, document_name
+        from priorauth.letters import document_name
 
         opts = self.options
-        out = []
+        out: list[tuple[str, DocKind, str, str]] = []
         for report in reports:
-            for kind, formats in (("letter", opts.letter_formats if report.status == "ready" else []), ("checklist", opts.checklist_formats)):
-                word = choose_template(kind, report, case, None)[1]  # type: ignore[arg-type]
+            kinds: tuple[tuple[DocKind, list[str]], ...] = (("letter", opts.letter_formats if report.status == "ready" else []), ("checklist", opts.checklist_formats))
+            for kind, formats in kinds:
                 for ext in formats:
-                    out.append((report.rule_set.id, kind, ext, document_name(part, report, word, ext)))
+                    out.append((report.rule_set.id, kind, ext, document_name(case, report, kind, ext, part=part)))
         return out
 
-    def _documents(self, item: CaseInput, case: Case, digest: str, reports: list[Report]) -> tuple[dict[str, list[str]], bool]:
-        """Render and write the letters (ready rule sets only) and checklists of one case."""
-        from priorauth.letters import name_part, plan_documents
+    def _documents(self, item: CaseInput, case: Case, digest: str, checked: list[tuple[RuleSource, Report]]) -> tuple[dict[str, list[str]], bool]:
+        """Render and write the letters (ready rule sets only) and checklists of one case.
+
+        The file names are :func:`priorauth.letters.document_name`'s, the function that
+        names the rendered documents too, so what --resume looks for is what was written.
+        """
+        from priorauth.letters import DocumentOptions, render_documents
 
         opts = self.options
-        part = item.part or name_part(case)
-        expected = self._expected(case, part, reports)
+        expected = self._expected(case, item.part, [r for _, r in checked])
         files: dict[str, list[str]] = {}
         for rule_id, _, _, name in expected:
             files.setdefault(rule_id, []).append(name)
@@ -241,24 +244,15 @@ class _Worker:
         if opts.resume and not missing:
             return files, bool(expected)
 
-        common: dict[str, Any] = {
-            "output_dir": self.folder,
-            "registry": self.registry,
-            "case_and_digest": (case, digest),
-            "clinic_path": opts.clinic,
-            "templates_dir": opts.templates_dir,
-            "date": opts.date,
-            "part": part,
-        }
         planned: list[Planned] = []
-        by_id = {r.rule_set.id: r for r in reports}
+        by_id = {r.rule_set.id: (source, r) for source, r in checked}
         for rule_id, kind, fmt in _groups(expected, opts):
             if opts.resume and (rule_id, kind) not in missing:
                 continue
-            report = by_id[rule_id]
             # One rule set at a time: with --payer all or --treatment both, a ready rule set
             # gets its letter even when another one of the case is not ready.
-            planned += plan_documents(item.source, kind, fmt=fmt, payer=report.payer, treatment=report.treatment, **common)  # type: ignore[arg-type]
+            options = DocumentOptions(kind, fmt, clinic=opts.clinic, templates_dir=opts.templates_dir, date=opts.date)
+            planned += render_documents(case, digest, [by_id[rule_id]], options, output_dir=self.folder, part=item.part)
 
         targets = [(confined(self.folder, p.path.name), p) for p in planned]
         if opts.resume:
@@ -272,22 +266,16 @@ class _Worker:
                 )
         for target, p in targets:  # every document rendered before the first is written
             write_atomic(target, p.data, force=opts.force)
-        # The names plan_documents chose are the truth; they match _expected unless the
-        # naming changed there, and then the written files must still be listed.
-        for rule_id in files:
-            names = [p.path.name for p in planned if p.report.rule_set.id == rule_id]
-            kept = [n for n in files[rule_id] if opts.resume and n not in names and (self.folder / n).exists()]
-            order = {n: i for i, n in enumerate(files[rule_id])}
-            files[rule_id] = sorted(kept + [n for n in names if n not in kept], key=lambda n: order.get(n, len(order)))
         return files, False
 
 
-def _groups(expected: list[tuple[str, str, str, str]], opts: BatchOptions) -> list[tuple[str, str, str]]:
-    """(rule set id, kind, plan_documents format) for each document kind to render."""
-    out: list[tuple[str, str, str]] = []
+def _groups(expected: list[tuple[str, DocKind, str, str]], opts: BatchOptions) -> list[tuple[str, DocKind, Format]]:
+    """(rule set id, kind, render format) for each document kind to render."""
+    out: list[tuple[str, DocKind, Format]] = []
     for rule_id, kind, _, _ in expected:
         formats = opts.letter_formats if kind == "letter" else opts.checklist_formats
-        group = (rule_id, kind, "both" if len(formats) == 2 else formats[0])
+        fmt: Format = "both" if len(formats) == 2 else formats[0]  # type: ignore[assignment]  # formats hold "pdf" and "docx" only
+        group = (rule_id, kind, fmt)
         if group not in out:
             out.append(group)
     return out
@@ -307,9 +295,10 @@ def _unique_parts(items: Iterable[CaseInput]) -> dict[int, str]:
     case of the batch shares; decided here, before any worker starts.
 
     Each such case gets its own part, ``<patient id>_<input file>`` (with the line of a
-    JSON Lines export), so neither can write over the other's documents, and no summary
-    row can list another case's file. Cases whose ids differ only in letter case count as
-    shared too: on Windows and macOS they would be one file. Other cases keep the plain
+    JSON Lines export; :func:`priorauth.letters.name_part` with a tag), so neither can
+    write over the other's documents, and no summary row can list another case's file.
+    Cases whose ids differ only in letter case count as shared too: on Windows and macOS
+    they would be one file. Other cases keep the plain
     name from :func:`priorauth.letters.name_part`, which the workers also use.
     """
     from priorauth.letters import name_part
@@ -317,21 +306,21 @@ def _unique_parts(items: Iterable[CaseInput]) -> dict[int, str]:
     seen: dict[str, list[tuple[int, str, str]]] = {}
     for index, item in enumerate(items, 1):
         try:
-            part = name_part(load_input(item)[0])
+            patient_id = load_input(item)[0].patient.id
         except Exception:  # the worker reports it, in its row
             continue
-        seen.setdefault(part.casefold(), []).append((index, part, _tag(item)))
+        seen.setdefault(name_part(patient_id).casefold(), []).append((index, patient_id, _tag(item)))
     taken = set(seen)
     out: dict[int, str] = {}
     for members in seen.values():
         if len(members) < 2:
             continue
-        for index, part, tag in members:
-            unique = safe_part(f"{part}_{tag}")
+        for index, patient_id, tag in members:
+            unique = name_part(patient_id, tag)
             n = 1
             while unique.casefold() in taken:  # two files of the same name in different folders
                 n += 1
-                unique = safe_part(f"{part}_{tag}-{n}")
+                unique = name_part(patient_id, f"{tag}-{n}")
             taken.add(unique.casefold())
             out[index] = unique
     return out

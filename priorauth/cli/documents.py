@@ -35,13 +35,11 @@ def _document_options(f: F) -> F:
     return f
 
 
-def _run(kind: str, case: str, **kw: Any) -> None:
-    from priorauth.letters import plan_documents, write_documents
+def _run(case: str, output: str, force: bool, **kw: Any) -> None:
+    from priorauth.letters import DocumentOptions, plan_documents, write_documents
 
-    output = kw.pop("output")
-    force = kw["force"]
     kw["date"] = kw["date"] or options.today()
-    planned = plan_documents(case, kind, output_dir=output, **kw)  # type: ignore[arg-type]
+    planned = plan_documents(case, DocumentOptions(**kw), output_dir=output)
     for path in write_documents(planned, output, force=force):
         click.echo(f"wrote {path}")
 
@@ -90,7 +88,7 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
             "an appeal is written after the denial: give --date on or after the denial date (default: today)",
         )
     extra = {"appeal": {"date": f"{denial_date:%B} {denial_date.day}, {denial_date.year}" if denial_date else None, "reference": denial_ref}}
-    _run("letter", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
+    _run(case, output, force, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
 
 
 @click.command()
@@ -110,7 +108,7 @@ def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, out
     The checklist says it was prepared today unless --date says otherwise; it may be
     dated before the case's request date (it is how the request is prepared).
     """
-    _run("checklist", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, date=date)
+    _run(case, output, force, kind="checklist", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date)
 
 
 @click.command()
