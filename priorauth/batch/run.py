@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from priorauth.api import check_case_sources
-from priorauth.batch.discover import CaseInput, case_inputs, discover, load_input
+from priorauth.api import check_case_sources, check_choice
+from priorauth.batch.discover import CaseInput, at_line, case_inputs, discover, load_input
 from priorauth.batch.summary import STATUSES, SUMMARY_CSV, SUMMARY_JSON, Row, compact, exit_code, write_summaries
 from priorauth.case import Case
 from priorauth.errors import InputFileError, OutputError, PriorAuthError, UsageError
-from priorauth.loading import did_you_mean
 from priorauth.output import confined, ensure_folder, write_atomic
 from priorauth.report import Report
 from priorauth.rules import Registry, RuleSource
@@ -200,6 +199,8 @@ class _Worker:
         try:
             checked = check_case_sources(case, self.registry, opts.payer, opts.treatment)
         except PriorAuthError as exc:
+            if isinstance(exc, InputFileError):  # the case's coverage.payer, at its line
+                exc = at_line(exc, item)
             payer = opts.payer if opts.payer not in (None, "all") else case.coverage.payer
             treatment = opts.treatment if opts.treatment not in (None, "both") else case.request.treatment
             row = Row(item.source, case.patient.id, payer, treatment, None, "error", error=_error_text(exc, item.source))
@@ -407,15 +408,7 @@ def _check_options(options: BatchOptions, registry: Registry) -> None:
         from priorauth.letters.render import environment
 
         environment(options.templates_dir)
-    if options.payer in (None, "all"):
-        return
-    known = registry.payers()
-    if options.payer not in known:
-        guess = did_you_mean(options.payer, known)
-        raise UsageError(f"--payer: no rule sets for payer '{options.payer}'", (f"did you mean '{guess}'? " if guess else "") + "see `priorauth rules list`")
-    treatments = ["tms", "spravato"] if options.treatment in (None, "both") else [options.treatment]
-    if options.treatment and not registry.find_ids(options.payer, treatments):
-        raise UsageError(f"payer '{options.payer}' has no rule set for {options.treatment}", "pick another --treatment or --payer")
+    check_choice(registry, options.payer, options.treatment)
 
 
 def _check_earlier_run(options: BatchOptions) -> None:
