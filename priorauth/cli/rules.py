@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from priorauth.cli.options import DateType, rules_dir_option
+from priorauth.cli.options import DateType, force_option, rules_dir_option
+from priorauth.cli.text import table
 
 STATUS_MARK = {"met": "[x]", "not_met": "[!]", "unknown": "[?]"}
 
@@ -28,17 +28,9 @@ def _shown(path: Path | str) -> str:
         return str(path)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    out = []
-    for row in [headers, *rows]:
-        out.append("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
-    return out
-
-
 @click.group()
 def rules() -> None:
-    """List, show, validate, test and start payer rule sets.
+    """List, show, validate, test and start rule sets.
 
     A rule set is one payer's criteria for one treatment (TMS or Spravato), in a YAML
     file under payer_rules/<payer>/<treatment>.yaml. Your own folders (--rules-dir,
@@ -107,7 +99,7 @@ def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> 
         for s in sources
         for rs in [s.rule_set]
     ]
-    lines = _table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"], rows)
+    lines = table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"], rows)
     shown_paths = {s.path for s in sources}
     for winner, losers in hidden.items():
         if winner in shown_paths:
@@ -296,7 +288,7 @@ def test(target: str | None, rules_dirs: tuple[str, ...], verbose: bool) -> None
 @click.argument("payer")
 @click.argument("treatment", type=click.Choice(["tms", "spravato"]))
 @click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False), default="payer_rules", show_default=True, help="Rules folder to write into.")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@force_option()
 def new(payer: str, treatment: str, out_dir: str, force: bool) -> None:
     """Start a rule set: write a commented skeleton for PAYER and TREATMENT.
 
