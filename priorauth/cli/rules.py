@@ -148,17 +148,6 @@ def show(rule_id: str, as_of: dt.date | None, rules_dirs: tuple[str, ...]) -> No
 # ---- validate -----------------------------------------------------------------------------------
 
 
-def _looks_like_example(path: Path) -> bool:
-    from priorauth.errors import PriorAuthError, RuleFileError
-    from priorauth.loading import load_file
-
-    try:
-        data = load_file(path, "rule file", RuleFileError).data
-    except PriorAuthError:
-        return False
-    return "rule_set" in data and "case" in data and "criteria" not in data
-
-
 @rules.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def validate(files: tuple[str, ...]) -> None:
@@ -176,35 +165,17 @@ def validate(files: tuple[str, ...]) -> None:
 
     Exit status: 0 every file is valid; 2 at least one is not.
     """
-    from priorauth.errors import PriorAuthError
-    from priorauth.rules import load_rule_file
-    from priorauth.rules.describe import validity_text, version_conflicts
-    from priorauth.rules.examples import load_example
-    from priorauth.rules.model import RuleSet
+    from priorauth.rules.validate import Valid, validate_files
 
-    valid: list[tuple[str, RuleSet]] = []
-    invalid: set[str] = set()
-    for name in files:
-        path = Path(name)
-        try:
-            if _looks_like_example(path):
-                ex = load_example(path)
-                click.echo(f"ok  {name}  (example of {ex.rule_set}, expects {ex.expect.status})")
-                continue
-            rs = load_rule_file(path)
-        except PriorAuthError as exc:
-            invalid.add(name)
-            click.echo(exc.render(), err=True)
-            continue
-        valid.append((name, rs))
-        click.echo(f"ok  {name}  ({rs.id}, {validity_text(rs)})")
-    for name, message in version_conflicts(valid):
-        invalid.add(name)
-        click.echo(f"error: {name}: {message} (give the older version an `ends` date before the newer one's `effective`)", err=True)
-    if len(files) > 1:
-        click.echo(f"{len(files) - len(invalid)} valid, {len(invalid)} invalid")
-    if invalid:
-        raise SystemExit(2)
+    result = validate_files(files)
+    for finding in result.findings:
+        if isinstance(finding, Valid):
+            click.echo(f"ok  {finding.file}  ({finding.what})")
+        else:
+            click.echo(finding.error.render(), err=True)
+    if result.files > 1:
+        click.echo(f"{result.valid} valid, {len(result.invalid)} invalid")
+    raise SystemExit(result.exit_code)
 
 
 # ---- test ---------------------------------------------------------------------------------------
