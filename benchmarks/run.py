@@ -408,9 +408,9 @@ def letter_paragraphs(case_path: Path) -> list[str]:
     """The paragraphs of a real letter (its DOCX: body paragraphs and table cells)."""
     import docx
 
-    from priorauth.letters import plan_documents
+    from priorauth.letters import DocumentOptions, plan_documents
 
-    [planned] = plan_documents(case_path, "letter", output_dir=".", fmt="docx")
+    [planned] = plan_documents(case_path, DocumentOptions("letter", "docx"), output_dir=".")
     document = docx.Document(io.BytesIO(planned.data))
     texts = [p.text for p in document.paragraphs if p.text.strip()]
     for table in document.tables:
@@ -597,10 +597,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # Plain documents with the paragraphs of a real letter: the same length and pages.
         step("baselines: plain reportlab and python-docx documents")
-        from priorauth.letters import plan_documents
+        from priorauth.letters import DocumentOptions, plan_documents
 
         paragraphs = letter_paragraphs(ready[0])
-        pages = pdf_pages(plan_documents(ready[0], "letter", output_dir=".", fmt="pdf")[0].data)
+        pages = pdf_pages(plan_documents(ready[0], DocumentOptions("letter", "pdf"), output_dir=".")[0].data)
         plain_pdf = reportlab_plain(paragraphs, pages)
         docx_plain(paragraphs)
         cpu = time.process_time()
@@ -621,10 +621,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append(f"a letter: {len(paragraphs)} paragraphs, {pages} PDF pages; the plain reportlab document: the same paragraphs, {pdf_pages(plain_pdf)} pages")
 
         step("letters one by one in this process")
-        plan_documents(ready[0], "letter", output_dir=".", fmt="pdf", registry=registry)  # fonts and templates loaded once
-        plan_documents(ready[0], "letter", output_dir=".", fmt="docx", registry=registry)
-        pdf_ms = 1000 * timed(lambda: [plan_documents(p, "letter", output_dir=".", fmt="pdf", registry=registry) for p in ready[: sizes.pdf_each]]) / sizes.pdf_each
-        docx_ms = 1000 * timed(lambda: [plan_documents(p, "letter", output_dir=".", fmt="docx", registry=registry) for p in ready[: sizes.docx_each]]) / sizes.docx_each
+        plan_documents(ready[0], DocumentOptions("letter", "pdf"), output_dir=".", registry=registry)  # fonts and templates loaded once
+        plan_documents(ready[0], DocumentOptions("letter", "docx"), output_dir=".", registry=registry)
+        pdf_ms = 1000 * timed(lambda: [plan_documents(p, DocumentOptions("letter", "pdf"), output_dir=".", registry=registry) for p in ready[: sizes.pdf_each]]) / sizes.pdf_each
+        docx_ms = 1000 * timed(lambda: [plan_documents(p, DocumentOptions("letter", "docx"), output_dir=".", registry=registry) for p in ready[: sizes.docx_each]]) / sizes.docx_each
         figures.append(Figure("ms per PDF letter (evaluate + render, 1 core)", pdf_ms, "ms", "reportlab plain document", 1000 * reportlab_time / sizes.baseline_docs))
         figures.append(Figure("ms per DOCX letter (evaluate + render, 1 core)", docx_ms, "ms", "python-docx plain document", 1000 * docx_time / sizes.baseline_docs))
 
@@ -633,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         docx_dir.mkdir()
         docx_letters = []
         for i, path in enumerate(ready[: sizes.soffice]):
-            [planned] = plan_documents(path, "letter", output_dir=docx_dir, fmt="docx", registry=registry)
+            [planned] = plan_documents(path, DocumentOptions("letter", "docx"), output_dir=docx_dir, registry=registry)
             target = docx_dir / f"letter-{i}.docx"
             target.write_bytes(planned.data)
             docx_letters.append(target)

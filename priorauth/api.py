@@ -8,9 +8,9 @@ from pathlib import Path
 
 from priorauth.case import Case, case_error, load_case
 from priorauth.engine import evaluate
-from priorauth.errors import UsageError
+from priorauth.errors import PriorAuthError, UsageError
 from priorauth.report import Report
-from priorauth.rules import Registry
+from priorauth.rules import Registry, RuleSource
 
 
 def payer_of(case: Case, registry: Registry, payer: str | None = None) -> str:
@@ -24,32 +24,60 @@ def payer_of(case: Case, registry: Registry, payer: str | None = None) -> str:
     found = registry.payer_id(given)
     if found is not None:
         return found
+    raise _unknown_payer(registry, given, None if payer else case)
+
+
+def _unknown_payer(registry: Registry, given: str, case: Case | None) -> PriorAuthError:
+    """The error for a payer no rule set names: at the case's coverage.payer, or --payer."""
     guess = registry.suggest_payer(given)
     hint = (f"did you mean '{guess}'? " if guess else "") + "see `priorauth rules list` for the payers known here"
     message = f"no rule sets for payer '{given}'"
-    located = None if payer else case_error(case, ("coverage", "payer"), message, hint)
+    located = case_error(case, ("coverage", "payer"), message, hint) if case is not None else None
     if located is not None:
-        raise located
-    raise UsageError(f"{'--payer' if payer else 'coverage.payer'}: {message}", hint)
+        return located
+    return UsageError(f"{'coverage.payer' if case is not None else '--payer'}: {message}", hint)
 
 
-def plan(case: Case, registry: Registry, payer: str | None = None, treatment: str | None = None) -> list[str]:
-    """The rule-set ids to evaluate. ``--treatment`` wins over ``request.treatment``."""
-    treatments = ["tms", "spravato"] if treatment == "both" else [treatment or case.request.treatment]
-    if payer is not None and payer.strip().casefold() == "all":
-        ids = registry.find_ids(None, treatments)
-        if not ids:
-            raise UsageError(f"no rule sets for {' or '.join(treatments)}")
-        return ids
-    payer_id = payer_of(case, registry, payer)
+def _every_payer(payer: str | None) -> bool:
+    return payer is not None and payer.strip().casefold() == "all"
+
+
+def _treatments(treatment: str) -> list[str]:
+    return ["tms", "spravato"] if treatment == "both" else [treatment]
+
+
+def _payer_ids(registry: Registry, payer_id: str, treatments: list[str]) -> list[str]:
     ids = registry.find_ids(payer_id, treatments)
     if not ids:
-        have = sorted({rid.split('/')[1] for rid in registry.find_ids(payer_id, ["tms", "spravato"])})
+        have = sorted({rid.split("/")[1] for rid in registry.find_ids(payer_id, ["tms", "spravato"])})
         raise UsageError(
             f"payer '{payer_id}' has no rule set for {' or '.join(treatments)} (it has: {', '.join(have)})",
             "pick another --treatment or --payer",
         )
     return ids
+
+
+def plan(case: Case, registry: Registry, payer: str | None = None, treatment: str | None = None) -> list[str]:
+    """The rule-set ids to evaluate. ``--treatment`` wins over ``request.treatment``."""
+    treatments = _treatments(treatment or case.request.treatment)
+    if _every_payer(payer):
+        ids = registry.find_ids(None, treatments)
+        if not ids:
+            raise UsageError(f"no rule sets for {' or '.join(treatments)}")
+        return ids
+    return _payer_ids(registry, payer_of(case, registry, payer), treatments)
+
+
+def check_choice(registry: Registry, payer: str | None = None, treatment: str | None = None) -> None:
+    """Refuse, before any case is read, a ``--payer`` (and ``--treatment``) that no case
+    could be checked with: what :func:`plan` would refuse for every case of a batch."""
+    if payer is None or _every_payer(payer):
+        return
+    payer_id = registry.payer_id(payer)
+    if payer_id is None:
+        raise _unknown_payer(registry, payer, None)
+    if treatment is not None:
+        _payer_ids(registry, payer_id, _treatments(treatment))
 
 
 def check_case(
@@ -60,14 +88,26 @@ def check_case(
     as_of: dt.date | None = None,
 ) -> list[Report]:
     """Evaluate one case against every selected rule set, in force on ``as_of`` (default: request.date)."""
+    return [report for _, report in check_case_sources(case, registry, payer, treatment, as_of)]
+
+
+def check_case_sources(
+    case: Case,
+    registry: Registry,
+    payer: str | None = None,
+    treatment: str | None = None,
+    as_of: dt.date | None = None,
+) -> list[tuple[RuleSource, Report]]:
+    """:func:`check_case`, with the rule-set version each report was judged by: letters
+    need its wording, and resolving it again could pick another version."""
     day = as_of or case.request.date
-    reports = []
+    out = []
     for rule_id in plan(case, registry, payer, treatment):
         source, warning = registry.resolve(rule_id, day)
         report = evaluate(case, source, notes=[warning] if warning else None)
         report.as_of = day.isoformat()
-        reports.append(report)
-    return reports
+        out.append((source, report))
+    return out
 
 
 def check(

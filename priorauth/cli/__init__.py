@@ -16,10 +16,11 @@ import click
 
 from priorauth.errors import PriorAuthError
 
-# name -> "module:attribute", loaded on first use
+# name -> ("module:attribute" loaded on first use, one-line summary: the first paragraph
+# of the command's own help, word for word)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("priorauth.cli.check:check", "Check a case against a payer's TMS or Spravato criteria."),
-    "schema": ("priorauth.cli.schema:schema", "Print the JSON Schema of case files or rule files."),
+    "check": ("priorauth.cli.check:check", "Check CASE, a YAML or JSON case file, against a payer's TMS or Spravato criteria."),
+    "schema": ("priorauth.cli.schema:schema", "Print the JSON Schema of a case file (`case`) or a rule file (`rules`)."),
 }
 # Further commands are listed in priorauth/cli/registry.py with the same shape.
 

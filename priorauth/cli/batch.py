@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from priorauth.cli import options as shared
-from priorauth.cli.options import date_option, payer_option, rules_dir_option, treatment_option
+from priorauth.cli.options import clinic_option, date_option, force_option, payer_option, rules_dir_option, templates_dir_option, treatment_option
+from priorauth.cli.text import table
 
 if TYPE_CHECKING:
     from priorauth.batch import BatchFinished, CaseDone, Row
@@ -39,10 +39,10 @@ STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "n
 @payer_option
 @treatment_option
 @rules_dir_option
-@click.option("--clinic", type=click.Path(dir_okay=False), help="Clinic profile for the letterhead and signature; see `priorauth init`.")
-@click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name.")
+@clinic_option
+@templates_dir_option
 @date_option
-@click.option("--force", is_flag=True, help="Overwrite documents that already exist in the output folder, and the summary of an earlier run.")
+@force_option("Overwrite documents that already exist in the output folder, and the summary of an earlier run.")
 def batch(
     inputs: tuple[str, ...],
     output: str,
@@ -58,11 +58,11 @@ def batch(
     date: dt.date | None,
     force: bool,
 ) -> None:
-    """Check every case in INPUT... and write summary.csv and summary.json.
+    """Check many cases (files, folders, JSON Lines) and write a summary and letters.
 
-    INPUT is a case file, a folder of them (*.yaml, *.yml, *.json, *.jsonl, searched
-    recursively), or a JSON Lines file (*.jsonl, one case object per line, as an EHR
-    export gives them). Each case is checked against its own payer and treatment unless
+    Checks every case in INPUT... and writes summary.csv and summary.json. INPUT is a
+    case file, a folder of them (*.yaml, *.yml, *.json, *.jsonl, searched recursively),
+    or a JSON Lines file (*.jsonl, one case object per line, as an EHR export gives them). Each case is checked against its own payer and treatment unless
     --payer or --treatment is given. A case that cannot be read is reported with its
     file, line and field, and the others go on.
 
@@ -156,24 +156,20 @@ def _why(row: Row) -> str:
     return "; ".join(parts)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    return [indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [headers, *rows]]
-
-
 def _summary_lines(finished: BatchFinished, folder: Path) -> list[str]:
     n_rows = len(finished.rows)
     head = f"{finished.cases} case{'s' if finished.cases != 1 else ''}, {n_rows} result{'s' if n_rows != 1 else ''}"
     if finished.resumed:
         head += f" ({finished.resumed} already done by an earlier run)"
     lines = [head + ":"]
-    lines += _table(["STATUS", "COUNT"], [[status, str(count)] for status, count in finished.counts.items()])
+    lines += table(["STATUS", "COUNT"], [[status, str(count)] for status, count in finished.counts.items()], indent="  ")
     not_ready = [r for r in finished.rows if r.status != "ready"]
     if not_ready:
         lines += ["", "Not ready:"]
-        lines += _table(
+        lines += table(
             ["SOURCE", "CASE", "RULE SET", "STATUS", "WHY"],
             [[r.source, r.case or "-", r.rule_set or "-", r.status, _why(r)] for r in not_ready],
+            indent="  ",
         )
     written = sum(len(r.files) for r in finished.rows)
     lines += ["", f"Summary: {' and '.join(str(p) for p in finished.summary_files)}" + (f"; {written} documents in {folder}" if written else "")]

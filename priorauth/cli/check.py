@@ -18,7 +18,7 @@ from priorauth.reporters import REPORTERS
 @rules_dir_option
 @as_of_option
 def check(case: str, payer: str | None, treatment: str | None, fmt: str, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
-    """Check CASE (a YAML or JSON case file) against a payer's criteria.
+    """Check CASE, a YAML or JSON case file, against a payer's TMS or Spravato criteria.
 
     Shows, criterion by criterion, what the chart meets, what it does not, what it
     does not document, and which documents are missing or stale, headed by the policy

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from priorauth.cli.options import as_of_option, case_argument, rules_dir_option
+from priorauth.cli.text import table
 
 if TYPE_CHECKING:
     from priorauth.compare import Comparison, TreatmentResult
@@ -25,7 +26,7 @@ STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "n
 @rules_dir_option
 @as_of_option
 def compare(case: str, payer: str | None, fmt: str, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
-    """Compare TMS and Spravato side by side for CASE.
+    """Compare TMS and Spravato side by side for CASE, at its payer or every payer.
 
     Evaluates the case against the payer's TMS and Spravato rule sets, whichever
     treatment it requests, and shows for each: the status, how many criteria are not
@@ -64,9 +65,7 @@ def _cell(r: TreatmentResult) -> str:
 
 def text_lines(result: Comparison) -> list[str]:
     lines = [f"Case {result.case}, request of {result.request_date}" + (f", rules as of {result.as_of}" if result.as_of else "") + ": TMS and Spravato side by side", ""]
-    table = [["PAYER", "TMS", "SPRAVATO"]] + [[p.payer, _cell(p.tms), _cell(p.spravato)] for p in result.payers]
-    widths = [max(len(row[i]) for row in table) for i in range(3)]
-    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    lines += table(["PAYER", "TMS", "SPRAVATO"], [[p.payer, _cell(p.tms), _cell(p.spravato)] for p in result.payers], indent="  ")
     for p in result.payers:
         lines += ["", f"{p.payer_name} ({p.payer})"]
         for r in p.results:

@@ -10,7 +10,18 @@ from typing import Any
 import click
 
 from priorauth.cli import options
-from priorauth.cli.options import DateType, as_of_option, case_argument, date_option, payer_option, rules_dir_option, treatment_option
+from priorauth.cli.options import (
+    DateType,
+    as_of_option,
+    case_argument,
+    clinic_option,
+    date_option,
+    force_option,
+    payer_option,
+    rules_dir_option,
+    templates_dir_option,
+    treatment_option,
+)
 
 F = Callable[..., Any]
 
@@ -23,9 +34,9 @@ def _document_options(f: F) -> F:
             treatment_option,
             click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]), default="both", show_default=True, help="File format(s) to write."),
             click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=".", show_default=True, help="Folder to write into (created if needed)."),
-            click.option("--clinic", "clinic", type=click.Path(dir_okay=False), help="Clinic profile (letterhead, signature); see `priorauth init`."),
-            click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name."),
-            click.option("--force", is_flag=True, help="Overwrite files that already exist."),
+            clinic_option,
+            templates_dir_option,
+            force_option(),
             rules_dir_option,
             as_of_option,
             date_option,
@@ -35,13 +46,11 @@ def _document_options(f: F) -> F:
     return f
 
 
-def _run(kind: str, case: str, **kw: Any) -> None:
-    from priorauth.letters import plan_documents, write_documents
+def _run(case: str, output: str, force: bool, **kw: Any) -> None:
+    from priorauth.letters import DocumentOptions, plan_documents, write_documents
 
-    output = kw.pop("output")
-    force = kw["force"]
     kw["date"] = kw["date"] or options.today()
-    planned = plan_documents(case, kind, output_dir=output, **kw)  # type: ignore[arg-type]
+    planned = plan_documents(case, DocumentOptions(**kw), output_dir=output)
     for path in write_documents(planned, output, force=force):
         click.echo(f"wrote {path}")
 
@@ -90,7 +99,7 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
             "an appeal is written after the denial: give --date on or after the denial date (default: today)",
         )
     extra = {"appeal": {"date": f"{denial_date:%B} {denial_date.day}, {denial_date.year}" if denial_date else None, "reference": denial_ref}}
-    _run("letter", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
+    _run(case, output, force, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
 
 
 @click.command()
@@ -110,15 +119,15 @@ def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, out
     The checklist says it was prepared today unless --date says otherwise; it may be
     dated before the case's request date (it is how the request is prepared).
     """
-    _run("checklist", case, payer=payer, treatment=treatment, fmt=fmt, output=output, clinic_path=clinic, templates_dir=templates_dir, force=force, rules_dirs=rules_dirs, as_of=as_of, date=date)
+    _run(case, output, force, kind="checklist", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date)
 
 
 @click.command()
 @click.argument("path", required=False, type=click.Path())
 @click.option("-o", "--output", "output", type=click.Path(), help="File to write, or a folder to write clinic.yaml into (default: ./clinic.yaml).")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@force_option("Overwrite an existing file.")
 def init(path: str | None, output: str | None, force: bool) -> None:
-    """Write a clinic profile to fill in (default: ./clinic.yaml).
+    """Write a commented clinic profile to fill in (default: ./clinic.yaml).
 
     Every value in it is a placeholder starting with REPLACE: letters, checklists and
     batch refuse the profile, naming each line still to fill in, until you replace them
@@ -151,7 +160,7 @@ def templates() -> None:
 
 
 @templates.command("list")
-@click.option("--templates-dir", type=click.Path(file_okay=False), help="Your templates folder (they override built-in ones).")
+@templates_dir_option
 @click.option("--variables", is_flag=True, help="Also list the variables a template can use.")
 def list_templates(templates_dir: str | None, variables: bool) -> None:
     """List the templates and where each comes from.

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from priorauth.cli.options import rules_dir_option
+from priorauth.cli.options import force_option, rules_dir_option
 
 _SECTION_QUESTIONS = {
     "diagnoses": "Add another diagnosis?",
@@ -160,7 +160,7 @@ def _completion(words: list[str]) -> Any:
 @click.option("--payer", metavar="ID", help="Payer id (see `priorauth rules list`); with --treatment, writes a skeleton instead of asking.")
 @click.option("--treatment", type=click.Choice(["tms", "spravato"]), help="tms or spravato; with --payer, writes a skeleton instead of asking.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Case file to write (default: <patient id>.yaml, or <payer>-<treatment>-case.yaml for a skeleton).")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@force_option("Overwrite the output file if it exists.")
 @rules_dir_option
 def new(payer: str | None, treatment: str | None, output: str | None, force: bool, rules_dirs: tuple[str, ...]) -> None:
     """Start a case file: answer questions, or get a commented skeleton to fill in.

@@ -65,3 +65,16 @@ def date_option(f: F) -> F:
 
 def case_argument(f: F) -> F:
     return click.argument("case", type=click.Path(dir_okay=False))(f)
+
+
+def clinic_option(f: F) -> F:
+    return click.option("--clinic", type=click.Path(dir_okay=False), help="Clinic profile for the letterhead and signature; see `priorauth init`.")(f)
+
+
+def templates_dir_option(f: F) -> F:
+    return click.option("--templates-dir", type=click.Path(file_okay=False), help="Folder of your own templates; they override built-in ones by name.")(f)
+
+
+def force_option(help: str = "Overwrite files that already exist.") -> Callable[[F], F]:
+    """``--force``; ``help`` says what exactly it overwrites for this command."""
+    return click.option("--force", is_flag=True, help=help)

@@ -1,15 +1,17 @@
-"""Subcommands beyond the core, as "module:attribute" and their one-line help.
+"""Subcommands beyond the core, as "module:attribute" and their one-line summary.
 
-Kept apart from cli/__init__.py so that each feature adds one line here.
+Kept apart from cli/__init__.py so that each feature adds one line here. The summary is
+what `priorauth --help` lists without importing the command, and the first paragraph of
+the command's own help says exactly the same (tests/cli/test_help.py checks it).
 """
 
 EXTRA: dict[str, tuple[str, str]] = {
     "rules": ("priorauth.cli.rules:rules", "List, show, validate, test and start rule sets."),
-    "letter": ("priorauth.cli.documents:letter", "Write the letter of medical necessity (DOCX and PDF)."),
-    "checklist": ("priorauth.cli.documents:checklist", "Write the documentation checklist (DOCX and PDF)."),
-    "init": ("priorauth.cli.documents:init", "Write a commented clinic profile to fill in."),
+    "letter": ("priorauth.cli.documents:letter", "Write the letter of medical necessity for CASE as DOCX and PDF."),
+    "checklist": ("priorauth.cli.documents:checklist", "Write the documentation checklist for CASE as DOCX and PDF."),
+    "init": ("priorauth.cli.documents:init", "Write a commented clinic profile to fill in (default: ./clinic.yaml)."),
     "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
     "batch": ("priorauth.cli.batch:batch", "Check many cases (files, folders, JSON Lines) and write a summary and letters."),
-    "compare": ("priorauth.cli.compare:compare", "Compare TMS and Spravato side by side for a case's payer or every payer."),
+    "compare": ("priorauth.cli.compare:compare", "Compare TMS and Spravato side by side for CASE, at its payer or every payer."),
     "new": ("priorauth.cli.new:new", "Start a case file: answer questions, or get a commented skeleton to fill in."),
 }

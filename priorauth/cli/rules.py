@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from priorauth.cli.options import DateType, rules_dir_option
+from priorauth.cli.options import DateType, force_option, rules_dir_option
+from priorauth.cli.text import table
 
 STATUS_MARK = {"met": "[x]", "not_met": "[!]", "unknown": "[?]"}
 
@@ -28,17 +28,9 @@ def _shown(path: Path | str) -> str:
         return str(path)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    out = []
-    for row in [headers, *rows]:
-        out.append("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
-    return out
-
-
 @click.group()
 def rules() -> None:
-    """List, show, validate, test and start payer rule sets.
+    """List, show, validate, test and start rule sets.
 
     A rule set is one payer's criteria for one treatment (TMS or Spravato), in a YAML
     file under payer_rules/<payer>/<treatment>.yaml. Your own folders (--rules-dir,
@@ -107,7 +99,7 @@ def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> 
         for s in sources
         for rs in [s.rule_set]
     ]
-    lines = _table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"], rows)
+    lines = table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"], rows)
     shown_paths = {s.path for s in sources}
     for winner, losers in hidden.items():
         if winner in shown_paths:
@@ -156,17 +148,6 @@ def show(rule_id: str, as_of: dt.date | None, rules_dirs: tuple[str, ...]) -> No
 # ---- validate -----------------------------------------------------------------------------------
 
 
-def _looks_like_example(path: Path) -> bool:
-    from priorauth.errors import PriorAuthError, RuleFileError
-    from priorauth.loading import load_file
-
-    try:
-        data = load_file(path, "rule file", RuleFileError).data
-    except PriorAuthError:
-        return False
-    return "rule_set" in data and "case" in data and "criteria" not in data
-
-
 @rules.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def validate(files: tuple[str, ...]) -> None:
@@ -184,35 +165,17 @@ def validate(files: tuple[str, ...]) -> None:
 
     Exit status: 0 every file is valid; 2 at least one is not.
     """
-    from priorauth.errors import PriorAuthError
-    from priorauth.rules import load_rule_file
-    from priorauth.rules.describe import validity_text, version_conflicts
-    from priorauth.rules.examples import load_example
-    from priorauth.rules.model import RuleSet
+    from priorauth.rules.validate import Valid, validate_files
 
-    valid: list[tuple[str, RuleSet]] = []
-    invalid: set[str] = set()
-    for name in files:
-        path = Path(name)
-        try:
-            if _looks_like_example(path):
-                ex = load_example(path)
-                click.echo(f"ok  {name}  (example of {ex.rule_set}, expects {ex.expect.status})")
-                continue
-            rs = load_rule_file(path)
-        except PriorAuthError as exc:
-            invalid.add(name)
-            click.echo(exc.render(), err=True)
-            continue
-        valid.append((name, rs))
-        click.echo(f"ok  {name}  ({rs.id}, {validity_text(rs)})")
-    for name, message in version_conflicts(valid):
-        invalid.add(name)
-        click.echo(f"error: {name}: {message} (give the older version an `ends` date before the newer one's `effective`)", err=True)
-    if len(files) > 1:
-        click.echo(f"{len(files) - len(invalid)} valid, {len(invalid)} invalid")
-    if invalid:
-        raise SystemExit(2)
+    result = validate_files(files)
+    for finding in result.findings:
+        if isinstance(finding, Valid):
+            click.echo(f"ok  {finding.file}  ({finding.what})")
+        else:
+            click.echo(finding.error.render(), err=True)
+    if result.files > 1:
+        click.echo(f"{result.valid} valid, {len(result.invalid)} invalid")
+    raise SystemExit(result.exit_code)
 
 
 # ---- test ---------------------------------------------------------------------------------------
@@ -296,7 +259,7 @@ def test(target: str | None, rules_dirs: tuple[str, ...], verbose: bool) -> None
 @click.argument("payer")
 @click.argument("treatment", type=click.Choice(["tms", "spravato"]))
 @click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False), default="payer_rules", show_default=True, help="Rules folder to write into.")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@force_option()
 def new(payer: str, treatment: str, out_dir: str, force: bool) -> None:
     """Start a rule set: write a commented skeleton for PAYER and TREATMENT.
 

@@ -1,19 +1,23 @@
 """Letters of medical necessity and documentation checklists, as DOCX and PDF.
 
 ``plan_documents`` evaluates a case, picks the template and renders every requested
-document in memory; ``write_documents`` then writes them atomically. Nothing is written
+document in memory (``render_documents`` does the rendering, for callers that evaluated
+the case already); ``write_documents`` then writes them atomically. Nothing is written
 until every document has rendered, so a failure never leaves part of a set behind.
+
+``document_name`` is the one place output documents are named, for `letter`,
+`checklist`, `batch` and its ``--resume``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from priorauth.api import check_case
+from priorauth.api import check_case_sources
 from priorauth.case import Case, load_case_with_digest
 from priorauth.clinic import Clinic, load_clinic
 from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write_pdf
@@ -22,7 +26,7 @@ from priorauth.letters.context import TREATMENT_NAMES, build_context
 from priorauth.letters.render import environment, render_document
 from priorauth.output import check_writable, confined, ensure_folder, output_name, safe_part, write_atomic
 from priorauth.report import Report
-from priorauth.rules import Registry
+from priorauth.rules import Registry, RuleSource
 
 DocKind = Literal["letter", "checklist"]
 Format = Literal["pdf", "docx", "both"]
@@ -65,18 +69,25 @@ def choose_template(kind: DocKind, report: Report, case: Case, template: str | N
     return f"letter-{report.treatment}", "letter"
 
 
-def name_part(case: Case) -> str:
-    """The patient part of the file names of a case's documents (its patient id, made safe)."""
-    return safe_part(case.patient.id)
+def name_part(patient_id: str, tag: str | None = None) -> str:
+    """The patient part of the file names of a case's documents: its patient id, made safe.
+
+    ``tag`` tells apart cases of one batch that share a patient id: ``<patient id>_<tag>``,
+    where the tag names the input (``a`` for cases/a.yaml, ``export-line7``).
+    """
+    part = safe_part(patient_id)
+    return safe_part(f"{part}_{tag}") if tag else part
 
 
-def document_name(part: str, report: Report, word: str, ext: str) -> str:
+def document_name(case: Case, report: Report, kind: DocKind, ext: str, *, part: str | None = None, template: str | None = None, draft: bool = False) -> str:
     """``<patient part>_<payer>_<treatment>_<word>.<ext>``: the one place documents are named.
 
-    ``part`` is :func:`name_part` of the case, or the unique part a batch gave it when two
-    of its cases share a patient id.
+    ``part`` is the :func:`name_part` a batch gave the case (default: its patient id);
+    the word is the template's (letter, continuation, appeal, checklist), ``-draft`` added
+    for a draft letter.
     """
-    return output_name(part, report.payer, report.treatment, word, ext=ext)
+    word = choose_template(kind, report, case, template)[1] + ("-draft" if draft and kind == "letter" else "")
+    return output_name(part or name_part(case.patient.id), report.payer, report.treatment, word, ext=ext)
 
 
 def check_document_date(kind: DocKind, case: Case, date: dt.date | None) -> None:
@@ -125,52 +136,73 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     )
 
 
+@dataclass(frozen=True)
+class DocumentOptions:
+    """What to write for a case, and how: the same for every rule set it is checked against."""
+
+    kind: DocKind
+    fmt: Format = "both"
+    payer: str | None = None  # as `check --payer`: None is the case's coverage.payer; "all"
+    treatment: str | None = None  # None: the case's request.treatment; or "both"
+    as_of: dt.date | None = None  # the rule-set version in force then (default: request.date)
+    rules_dirs: Sequence[str | Path] = ()
+    clinic: str | Path | None = None  # clinic profile for the letterhead and signature
+    templates_dir: str | Path | None = None
+    template: str | None = None  # None or "auto": by treatment and request kind
+    draft: bool = False  # letters only: DRAFT watermark, allowed when not ready
+    extra: dict[str, Any] | None = field(default=None, hash=False)  # more template variables (an appeal's denial)
+    date: dt.date | None = None  # the date the documents bear (default: request.date; nothing here reads the clock)
+
+    @property
+    def formats(self) -> list[str]:
+        return ["pdf", "docx"] if self.fmt == "both" else [self.fmt]
+
+    @property
+    def draft_letter(self) -> bool:
+        return self.draft and self.kind == "letter"
+
+
 def plan_documents(
     case_path: str | Path,
-    kind: DocKind,
+    options: DocumentOptions,
     *,
     output_dir: str | Path,
-    fmt: Format = "both",
-    payer: str | None = None,
-    treatment: str | None = None,
-    clinic_path: str | Path | None = None,
-    templates_dir: str | Path | None = None,
-    template: str | None = None,
-    draft: bool = False,
-    force: bool = False,
-    rules_dirs: Sequence[str | Path] = (),
-    as_of: dt.date | None = None,
-    extra: dict[str, Any] | None = None,
     registry: Registry | None = None,
     case_and_digest: tuple[Case, str] | None = None,
-    date: dt.date | None = None,
+) -> list[Planned]:
+    """Evaluate and render everything in memory; raise before anything is written."""
+    case, digest = case_and_digest or load_case_with_digest(case_path)
+    check_document_date(options.kind, case, options.date)  # before the gaps: a wrong --date is the first thing to fix
+    registry = registry or Registry(options.rules_dirs)
+    checked = check_case_sources(case, registry, options.payer, options.treatment, options.as_of)
+    if options.kind == "letter" and not options.draft and any(r.status != "ready" for _, r in checked):
+        raise NotReadyError([r for _, r in checked])
+    return render_documents(case, digest, checked, options, output_dir=output_dir)
+
+
+def render_documents(
+    case: Case,
+    digest: str,
+    checked: Sequence[tuple[RuleSource, Report]],
+    options: DocumentOptions,
+    *,
+    output_dir: str | Path,
     part: str | None = None,
 ) -> list[Planned]:
-    """Evaluate and render everything in memory; raise before anything is written.
-
-    ``date`` is the date the documents bear (default: the case's request date; the
-    command passes today's or --date: nothing here reads the clock). ``part`` replaces
-    the patient part of the file names (see :func:`document_name`).
-    """
-    case, digest = case_and_digest or load_case_with_digest(case_path)
-    check_document_date(kind, case, date)
-    registry = registry or Registry(rules_dirs)
-    reports = check_case(case, registry, payer, treatment, as_of)
-    if kind == "letter" and not draft and any(r.status != "ready" for r in reports):
-        raise NotReadyError(reports)
-    clinic = load_clinic(clinic_path)[0] if clinic_path else None
-    env = environment(templates_dir)
+    """Render the documents of reports already made, each with the rule-set version that
+    judged it (:func:`priorauth.api.check_case_sources`). ``part`` replaces the patient
+    part of the file names (see :func:`document_name`)."""
+    check_document_date(options.kind, case, options.date)
+    clinic = load_clinic(options.clinic)[0] if options.clinic else None
+    env = environment(options.templates_dir)
     folder = Path(output_dir)
-    formats = ["pdf", "docx"] if fmt == "both" else [fmt]
     planned: list[Planned] = []
-    for report in reports:
-        name, word = choose_template(kind, report, case, template)
-        source = registry.resolve(report.rule_set.id, dt.date.fromisoformat(report.as_of))[0]
-        ctx = build_context(case, report, source.rule_set, clinic, digest, draft=draft and kind == "letter", extra=extra, date=date)
-        meta_draft = draft and kind == "letter"
-        doc: Document = render_document(env, name, ctx, lambda: _meta(ctx, kind, meta_draft, clinic))
-        for ext in formats:
-            file_name = document_name(part or name_part(case), report, word + ("-draft" if meta_draft else ""), ext)
+    for source, report in checked:
+        name = choose_template(options.kind, report, case, options.template)[0]
+        ctx = build_context(case, report, source.rule_set, clinic, digest, draft=options.draft_letter, extra=options.extra, date=options.date)
+        doc: Document = render_document(env, name, ctx, lambda: _meta(ctx, options.kind, options.draft_letter, clinic))
+        for ext in options.formats:
+            file_name = document_name(case, report, options.kind, ext, part=part, template=options.template, draft=options.draft)
             data = write_pdf(doc) if ext == "pdf" else write_docx(doc)
             planned.append(Planned(folder / file_name, data, report))
     return planned

@@ -129,6 +129,32 @@ def test_unknown_payer_stops_before_anything_runs(tmp_path: Path) -> None:
     assert not Path("out").exists()
 
 
+def test_payer_is_matched_as_check_matches_it(tmp_path: Path) -> None:
+    # `check --payer CIGNA` works; batch, which checks --payer before any case, agrees
+    result = run("batch", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out", "--payer", "CIGNA")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["payer"], r["rule_set"], r["status"]) for r in summary(Path("out"))] == [("cigna", "cigna/tms", "ready")]
+
+
+def test_payer_without_the_treatment_is_refused_as_check_refuses_it(tmp_path: Path) -> None:
+    result = run("batch", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out", "--payer", "Texas-Medicaid", "--treatment", "tms")
+    assert result.exit_code == 2
+    assert result.stderr == "error: payer 'texas-medicaid' has no rule set for tms (it has: spravato)\n  hint: pick another --treatment or --payer\n"
+    assert not Path("out").exists()
+
+
+def test_an_unknown_payer_on_a_json_lines_line_names_that_line(tmp_path: Path) -> None:
+    other = json.loads(sample_json("cigna-tms-ready.yaml"))
+    other["coverage"]["payer"] = "acme"
+    Path("export.jsonl").write_text(sample_json("cigna-tms-ready.yaml") + "\n\n" + json.dumps(other) + "\n", encoding="utf-8")
+    result = run("batch", "export.jsonl", "-o", "out")
+    assert result.exit_code == 2
+    assert [(r["source"], r["status"], r["error"]) for r in summary(Path("out"))] == [
+        ("export.jsonl:1", "ready", None),
+        ("export.jsonl:3", "error", "export.jsonl:3: coverage.payer: no rule sets for payer 'acme' (see `priorauth rules list` for the payers known here)"),
+    ]
+
+
 def test_a_missing_input_is_one_error_row(tmp_path: Path) -> None:
     result = run("batch", "nowhere.yaml", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out")
     assert result.exit_code == 2

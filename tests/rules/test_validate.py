@@ -144,3 +144,27 @@ def test_example_files_are_validated_as_examples(tmp_path: Path) -> None:
         f"error: {bad}:{_line_of(text, '2026-02-30')}: case.request.date: is not a real calendar date (check the day and month)",
         "1 valid, 1 invalid",
     ]
+
+
+def test_validation_result_keeps_every_finding_in_order(tmp_path: Path) -> None:
+    # The library decides validity and the exit code; the command only prints this.
+    from priorauth.errors import RuleFileError, UsageError
+    from priorauth.rules.validate import Invalid, Valid, validate_files
+
+    old = write(tmp_path / "acme" / "tms-2024.yaml", acme_rule("2024-01-01"))
+    new = write(tmp_path / "acme" / "tms.yaml", acme_rule("2026-01-01"))
+    broken = write(tmp_path / "broken.yaml", acme_rule().replace("payer_name:", "payer_nmae:"))
+    example = write(tmp_path / "tms-ready-x.yaml", acme_example("ready"))
+    result = validate_files([str(old), str(broken), str(new), str(example)])
+    assert [(type(f).__name__, f.file) for f in result.findings] == [
+        ("Valid", str(old)),
+        ("Invalid", str(broken)),
+        ("Valid", str(new)),
+        ("Valid", str(example)),
+        ("Invalid", str(new)),  # overlaps the 2024 version: found once every file is read
+    ]
+    assert [f.what for f in result.findings if isinstance(f, Valid)] == ["acme/tms, effective 2024-01-01", "acme/tms, effective 2026-01-01", "example of acme/tms, expects ready"]
+    errors = [f.error for f in result.findings if isinstance(f, Invalid)]
+    assert isinstance(errors[0], RuleFileError) and isinstance(errors[1], UsageError)
+    assert (result.files, result.valid, result.invalid, result.exit_code) == (4, 2, {str(broken), str(new)}, 2)
+    assert validate_files([str(old), str(example)]).exit_code == 0
