@@ -20,10 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from priorauth.case import DOCUMENT_LABELS, Case
+from priorauth.case import Case
 from priorauth.case_guide_text import GUIDE, Entry
 from priorauth.loading import inner_model
 from priorauth.rules import model as m
+from priorauth.vocabulary import DOCUMENT_LABELS
 
 __all__ = [
     "FieldDoc",

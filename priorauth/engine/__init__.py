@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from priorauth.case import DOCUMENT_LABELS, Case, document_noun
+from priorauth.case import Case
 from priorauth.engine.criteria import EVALUATORS, Context, result
 from priorauth.engine.records import newest, records, scale_instruments
 from priorauth.report import CriterionResult, DocumentStatus, Report, RuleSetInfo, Status
 from priorauth.rules import RuleSource
 from priorauth.rules import model as m
+from priorauth.vocabulary import DOCUMENT_LABELS, document_noun
 
 __all__ = ["evaluate", "applies", "indication_of"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from priorauth import catalog
-from priorauth.case import DOCUMENT_LABELS, Case, document_noun
-from priorauth.engine.records import VALIDATED_SCALES, newest, records, scale_instruments
+from priorauth.case import Case
+from priorauth.engine.records import newest, records, scale_instruments
 from priorauth.engine.trials import (
     EPISODE_FIX,
     EVIDENCE_BASED,
@@ -22,7 +22,6 @@ from priorauth.engine.trials import (
     TrialVerdict,
     best_per_drug,
     dates_fix,
-    fmt_num,
     judge_medication,
     judge_therapy,
     trial_days,
@@ -30,6 +29,7 @@ from priorauth.engine.trials import (
 )
 from priorauth.report import CriterionResult, Status
 from priorauth.rules import model as m
+from priorauth.vocabulary import DOCUMENT_LABELS, DOSE_PHRASES, FLAG_LABELS, SHORT_FLAG_LABELS, SPECIALTY_LABELS, VALIDATED_SCALES, cap, document_noun, fmt_num
 
 Evaluator = Callable[[Any, Case, "Context"], CriterionResult]
 EVALUATORS: dict[str, Evaluator] = {}
@@ -43,35 +43,6 @@ DEFAULT_FLAG_CODES: dict[str, list[str]] = {
 DEFAULT_FAIL_VALUES: dict[str, list[str]] = {
     "substance_use_disorder": ["active"],
     "suicidal_ideation": ["active_with_intent"],
-}
-FLAG_LABELS: dict[str, str] = {
-    "seizure_history": "history of seizures",
-    "implanted_metal_near_head": "magnetic-sensitive metal or an implanted device within 30 cm of the coil",
-    "psychotic_features": "psychotic features",
-    "bipolar_disorder": "bipolar disorder",
-    "schizophrenia_spectrum": "schizophrenia-spectrum disorder",
-    "substance_use_disorder": "substance use disorder",
-    "suicidal_ideation": "suicidal ideation",
-    "neurological_condition": "a neurological condition (stroke, dementia, raised intracranial pressure, CNS tumor)",
-    "uncontrolled_hypertension": "uncontrolled hypertension",
-    "aneurysmal_vascular_disease": "aneurysmal vascular disease or arteriovenous malformation",
-    "intracerebral_hemorrhage_history": "history of intracerebral hemorrhage",
-    "ketamine_hypersensitivity": "hypersensitivity to esketamine or ketamine",
-    "pregnant": "pregnancy",
-}
-SHORT_FLAG_LABELS: dict[str, str] = {
-    "implanted_metal_near_head": "metal or implant near the coil",
-    "neurological_condition": "neurological condition",
-    "aneurysmal_vascular_disease": "aneurysmal vascular disease or AVM",
-    "ketamine_hypersensitivity": "esketamine/ketamine hypersensitivity",
-    "substance_use_disorder": "active substance use disorder",
-    "suicidal_ideation": "active suicidal ideation with intent",
-}
-SPECIALTY_LABELS = {
-    "psychiatry": "psychiatrist",
-    "psychiatric_nurse_practitioner": "psychiatric nurse practitioner",
-    "primary_care": "primary care",
-    "other": "other",
 }
 
 
@@ -87,11 +58,6 @@ class Context:
             if isinstance(c, m.FailedTrialsCriterion):
                 return _min_days(c.min_weeks, c.min_days) or 42
         return 42
-
-
-def cap(text: str) -> str:
-    """Upper-case the first letter only (str.capitalize would lower "CNS" and "REMS")."""
-    return text[:1].upper() + text[1:]
 
 
 def register(kind: str) -> Callable[[Evaluator], Evaluator]:
@@ -234,7 +200,7 @@ def _trial_rule(c: m.FailedTrialsCriterion) -> TrialRule:
 
 
 def _dose_phrase(dose: str) -> str:
-    return {"minimum": "at a therapeutic dose", "maximum": "at the maximum dose", "none": "at any dose"}[dose]
+    return DOSE_PHRASES[dose]
 
 
 def _trial_qualifiers(c: m.FailedTrialsCriterion) -> str:

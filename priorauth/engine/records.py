@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 from priorauth.case import Case
 from priorauth.rules import model as m
+from priorauth.vocabulary import VALIDATED_SCALES
 
-# the scales a "validated depression scale" means when the rule set names none
-VALIDATED_SCALES = ("PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "GDS")
 
 
 @dataclass(frozen=True)

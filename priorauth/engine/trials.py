@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from priorauth import catalog
 from priorauth.case import Case, Medication, Psychotherapy
+from priorauth.vocabulary import fmt_num
 
 Tri = bool | None
 
@@ -30,10 +31,6 @@ def years_before(day: dt.date, years: int) -> dt.date:
 def weeks_text(days: int) -> str:
     weeks = days / 7
     return f"{weeks:.1f}".rstrip("0").rstrip(".") + (" week" if weeks == 1 else " weeks")
-
-
-def fmt_num(value: float) -> str:
-    return f"{value:g}"
 
 
 @dataclass

@@ -20,11 +20,24 @@ from pathlib import Path
 from typing import Any
 
 from priorauth import catalog
-from priorauth.case import DOCUMENT_LABELS, document_noun
-from priorauth.engine.criteria import DEFAULT_FAIL_VALUES, DEFAULT_FLAG_CODES, FLAG_LABELS, SHORT_FLAG_LABELS, SPECIALTY_LABELS, VALIDATED_SCALES
+from priorauth.engine.criteria import DEFAULT_FAIL_VALUES, DEFAULT_FLAG_CODES
 from priorauth.engine.trials import EVIDENCE_BASED
 from priorauth.rules import Registry, RuleSource, _load_cached, _rule_files
 from priorauth.rules import model as m
+from priorauth.vocabulary import (
+    DOCUMENT_LABELS,
+    DOSE_PHRASES,
+    ECT_WORDS,
+    FLAG_LABELS,
+    MODALITIES,
+    OUTCOME_WORDS,
+    SHORT_FLAG_LABELS,
+    SPECIALTY_LABELS,
+    TREATMENTS,
+    VALIDATED_SCALES,
+    document_noun,
+    fmt_num,
+)
 
 __all__ = [
     "Described",
@@ -39,46 +52,12 @@ __all__ = [
     "version_conflicts",
 ]
 
-TREATMENT_NAMES = {"tms": "TMS", "spravato": "Spravato"}
-OUTCOME_WORDS = {
-    "inadequate_response": "inadequate response",
-    "partial_response": "partial response",
-    "intolerance": "intolerance",
-    "contraindicated": "contraindication",
-    "ongoing": "ongoing therapy",
-}
-DOSE_WORDS = {
-    "minimum": "at a therapeutic dose",
-    "maximum": "at the top of the usual dose range",
-    "none": "at any dose",
-}
-ECT_WORDS = {
-    "not_tried": "not tried",
-    "declined": "declined",
-    "contraindicated": "contraindicated",
-    "failed": "tried without response",
-    "responded": "tried with a response",
-    "current": "currently being given",
-}
-MODALITY_WORDS = {
-    "CBT": "CBT",
-    "IPT": "IPT",
-    "behavioral_activation": "behavioral activation",
-    "DBT": "DBT",
-    "psychodynamic": "psychodynamic therapy",
-    "problem_solving": "problem-solving therapy",
-    "other": "other psychotherapy",
-}
 # The engine's order of the evidence-based set is a frozenset; show it in a stable order.
-_MODALITY_ORDER = list(MODALITY_WORDS)
+_MODALITY_ORDER = list(MODALITIES)
 PROGRAM_DEFAULT_TRIAL_DAYS = 42
 
 
 # ---- small phrase helpers ---------------------------------------------------------------------
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
 
 
 def _join(items: Sequence[str], word: str = "or") -> str:
@@ -95,7 +74,7 @@ def _duration(weeks: float | None, days: int | None) -> str | None:
     if days is not None:
         return f"{days} {'day' if days == 1 else 'days'}"
     if weeks is not None:
-        return f"{_num(weeks)} {'week' if weeks == 1 else 'weeks'}"
+        return f"{fmt_num(weeks)} {'week' if weeks == 1 else 'weeks'}"
     return None
 
 
@@ -176,13 +155,13 @@ def _failed_trials(c: m.FailedTrialsCriterion, rs: m.RuleSet | None) -> str:
     length = _duration(c.min_weeks, c.min_days)
     parts: list[str] = []
     if length:
-        parts.append(f"{each}at least {length} {DOSE_WORDS[c.dose]}")
+        parts.append(f"{each}at least {length} {DOSE_PHRASES[c.dose]}")
     elif c.dose != "none":
-        parts.append(("each " if c.count > 1 else "") + DOSE_WORDS[c.dose])
+        parts.append(("each " if c.count > 1 else "") + DOSE_PHRASES[c.dose])
     if c.max_improvement_pct is not None:
-        parts.append(f"with no more than {_num(c.max_improvement_pct)}% improvement")
+        parts.append(f"with no more than {fmt_num(c.max_improvement_pct)}% improvement")
     if c.min_adherence_pct is not None:
-        parts.append(f"with at least {_num(c.min_adherence_pct)}% adherence")
+        parts.append(f"with at least {fmt_num(c.min_adherence_pct)}% adherence")
     if c.current_episode:
         parts.append("in the current episode")
     if c.within_years is not None:
@@ -199,12 +178,12 @@ def _failed_trials(c: m.FailedTrialsCriterion, rs: m.RuleSet | None) -> str:
         if length:
             bits.append(f"at least {length}")
         if rule.dose:
-            bits.append(DOSE_WORDS[rule.dose])
+            bits.append(DOSE_PHRASES[rule.dose])
         if bits:
             word = OUTCOME_WORDS.get(outcome, outcome)
             sentences.append(f"{'An' if word[0] in 'aeiou' else 'A'} {word} counts only after {' '.join(bits)}")
     if c.max_improvement_pct is not None and "partial_response" in c.outcomes:
-        sentences.append(f"A partial response counts only with a documented improvement of at most {_num(c.max_improvement_pct)}%")
+        sentences.append(f"A partial response counts only with a documented improvement of at most {fmt_num(c.max_improvement_pct)}%")
     if c.augmenting_agents_count == "fda_adjunct":
         sentences.append("FDA-approved adjunctive agents count toward the trials and classes")
     elif c.augmenting_agents_count == "all":
@@ -223,11 +202,11 @@ def _augmentation(c: m.AugmentationCriterion, rs: m.RuleSet | None) -> str:
     length = _duration(c.min_weeks, c.min_days)
     each = "each " if c.count > 1 else ""
     if length:
-        text += f", {each}at least {length} {DOSE_WORDS[c.dose]}"
+        text += f", {each}at least {length} {DOSE_PHRASES[c.dose]}"
     else:
         days = _rule_set_trial_days(rs)
         same = "program default 6 weeks" if days is None else (_duration(days / 7, None) if days % 7 == 0 else _duration(None, days))
-        text += f", {each}at least as long as the policy's antidepressant trials ({same}) {DOSE_WORDS[c.dose]}"
+        text += f", {each}at least as long as the policy's antidepressant trials ({same}) {DOSE_PHRASES[c.dose]}"
     if c.current_episode:
         text += ", in the current episode"
     if c.within_years is not None:
@@ -240,13 +219,13 @@ def _psychotherapy(c: m.PsychotherapyCriterion, rs: m.RuleSet | None) -> str:
         text = "Psychotherapy has been tried (any documented psychotherapy counts)"
     else:
         if c.modalities:
-            kind = "psychotherapy (" + _join([MODALITY_WORDS[x] for x in c.modalities]) + ")"
+            kind = "psychotherapy (" + _join([MODALITIES[x].short for x in c.modalities]) + ")"
         elif c.evidence_based:
-            names = [MODALITY_WORDS[x] for x in _MODALITY_ORDER if x in EVIDENCE_BASED]
+            names = [MODALITIES[x].short for x in _MODALITY_ORDER if x in EVIDENCE_BASED]
             kind = "evidence-based psychotherapy (" + _join(names) + ")"
         else:
             kind = "psychotherapy"
-        text = f"An adequate trial of {kind}: at least {c.min_sessions} sessions or {_num(c.min_weeks)} weeks, without sufficient improvement"
+        text = f"An adequate trial of {kind}: at least {c.min_sessions} sessions or {fmt_num(c.min_weeks)} weeks, without sufficient improvement"
         if c.current_episode:
             text += ", in the current episode"
         failing = [o for o in c.outcomes if o != "ongoing"]
@@ -260,7 +239,7 @@ def _psychotherapy(c: m.PsychotherapyCriterion, rs: m.RuleSet | None) -> str:
 
 def _severity(c: m.SeverityCriterion, rs: m.RuleSet | None) -> str:
     if c.alternatives:
-        scores = [f"{t.instrument} score of at least {_num(t.min)}" if t.min is not None else f"a documented {t.instrument} score" for t in c.alternatives]
+        scores = [f"{t.instrument} score of at least {fmt_num(t.min)}" if t.min is not None else f"a documented {t.instrument} score" for t in c.alternatives]
         text = _join(scores)
     else:
         text = f"A score on a validated depression scale ({_join(list(VALIDATED_SCALES))})"
@@ -340,14 +319,14 @@ def _ect(c: m.EctCriterion, rs: m.RuleSet | None) -> str:
 
 def _prior_response(c: m.PriorResponseCriterion, rs: m.RuleSet | None) -> str:
     treatment = c.treatment or (rs.treatment if rs is not None else None)
-    name = TREATMENT_NAMES.get(treatment, treatment) + " course" if treatment else "course of this treatment"
+    name = TREATMENTS[treatment].short + " course" if treatment else "course of this treatment"
     text = f"A prior {name}"
     needs = []
     if c.min_improvement_pct == 0 and c.strictly_greater:
         needs.append("some improvement (final score below baseline" + (f" on {c.instrument})" if c.instrument else " on the same scale)"))
     elif c.min_improvement_pct is not None:
         more = "more than" if c.strictly_greater else "at least"
-        needs.append(f"{more} {_num(c.min_improvement_pct)}% improvement (baseline to final score" + (f" on {c.instrument})" if c.instrument else " on the same scale)"))
+        needs.append(f"{more} {fmt_num(c.min_improvement_pct)}% improvement (baseline to final score" + (f" on {c.instrument})" if c.instrument else " on the same scale)"))
     if c.relapse_required:
         needs.append("a relapse after it")
     if c.min_days_since_end is not None:
@@ -492,7 +471,7 @@ def validity_text(rs: m.RuleSet) -> str:
 
 def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_versions: Sequence[m.RuleSet] = ()) -> list[str]:
     """A whole rule set as text lines, for ``priorauth rules show`` and for letters."""
-    treatment = TREATMENT_NAMES.get(rs.treatment, rs.treatment)
+    treatment = TREATMENTS[rs.treatment].short
     out = [
         f"{rs.id}: {rs.payer_name}, {treatment}",
         f"Policy {rs.policy}: {rs.title}",
