@@ -13,8 +13,8 @@ from typing import Any
 from priorauth import catalog
 from priorauth.case import Case
 from priorauth.clinic import Clinic
-from priorauth.engine.criteria import age_on
-from priorauth.engine.trials import trial_days
+from priorauth.kinds._trials import trial_days
+from priorauth.kinds.age import age_on
 from priorauth.report import Report
 from priorauth.resources import version
 from priorauth.rules.model import RuleSet

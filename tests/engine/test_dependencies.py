@@ -75,3 +75,23 @@ def test_each_word_table_is_defined_once_in_the_vocabulary(table: str) -> None:
         and any(isinstance(t, ast.Name) and t.id == table for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
     )
     assert defined in ([], ["priorauth.vocabulary"])
+
+
+def test_kinds_import_neither_rules_nor_engine() -> None:
+    # rules builds its model from the kinds and engine runs them: the arrows point down only
+    assert _offenders("priorauth.kinds", ("priorauth.rules", "priorauth.engine", "priorauth.letters", "priorauth.cli", "priorauth.api")) == []
+
+
+def test_rules_does_not_import_the_engine() -> None:
+    # rules.examples runs a rule set's example cases through the engine, so it sits above
+    # both (a command's library half); nothing else in rules may reach the engine
+    assert _offenders("priorauth.rules", ("priorauth.engine", "priorauth.letters", "priorauth.cli"), allowed=("priorauth.rules.examples",)) == []
+
+
+def test_the_engine_does_not_import_documents_or_commands() -> None:
+    assert _offenders("priorauth.engine", ("priorauth.letters", "priorauth.cli", "priorauth.api", "priorauth.documents")) == []
+
+
+def test_the_offender_check_finds_an_offence() -> None:
+    # guards the check itself with an import that exists: letters reads the kinds
+    assert _offenders("priorauth.letters", ("priorauth.kinds",)) != []
