@@ -74,32 +74,6 @@ DocumentKind = Literal[
     "progress_notes",
     "lab_results",
 ]
-DOCUMENT_LABELS: dict[str, str] = {
-    "psychiatric_evaluation": "Psychiatric evaluation",
-    "medication_history": "Medication history",
-    "rating_scale": "Validated depression rating scale",
-    "psychotherapy_notes": "Psychotherapy notes",
-    "treatment_plan": "Treatment plan",
-    "safety_screening": "TMS safety screening (seizure risk, implants)",
-    "rems_enrollment": "Spravato REMS enrollment",
-    "pdmp_report": "Prescription drug monitoring program (PDMP) report",
-    "ect_evaluation": "ECT evaluation",
-    "prior_course_records": "Records of the prior treatment course",
-    "informed_consent": "Informed consent",
-    "prescriber_attestation": "Prescriber attestation",
-    "progress_notes": "Progress notes",
-    "lab_results": "Laboratory results",
-}
-
-
-
-def document_noun(kind: str) -> str:
-    """The document's name inside a sentence: lower case except proper nouns ("Spravato REMS")."""
-    label = DOCUMENT_LABELS[kind]
-    first = label.split()[0]
-    return label if first.isupper() or first == "Spravato" else label[:1].lower() + label[1:]
-
-
 Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Score = Annotated[float, Field(ge=0, le=200)]

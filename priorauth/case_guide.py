@@ -20,10 +20,13 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from priorauth.case import DOCUMENT_LABELS, Case
+from priorauth.case import Case
 from priorauth.case_guide_text import GUIDE, Entry
+from priorauth.kinds import COMBINATORS, REGISTRY
+from priorauth.kinds import fields_read as kind_fields_read
 from priorauth.loading import inner_model
 from priorauth.rules import model as m
+from priorauth.vocabulary import DOCUMENT_LABELS
 
 __all__ = [
     "FieldDoc",
@@ -148,92 +151,12 @@ def field_doc(path: str) -> FieldDoc:
 
 
 # ---- which case fields each criterion kind reads -------------------------------------------------
-# One function per kind: the fields its evaluator in priorauth/engine reads, given the
-# criterion's parameters. The first field is where `priorauth new` writes the criterion's
-# description. A test removes every other field from the rule sets' example cases and checks
-# that no result changes, so a field missing here is caught.
+# Each kind module declares the fields its evaluator reads, given the criterion's parameters
+# (``fields_read`` in priorauth/kinds/). The first field is where `priorauth new` writes the
+# criterion's description. A test removes every other field from the rule sets' example
+# cases and checks that no result changes, so a field missing there is caught.
 
-_TRIAL_FIELDS = ["medications[].drug", "medications[].max_daily_dose_mg", "medications[].start", "medications[].end", "medications[].outcome", "medications[].role"]
-
-
-def _failed_trials(c: m.FailedTrialsCriterion) -> list[str]:
-    out = list(_TRIAL_FIELDS)
-    if c.max_improvement_pct is not None:
-        out.append("medications[].improvement_pct")
-    if c.min_adherence_pct is not None:
-        out.append("medications[].adherence_pct")
-    if c.current_episode or c.min_in_current_episode:
-        out.append("episode.current_start")
-    return out
-
-
-def _augmentation(c: m.AugmentationCriterion) -> list[str]:
-    return list(_TRIAL_FIELDS) + (["episode.current_start"] if c.current_episode else [])
-
-
-def _psychotherapy(c: m.PsychotherapyCriterion) -> list[str]:
-    out = ["psychotherapy[].modality", "psychotherapy[].start", "psychotherapy[].end", "psychotherapy[].sessions", "psychotherapy[].outcome"]
-    return out + (["episode.current_start"] if c.current_episode else [])
-
-
-def _when(condition: Any, *paths: str) -> list[str]:
-    return list(paths) if condition else []
-
-
-def _severity(c: m.SeverityCriterion) -> list[str]:
-    scores = ["assessments[].instrument", "assessments[].score", "assessments[].date"]
-    return scores + _when(c.current_episode, "episode.current_start") + _when(c.severe_codes, "diagnoses[].code")
-
-
-def _contraindication(c: m.ContraindicationCriterion) -> list[str]:
-    out = [f"clinical.{c.flag}", "diagnoses[].code"]
-    if c.unless_document:
-        out += ["documents[].kind", "documents[].date"]
-    return out
-
-
-def _prescriber(c: m.PrescriberCriterion) -> list[str]:
-    return ["prescriber.specialty"] + _when(c.board_certified, "prescriber.board_certified") + _when(c.consult_counts, "prescriber.psychiatrist_consulted")
-
-
-def _rems(c: m.RemsCriterion) -> list[str]:
-    return _when(c.setting_certified, "rems.setting_certified") + _when(c.patient_enrolled, "rems.patient_enrolled")
-
-
-def _concurrent(c: m.ConcurrentCriterion) -> list[str]:
-    out = ["clinical.concurrent_treatments", "ect.status"]
-    if c.unless_document:
-        out += ["documents[].kind", "documents[].date"]
-    return out
-
-
-def _prior_response(c: m.PriorResponseCriterion) -> list[str]:
-    out = ["prior_courses[].treatment", "prior_courses[].start", "prior_courses[].end", "prior_courses[].baseline_score", "prior_courses[].final_score", "prior_courses[].instrument"]
-    if c.relapse_required or c.min_weeks_held:
-        out.append("prior_courses[].relapse_date")
-    return out
-
-
-KIND_FIELDS: dict[str, Callable[[Any], list[str]]] = {
-    "age": lambda c: ["patient.birth_date"],
-    "diagnosis": lambda c: ["diagnoses[].code", "diagnoses[].primary"],
-    "failed_trials": _failed_trials,
-    "augmentation": _augmentation,
-    "psychotherapy": _psychotherapy,
-    "severity": _severity,
-    "episode_window": lambda c: ["episode.current_start"],
-    "contraindication": _contraindication,
-    "prescriber": _prescriber,
-    "pdmp": lambda c: ["clinical.pdmp_checked"],
-    "rems": _rems,
-    "oral_antidepressant": lambda c: ["clinical.oral_antidepressant_continuing", "medications[].drug", "medications[].start", "medications[].end", "medications[].outcome"],
-    "concurrent_treatments": _concurrent,
-    "ect": lambda c: ["ect.status"],
-    "prior_response": _prior_response,
-    "sessions": lambda c: ["request.sessions"] + (["request.protocol"] if c.by_protocol else []),
-    "devices": lambda c: ["request.devices"],
-    "document": lambda c: ["documents[].kind", "documents[].date"],
-}
+KIND_FIELDS: dict[str, Callable[[Any], list[str]]] = {name: kind.fields_read for name, kind in REGISTRY.items() if name not in COMBINATORS}
 # Read for every rule set: the payer and treatment pick it, the kind (and for Spravato the
 # indication) decide which criteria apply, and request.date is "today".
 ALWAYS_READ = ("coverage.payer", "request.date", "request.kind", "request.treatment")
@@ -242,11 +165,11 @@ SPRAVATO_READ = ("request.indication",)
 
 def criterion_fields(c: Any) -> list[str]:
     """The case fields one (non-combinator) criterion reads, its anchor field first."""
-    return KIND_FIELDS[c.kind](c)
+    return kind_fields_read(c)
 
 
 def leaf_criteria(criteria: Iterable[Any]) -> list[Any]:
-    return [c for c in m.walk(list(criteria)) if c.kind not in ("all_of", "any_of", "n_of")]
+    return [c for c in m.walk(list(criteria)) if c.kind not in COMBINATORS]
 
 
 def fields_read(rule_set: m.RuleSet) -> dict[str, list[Any]]:

@@ -7,14 +7,13 @@ import textwrap
 from collections.abc import Callable
 
 from priorauth.report import CriterionResult, DocumentStatus, Report
+from priorauth.vocabulary import DOCUMENT_MARKS, STATUS_MARKS
 
 STATUS_WORDS = {
     "ready": "READY: every criterion met and every document on file",
     "incomplete": "INCOMPLETE: nothing fails, but the chart leaves gaps",
     "not_eligible": "NOT ELIGIBLE: at least one criterion is not met by what the chart documents",
 }
-MARK = {"met": "[x]", "not_met": "[!]", "unknown": "[?]"}
-DOC_MARK = {"on_file": "[x]", "missing": "[ ]", "stale": "[~]", "undated": "[~]"}
 
 
 def _heading(r: Report) -> list[str]:
@@ -51,7 +50,7 @@ def _hanging(text: str, indent: str, more: str = "  ") -> list[str]:
 
 def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
     pad = "  " * depth
-    lines = _wrap(f"{MARK[c.status]} {c.label}: {c.message}", "  " + pad)
+    lines = _wrap(f"{STATUS_MARKS[c.status]} {c.label}: {c.message}", "  " + pad)
     lines = [lines[0]] + [("      " + pad) + line.strip() for line in lines[1:]]
     if c.evidence and depth == 0:
         lines += _wrap("see " + ", ".join(c.evidence), "      " + pad)
@@ -75,7 +74,7 @@ def text_report(reports: list[Report]) -> str:
             out.append("")
             out.append("  Documents:")
             for d in r.documents:
-                out += _hanging(f"{DOC_MARK[d.state]} {d.label}: {_doc_state(d)}", "  ", "    ")
+                out += _hanging(f"{DOCUMENT_MARKS[d.state]} {d.label}: {_doc_state(d)}", "  ", "    ")
         for note in r.notes:
             out += _wrap("note: " + note, "  ")
         out.append("")

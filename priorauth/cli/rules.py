@@ -15,8 +15,8 @@ import click
 
 from priorauth.cli.options import DateType, force_option, rules_dir_option
 from priorauth.cli.text import table
+from priorauth.vocabulary import STATUS_MARKS
 
-STATUS_MARK = {"met": "[x]", "not_met": "[!]", "unknown": "[?]"}
 
 
 def _shown(path: Path | str) -> str:
@@ -199,7 +199,7 @@ def _failure_lines(result: Any) -> list[str]:
     if gaps or report.missing_documents:
         lines.append("  the report's gaps:")
     for c in gaps:
-        lines.append(f"    {STATUS_MARK[c.status]} {c.topic}: {c.label}: {c.message}")
+        lines.append(f"    {STATUS_MARKS[c.status]} {c.topic}: {c.label}: {c.message}")
     for d in report.missing_documents:
         lines.append(f"    [ ] document {d.kind}: {d.state}")
     return lines

@@ -1,81 +1,22 @@
-"""Evaluating a case against a rule set: every criterion, three-valued, never stopping early."""
+"""Evaluating a case against a rule set: every criterion, three-valued, never stopping early.
+
+Each criterion is judged by its kind (:mod:`priorauth.kinds`); this module walks the rule
+set, checks the required documents and assembles the report.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from priorauth.case import DOCUMENT_LABELS, Case, document_noun
-from priorauth.engine.criteria import EVALUATORS, Context, result
-from priorauth.engine.records import newest, records, scale_instruments
-from priorauth.report import CriterionResult, DocumentStatus, Report, RuleSetInfo, Status
+from priorauth.case import Case
+from priorauth.kinds import Context, applies, indication_of, judge
+from priorauth.kinds._records import newest, records, scale_instruments
+from priorauth.report import DocumentStatus, Report, RuleSetInfo
 from priorauth.rules import RuleSource
 from priorauth.rules import model as m
+from priorauth.vocabulary import DOCUMENT_LABELS, document_noun
 
 __all__ = ["evaluate", "applies", "indication_of"]
-
-
-def indication_of(case: Case, treatment: str) -> str | None:
-    """Spravato requests are judged as TRD unless the case says MDSI."""
-    if treatment != "spravato":
-        return None
-    return case.request.indication or "trd"
-
-
-def applies(item: Any, case: Case, treatment: str) -> bool:
-    kinds = item.applies_to
-    if kinds is None:
-        kinds = m.DEFAULT_APPLIES_TO.get(getattr(item, "kind", ""), ("initial", "continuation"))
-    if case.request.kind not in kinds:
-        return False
-    if item.indication is not None and indication_of(case, treatment) not in item.indication:
-        return False
-    return True
-
-
-def _evaluate(c: Any, case: Case, ctx: Context) -> CriterionResult:
-    if isinstance(c, (m.AllOf, m.AnyOf, m.NOf)):
-        return _combine(c, case, ctx)
-    return EVALUATORS[c.kind](c, case, ctx)
-
-
-def _combine(c: m.AllOf | m.AnyOf | m.NOf, case: Case, ctx: Context) -> CriterionResult:
-    subs = [_evaluate(s, case, ctx) for s in c.criteria if applies(s, case, ctx.treatment)]
-    met = [s for s in subs if s.status == "met"]
-    unknown = [s for s in subs if s.status == "unknown"]
-    if isinstance(c, m.AllOf):
-        need = len(subs)
-    elif isinstance(c, m.AnyOf):
-        need = 1 if subs else 0
-    else:
-        need = min(c.n, len(subs))
-    status: Status = "met" if len(met) >= need else ("not_met" if len(met) + len(unknown) < need else "unknown")
-    if isinstance(c, m.AnyOf):
-        if met:
-            message = "Met: " + met[0].message
-        else:
-            message = "None of the alternatives is met: " + " | ".join(s.message for s in subs)
-    elif isinstance(c, m.AllOf):
-        message = f"{len(met)} of {len(subs)} required parts met: " + " | ".join(s.message for s in subs if s.status != "met") if status != "met" else "; ".join(s.message for s in subs)
-    else:
-        message = f"{len(met)} of {need} required (of {len(subs)}) met: " + " | ".join(s.message for s in subs)
-    # the shortest way forward: an unknown branch before a failed one
-    pending = unknown + [s for s in subs if s.status == "not_met"]
-    if isinstance(c, m.AnyOf):
-        step = "Either: " + " — or: ".join(s.next_step for s in pending if s.next_step) if pending else None
-        if len(pending) == 1:
-            step = pending[0].next_step
-    else:
-        step = "; ".join(s.next_step for s in pending if s.next_step) or None
-    evidence: list[str] = []
-    for s in met if status == "met" else subs:
-        evidence += [e for e in s.evidence if e not in evidence]
-    label = {"all_of": "All of", "any_of": "One of", "n_of": f"{need} of"}[c.kind]
-    out = result(c, status, message, evidence, step, default_label=label)
-    if c.topic is None and subs:
-        out.topic = subs[0].topic
-    out.details = subs
-    return out
 
 
 def _document_status(req: m.RequiredDocument, case: Case, today: dt.date, instruments: frozenset[str]) -> DocumentStatus:
@@ -108,7 +49,7 @@ def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes
     treatment = treatment or rs.treatment
     today = case.request.date
     ctx = Context(today=today, rule_set=rs, treatment=treatment)
-    criteria = [_evaluate(c, case, ctx) for c in rs.criteria if applies(c, case, treatment)]
+    criteria = [judge(c, case, ctx) for c in rs.criteria if applies(c, case, treatment)]
     instruments = scale_instruments(rs)
     documents = [_document_status(d, case, today, instruments) for d in rs.documents if applies(d, case, treatment)]
     info = RuleSetInfo(

@@ -22,11 +22,12 @@ from priorauth.case import Case, load_case_with_digest
 from priorauth.clinic import Clinic, load_clinic
 from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write_pdf
 from priorauth.errors import PriorAuthError, UsageError
-from priorauth.letters.context import TREATMENT_NAMES, build_context
+from priorauth.letters.context import build_context
 from priorauth.letters.render import environment, render_document
 from priorauth.output import check_writable, confined, ensure_folder, output_name, safe_part, write_atomic
 from priorauth.report import Report
 from priorauth.rules import Registry, RuleSource
+from priorauth.vocabulary import TREATMENTS
 
 DocKind = Literal["letter", "checklist"]
 Format = Literal["pdf", "docx", "both"]
@@ -106,7 +107,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     audit = ctx["audit"]
     practice = ctx["practice"]
     title = "Prior authorization checklist" if kind == "checklist" else "Letter of medical necessity"
-    title += f": {TREATMENT_NAMES[ctx['request']['treatment']]}"
+    title += f": {TREATMENTS[ctx['request']['treatment']].full}"
     letterhead = Letterhead(
         practice_name=practice["name"],
         address_lines=tuple(practice["address_lines"]),

@@ -11,18 +11,15 @@ import datetime as dt
 from typing import Any
 
 from priorauth import catalog
-from priorauth.case import DOCUMENT_LABELS, Case
+from priorauth.case import Case
 from priorauth.clinic import Clinic
-from priorauth.engine.criteria import FLAG_LABELS, SPECIALTY_LABELS, age_on
-from priorauth.engine.trials import fmt_num, trial_days
+from priorauth.kinds._trials import trial_days
+from priorauth.kinds.age import age_on
 from priorauth.report import Report
 from priorauth.resources import version
 from priorauth.rules.model import RuleSet
+from priorauth.vocabulary import DOCUMENT_LABELS, ECT_WORDS, FLAG_LABELS, MODALITIES, SPECIALTY_LABELS, TREATMENTS, fmt_num
 
-TREATMENT_NAMES = {
-    "tms": "Transcranial magnetic stimulation (TMS)",
-    "spravato": "Spravato (esketamine) nasal spray",
-}
 INDICATIONS = {
     "trd": "treatment-resistant depression (TRD)",
     "mdsi": "major depressive disorder with acute suicidal ideation or behavior (MDSI)",
@@ -41,23 +38,6 @@ PROCEDURE_CODES = {
     "0892T": "Accelerated / personalized TMS (Category III)",
 }
 PROTOCOLS = {"standard": "standard rTMS", "theta_burst": "theta burst stimulation", "deep": "deep TMS", "accelerated": "accelerated TMS"}
-MODALITIES = {
-    "CBT": "Cognitive behavioral therapy (CBT)",
-    "IPT": "Interpersonal therapy (IPT)",
-    "behavioral_activation": "Behavioral activation",
-    "DBT": "Dialectical behavior therapy (DBT)",
-    "psychodynamic": "Psychodynamic psychotherapy",
-    "problem_solving": "Problem-solving therapy",
-    "other": "Other psychotherapy",
-}
-ECT_WORDS = {
-    "not_tried": "not tried",
-    "declined": "offered and declined by the patient",
-    "contraindicated": "contraindicated",
-    "failed": "tried without adequate response",
-    "responded": "tried with response",
-    "current": "currently receiving ECT",
-}
 
 
 def words(value: str | None) -> str:
@@ -200,7 +180,7 @@ def build_context(
         courses.append(
             {
                 "pointer": f"prior_courses[{i}]",
-                "treatment": TREATMENT_NAMES[c.treatment],
+                "treatment": TREATMENTS[c.treatment].full,
                 "start": iso(c.start),
                 "end": iso(c.end),
                 "sessions": str(c.sessions) if c.sessions is not None else "not documented",
@@ -233,7 +213,7 @@ def build_context(
         },
         "request": {
             "treatment": report.treatment,
-            "treatment_name": TREATMENT_NAMES[report.treatment],
+            "treatment_name": TREATMENTS[report.treatment].full,
             "kind": case.request.kind,
             "continuation": case.request.kind == "continuation",
             "indication": report.indication,
@@ -259,7 +239,7 @@ def build_context(
         "medications": _medications(case, today),
         "psychotherapy": [
             {
-                "modality": MODALITIES[t.modality],
+                "modality": MODALITIES[t.modality].full,
                 "start": iso(t.start),
                 "end": iso(t.end) if t.end else ("ongoing" if t.start else "not documented"),
                 "dates": _span(t.start, t.end),

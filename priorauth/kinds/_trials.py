@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from priorauth import catalog
 from priorauth.case import Case, Medication, Psychotherapy
+from priorauth.loading import format_path
+from priorauth.vocabulary import fmt_num
 
 Tri = bool | None
 
@@ -30,10 +32,6 @@ def years_before(day: dt.date, years: int) -> dt.date:
 def weeks_text(days: int) -> str:
     weeks = days / 7
     return f"{weeks:.1f}".rstrip("0").rstrip(".") + (" week" if weeks == 1 else " weeks")
-
-
-def fmt_num(value: float) -> str:
-    return f"{value:g}"
 
 
 @dataclass
@@ -93,7 +91,7 @@ class TrialRule:
 
 
 def judge_medication(case: Case, index: int, med: Medication, rule: TrialRule, today: dt.date) -> TrialVerdict:
-    pointer = f"medications[{index}]"
+    pointer = format_path(("medications", index))
     drug = catalog.lookup_drug(med.drug)
     if drug is None:
         suggestion = catalog.suggest_drug(med.drug)
@@ -231,7 +229,7 @@ def judge_therapy(
     current_episode: bool,
     today: dt.date,
 ) -> TherapyVerdict:
-    pointer = f"psychotherapy[{index}]"
+    pointer = format_path(("psychotherapy", index))
     no: list[str] = []
     unknown: list[str] = []
     fixes: list[str] = []

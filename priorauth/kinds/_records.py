@@ -19,10 +19,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from priorauth.case import Case
-from priorauth.rules import model as m
+from priorauth.kinds.base import RuleSetView, walk
+from priorauth.loading import format_path
+from priorauth.vocabulary import VALIDATED_SCALES
 
-# the scales a "validated depression scale" means when the rule set names none
-VALIDATED_SCALES = ("PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "GDS")
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ class Record:
         return max_age_days is None or (self.date is not None and (today - self.date).days <= max_age_days)
 
 
-def scale_instruments(rule_set: m.RuleSet) -> frozenset[str]:
+def scale_instruments(rule_set: RuleSetView) -> frozenset[str]:
     """The scales the rule set accepts: those its severity criteria name, else any validated scale."""
-    severity = [c for c in m.walk(rule_set.criteria) if isinstance(c, m.SeverityCriterion)]
+    severity = [c for c in walk(rule_set.criteria) if c.kind == "severity"]
     if severity and all(c.alternatives for c in severity):
         return frozenset(t.instrument for c in severity for t in c.alternatives)
     return frozenset(VALIDATED_SCALES)
@@ -51,9 +51,9 @@ def scale_instruments(rule_set: m.RuleSet) -> frozenset[str]:
 
 def records(case: Case, kind: str, instruments: frozenset[str]) -> list[Record]:
     """Every entry of the case that shows a ``kind`` document: filed documents first."""
-    out = [Record(f"documents[{i}]", d.date) for i, d in enumerate(case.docs) if d.kind == kind]
+    out = [Record(format_path(("documents", i)), d.date) for i, d in enumerate(case.docs) if d.kind == kind]
     if kind == "rating_scale":
-        out += [Record(f"assessments[{i}]", a.date, f"the scored {a.instrument}") for i, a in enumerate(case.scales) if a.instrument in instruments]
+        out += [Record(format_path(("assessments", i)), a.date, f"the scored {a.instrument}") for i, a in enumerate(case.scales) if a.instrument in instruments]
     return out
 
 
