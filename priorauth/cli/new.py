@@ -158,7 +158,7 @@ def _completion(words: list[str]) -> Any:
 
 @click.command()
 @click.option("--payer", metavar="ID", help="Payer id (see `priorauth rules list`); with --treatment, writes a skeleton instead of asking.")
-@click.option("--treatment", type=click.Choice(["tms", "spravato"]), help="tms or spravato; with --payer, writes a skeleton instead of asking.")
+@click.option("--treatment", type=click.Choice(["tms", "spravato"], case_sensitive=False), help="tms or spravato; with --payer, writes a skeleton instead of asking.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Case file to write (default: <patient id>.yaml, or <payer>-<treatment>-case.yaml for a skeleton).")
 @force_option("Overwrite the output file if it exists.")
 @rules_dir_option
@@ -184,15 +184,14 @@ def new(payer: str | None, treatment: str | None, output: str | None, force: boo
       priorauth new -o maria-lopez.yaml
       priorauth new --payer cigna --treatment tms -o case.yaml
     """
-    from priorauth.errors import UsageError
-    from priorauth.loading import did_you_mean
+    from priorauth.api import check_choice
     from priorauth.output import check_writable
     from priorauth.rules import Registry
 
     registry = Registry(rules_dirs)
-    if payer is not None and payer not in registry.payers():
-        guess = did_you_mean(payer, registry.payers())
-        raise UsageError(f"--payer: no rule sets for payer '{payer}'", (f"did you mean '{guess}'? " if guess else "") + "see `priorauth rules list`")
+    if payer is not None:
+        check_choice(registry, payer)  # an unknown --payer, refused with a suggestion
+        payer = registry.payer_id(payer)
     if output is not None:
         check_writable(Path(output), force)
     today = dt.date.today()

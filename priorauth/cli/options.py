@@ -30,7 +30,7 @@ def payer_option(f: F) -> F:
 def treatment_option(f: F) -> F:
     return click.option(
         "--treatment",
-        type=click.Choice(["tms", "spravato", "both"]),
+        type=click.Choice(["tms", "spravato", "both"], case_sensitive=False),
         help="Treatment to check (default: the case's request.treatment).",
     )(f)
 

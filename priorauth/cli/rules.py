@@ -51,7 +51,7 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--treatment", type=click.Choice(["tms", "spravato"]), help="Only rule sets for this treatment.")
+@click.option("--treatment", type=click.Choice(["tms", "spravato"], case_sensitive=False), help="Only rule sets for this treatment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @rules_dir_option
 def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> None:
@@ -257,7 +257,7 @@ def test(target: str | None, rules_dirs: tuple[str, ...], verbose: bool) -> None
 
 @rules.command("new")
 @click.argument("payer")
-@click.argument("treatment", type=click.Choice(["tms", "spravato"]))
+@click.argument("treatment", type=click.Choice(["tms", "spravato"], case_sensitive=False))
 @click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False), default="payer_rules", show_default=True, help="Rules folder to write into.")
 @force_option()
 def new(payer: str, treatment: str, out_dir: str, force: bool) -> None:

@@ -154,3 +154,11 @@ def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "IMPORTED:"
+
+
+def test_payer_and_treatment_options_in_any_letter_case() -> None:
+    from tests.helpers import invoke
+
+    code, out, err = invoke("check", str(SAMPLES / "cigna-tms-ready.yaml"), "--payer", "CIGNA", "--treatment", "Spravato", "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["rule_set"]["id"] == "cigna/spravato"

@@ -82,10 +82,19 @@ def test_skeleton_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 def test_unknown_payer_and_missing_treatment_are_refused(tmp_path: Path) -> None:
     code, _, stderr = invoke("new", "--payer", "cigan", "--treatment", "tms", "-o", str(tmp_path / "x.yaml"))
     assert code == 2
-    assert stderr == "error: --payer: no rule sets for payer 'cigan'\n  hint: did you mean 'cigna'? see `priorauth rules list`\n"
+    assert stderr == "error: --payer: no rule sets for payer 'cigan'\n  hint: did you mean 'cigna'? see `priorauth rules list` for the payers known here\n"
     code, _, stderr = invoke("new", "--payer", "aetna", "--treatment", "spravato", "-o", str(tmp_path / "x.yaml"))
     assert code == 2 and stderr.startswith("error: payer 'aetna' has no rule set for spravato (it has: tms)")
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_payer_and_treatment_in_any_letter_case(tmp_path: Path) -> None:
+    out = tmp_path / "x.yaml"
+    code, stdout, stderr = invoke("new", "--payer", "UnitedHealthcare", "--treatment", "TMS", "-o", str(out))
+    assert (code, stderr) == (0, "")
+    text = out.read_text()
+    assert '  payer: "uhc"\n' in text and '  treatment: "tms"\n' in text
+    assert text.startswith("# Case file for UnitedHealthcare")
 
 
 ANSWERS = [
