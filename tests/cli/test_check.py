@@ -160,5 +160,5 @@ def test_payer_and_treatment_options_in_any_letter_case() -> None:
     from tests.helpers import invoke
 
     code, out, err = invoke("check", str(SAMPLES / "cigna-tms-ready.yaml"), "--payer", "CIGNA", "--treatment", "Spravato", "--format", "json")
-    assert (code, err) == (0, "")
+    assert (code, err) == (1, "")  # a TMS case: Spravato's criteria are not all documented
     assert json.loads(out)["rule_set"]["id"] == "cigna/spravato"
