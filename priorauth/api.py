@@ -64,9 +64,7 @@ def check_case(
     reports = []
     for rule_id in plan(case, registry, payer, treatment):
         source, warning = registry.resolve(rule_id, day)
-        report = evaluate(case, source, notes=[warning] if warning else None)
-        report.as_of = day.isoformat()
-        reports.append(report)
+        reports.append(evaluate(case, source, notes=[warning] if warning else None, as_of=day))
     return reports
 
 

@@ -44,6 +44,7 @@ from priorauth.case import Case, load_case_text, load_case_with_digest
 from priorauth.errors import CaseFileError, InputFileError, Issue, OutputError, PriorAuthError, UsageError
 from priorauth.loading import MAX_FILE_BYTES, decode_text, did_you_mean
 from priorauth.output import confined, ensure_folder, safe_part, write_atomic
+from priorauth.outputs import ROW_FIELDS, Row, RowStatus
 from priorauth.report import Report
 from priorauth.rules import Registry
 
@@ -70,7 +71,6 @@ __all__ = [
 ]
 
 LetterFormat = Literal["none", "pdf", "docx", "both"]
-RowStatus = Literal["ready", "incomplete", "not_eligible", "error"]
 
 LETTER_FORMATS: tuple[LetterFormat, ...] = ("none", "pdf", "docx", "both")
 STATUSES: tuple[RowStatus, ...] = ("ready", "incomplete", "not_eligible", "error")
@@ -78,7 +78,7 @@ CASE_SUFFIXES = (".yaml", ".yml", ".json")
 JSONL_SUFFIX = ".jsonl"
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
-FIELDS = ("source", "case", "payer", "treatment", "rule_set", "status", "unmet", "unknown", "missing_documents", "files", "error")
+FIELDS = ROW_FIELDS
 MAX_ISSUES = 10  # per error row; the summary is a table, not a validation report
 
 # Cases per unit of work sent to a worker. Evaluating a case takes milliseconds, so
@@ -132,43 +132,6 @@ class CaseInput:
     data: bytes | None = None  # JSON Lines: the line's bytes
     problem: str | None = None  # the input could not be read at all (too long a line, unreadable file)
     part: str | None = None  # patient part of its file names, when its patient id is shared (see _unique_parts)
-
-
-@dataclass(frozen=True, slots=True)  # slots: the parent keeps one per case x rule set
-class Row:
-    """One line of the summary: one case against one rule set, or one case that failed."""
-
-    source: str
-    case: str | None
-    payer: str | None
-    treatment: str | None
-    rule_set: str | None
-    status: RowStatus
-    unmet: tuple[str, ...] = ()  # topics of criteria not met
-    unknown: tuple[str, ...] = ()  # topics of criteria the case does not document
-    missing_documents: tuple[str, ...] = ()  # document kinds missing or stale
-    files: tuple[str, ...] = ()  # names inside the output folder
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "case": self.case,
-            "payer": self.payer,
-            "treatment": self.treatment,
-            "rule_set": self.rule_set,
-            "status": self.status,
-            "unmet": list(self.unmet),
-            "unknown": list(self.unknown),
-            "missing_documents": list(self.missing_documents),
-            "files": list(self.files),
-            "error": self.error,
-        }
-
-    def to_csv(self) -> list[str]:
-        lists = {"unmet", "unknown", "missing_documents", "files"}
-        data = self.to_json()
-        return [_csv_cell(";".join(data[k]) if k in lists else (data[k] or "")) for k in FIELDS]
 
 
 @dataclass(frozen=True)
@@ -718,14 +681,6 @@ def _compact(row: Row) -> Row:
 
 
 # ---- the summary ----------------------------------------------------------------------------
-
-
-def _csv_cell(text: str) -> str:
-    # Billing staff open the summary in a spreadsheet: a cell starting with = + - @ would
-    # be run as a formula there (CSV injection), and case ids come from outside.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("+-").replace(".", "", 1).isdigit():
-        return "'" + text
-    return text
 
 
 def summary_csv(rows: Iterable[Row]) -> bytes:
