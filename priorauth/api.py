@@ -104,9 +104,7 @@ def check_case_sources(
     out = []
     for rule_id in plan(case, registry, payer, treatment):
         source, warning = registry.resolve(rule_id, day)
-        report = evaluate(case, source, notes=[warning] if warning else None)
-        report.as_of = day.isoformat()
-        out.append((source, report))
+        out.append((source, evaluate(case, source, notes=[warning] if warning else None, as_of=day)))
     return out
 
 

@@ -12,8 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import computed_field
+
 from priorauth.api import check_case, payer_of, plan
 from priorauth.case import Case
+from priorauth.outputs import to_jsonable
 from priorauth.report import Report
 from priorauth.rules import Registry
 
@@ -42,20 +45,6 @@ class TreatmentResult:
     def ready(self) -> bool:
         return self.status == "ready"
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "treatment": self.treatment,
-            "status": self.status,
-            "rule_set": self.rule_set,
-            "policy": self.policy,
-            "effective": self.effective,
-            "unmet": self.unmet,
-            "unknown": self.unknown,
-            "missing_documents": self.missing_documents,
-            "next_steps": list(self.next_steps),
-            "notes": list(self.notes),
-        }
-
 
 @dataclass(frozen=True)
 class PayerComparison:
@@ -68,17 +57,17 @@ class PayerComparison:
     def results(self) -> tuple[TreatmentResult, TreatmentResult]:
         return (self.tms, self.spravato)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"payer": self.payer, "payer_name": self.payer_name, "tms": self.tms.to_json(), "spravato": self.spravato.to_json()}
-
 
 @dataclass(frozen=True)
 class Comparison:
+    """``priorauth compare --format json``: these fields in order (tuples as arrays), then ``ready``."""
+
     case: str
     request_date: str
     as_of: str | None
     payers: tuple[PayerComparison, ...]
 
+    @computed_field  # type: ignore[prop-decorator]  # pydantic reads it from the property
     @property
     def ready(self) -> list[str]:
         """Rule-set ids that are ready."""
@@ -90,13 +79,7 @@ class Comparison:
         return 0 if self.ready else 1
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "case": self.case,
-            "request_date": self.request_date,
-            "as_of": self.as_of,
-            "payers": [p.to_json() for p in self.payers],
-            "ready": self.ready,
-        }
+        return to_jsonable(self)  # type: ignore[no-any-return]  # the adapter returns Any
 
 
 def next_steps(report: Report) -> list[str]:

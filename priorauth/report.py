@@ -1,7 +1,7 @@
-"""The evaluation report: results per criterion, overall status, and its JSON form.
+"""The evaluation report: results per criterion, overall status.
 
-``Report.to_json()`` is the JSON contract v1 of shared/spec/report-format.md; fields may
-be added, never renamed.
+Its JSON form, the contract v1 of shared/spec/report-format.md, is the typed
+:class:`priorauth.outputs.ReportDocument`; ``Report.to_json()`` is a shortcut to it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["ready", "incomplete", "not_eligible"]
+DocumentState = Literal["on_file", "missing", "stale", "undated"]
+
 
 @dataclass
 class CriterionResult:
@@ -29,28 +31,12 @@ class CriterionResult:
     # catalog; ..."), shown under the criterion line; the JSON carries the same in explanations
     gaps: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "topic": self.topic,
-            "status": self.status,
-            "message": self.message,
-            "evidence": list(self.evidence),
-            "kind": self.kind,
-            "label": self.label,
-            "next_step": self.next_step,
-            "explanations": list(self.explanations),
-        }
-        if self.details:
-            out["details"] = [d.to_json() for d in self.details]
-        return out
-
 
 @dataclass
 class DocumentStatus:
     kind: str
     label: str
-    state: Literal["on_file", "missing", "stale", "undated"]
+    state: DocumentState
     max_age_days: int | None
     evidence: list[str] = field(default_factory=list)  # documents[i] that satisfy it (or the stale ones)
     date: str | None = None  # date of the newest document of this kind
@@ -70,22 +56,6 @@ class DocumentStatus:
             return None
         return f"on file per {self.satisfied_by} ({self.date}); attach {self.attach}"
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "kind": self.kind,
-            "label": self.label,
-            "state": self.state,
-            "max_age_days": self.max_age_days,
-            "evidence": list(self.evidence),
-            "date": self.date,
-            "next_step": self.next_step,
-        }
-        if self.satisfied_by:
-            out["satisfied_by"] = self.satisfied_by
-            out["attach"] = self.attach
-            out["note"] = self.note
-        return out
-
 
 @dataclass
 class RuleSetInfo:
@@ -103,19 +73,6 @@ class RuleSetInfo:
     source_file: str
     origin: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "policy": self.policy,
-            "title": self.title,
-            "url": self.url,
-            "effective": self.effective,
-            "evidence": self.evidence,
-            "ends": self.ends,
-            "payer_name": self.payer_name,
-            "origin": self.origin,
-        }
-
 
 @dataclass
 class Report:
@@ -130,6 +87,11 @@ class Report:
     criteria: list[CriterionResult]
     documents: list[DocumentStatus]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def request(self) -> dict[str, str | None]:
+        """What was requested: ``{"kind", "date", "indication"}``, as the JSON has it."""
+        return {"kind": self.request_kind, "date": self.request_date, "indication": self.indication}
 
     @property
     def missing_documents(self) -> list[DocumentStatus]:
@@ -163,22 +125,10 @@ class Report:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "case": self.case,
-            "payer": self.payer,
-            "treatment": self.treatment,
-            "rule_set": self.rule_set.to_json(),
-            "status": self.status,
-            "criteria": [c.to_json() for c in self.criteria],
-            "missing_documents": [
-                {"kind": d.kind, "label": d.label, "state": d.state, "next_step": d.next_step} for d in self.missing_documents
-            ],
-            "next_steps": self.next_steps,
-            "request": {"kind": self.request_kind, "date": self.request_date, "indication": self.indication},
-            "as_of": self.as_of,
-            "documents": [d.to_json() for d in self.documents],
-            "notes": list(self.notes),
-        }
+        """The JSON contract v1 (see :class:`priorauth.outputs.ReportDocument`)."""
+        from priorauth.outputs import ReportDocument
+
+        return ReportDocument.of(self).model_dump(mode="json")
 
 
 def exit_code(reports: list[Report]) -> int:

@@ -91,8 +91,11 @@ def text_report(reports: list[Report]) -> str:
 
 
 def json_report(reports: list[Report]) -> str:
-    data = reports[0].to_json() if len(reports) == 1 else [r.to_json() for r in reports]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """The JSON contract v1: one :class:`~priorauth.outputs.ReportDocument`, or an array."""
+    from priorauth.outputs import ReportDocument
+
+    docs = [ReportDocument.of(r).model_dump(mode="json") for r in reports]
+    return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False) + "\n"
 
 
 def _md_cell(text: str) -> str:

@@ -11,57 +11,17 @@ import io
 import json
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 from priorauth.output import write_atomic
+from priorauth.outputs import ROW_FIELDS, Row, RowStatus
 
 __all__ = ["STATUSES", "FIELDS", "SUMMARY_CSV", "SUMMARY_JSON", "RowStatus", "Row", "summary_csv", "summary_json", "write_summaries", "compact", "exit_code"]
-
-RowStatus = Literal["ready", "incomplete", "not_eligible", "error"]
 
 STATUSES: tuple[RowStatus, ...] = ("ready", "incomplete", "not_eligible", "error")
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
-FIELDS = ("source", "case", "payer", "treatment", "rule_set", "status", "unmet", "unknown", "missing_documents", "files", "error")
-
-
-@dataclass(frozen=True, slots=True)  # slots: the parent keeps one per case x rule set
-class Row:
-    """One line of the summary: one case against one rule set, or one case that failed."""
-
-    source: str
-    case: str | None
-    payer: str | None
-    treatment: str | None
-    rule_set: str | None
-    status: RowStatus
-    unmet: tuple[str, ...] = ()  # topics of criteria not met
-    unknown: tuple[str, ...] = ()  # topics of criteria the case does not document
-    missing_documents: tuple[str, ...] = ()  # document kinds missing or stale
-    files: tuple[str, ...] = ()  # names inside the output folder
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "case": self.case,
-            "payer": self.payer,
-            "treatment": self.treatment,
-            "rule_set": self.rule_set,
-            "status": self.status,
-            "unmet": list(self.unmet),
-            "unknown": list(self.unknown),
-            "missing_documents": list(self.missing_documents),
-            "files": list(self.files),
-            "error": self.error,
-        }
-
-    def to_csv(self) -> list[str]:
-        lists = {"unmet", "unknown", "missing_documents", "files"}
-        data = self.to_json()
-        return [_csv_cell(";".join(data[k]) if k in lists else (data[k] or "")) for k in FIELDS]
+FIELDS = ROW_FIELDS
 
 
 def write_summaries(folder: Path, rows: list[Row]) -> list[Path]:
@@ -88,14 +48,6 @@ def compact(row: Row) -> Row:
         row.files,
         row.error,
     )
-
-
-def _csv_cell(text: str) -> str:
-    # Billing staff open the summary in a spreadsheet: a cell starting with = + - @ would
-    # be run as a formula there (CSV injection), and case ids come from outside.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("+-").replace(".", "", 1).isdigit():
-        return "'" + text
-    return text
 
 
 def summary_csv(rows: Iterable[Row]) -> bytes:

@@ -20,7 +20,7 @@ from priorauth.errors import PriorAuthError
 # of the command's own help, word for word)
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("priorauth.cli.check:check", "Check CASE, a YAML or JSON case file, against a payer's TMS or Spravato criteria."),
-    "schema": ("priorauth.cli.schema:schema", "Print the JSON Schema of a case file (`case`) or a rule file (`rules`)."),
+    "schema": ("priorauth.cli.schema:schema", "Print the JSON Schema of case files, rule files or check reports."),
 }
 # Further commands are listed in priorauth/cli/registry.py with the same shape.
 

@@ -1,7 +1,8 @@
 """A small line-oriented markup that Jinja2 letter templates render into.
 
-:func:`parse` turns markup text into model blocks; :func:`escape` makes any value safe
-to drop into a template. The syntax is described in ``docs/markup.md``.
+:func:`parse` turns markup text into model blocks; :func:`escape` makes any value literal
+text in markup (the letter templates apply it once to every ``{{ value }}``, see
+``priorauth.letters.render``). The syntax is described in ``docs/markup.md``.
 
 Error messages carry the template name and line number but never the offending text:
 rendered templates contain case data, and error text ends up in logs.

@@ -43,8 +43,9 @@ def _document_status(req: m.RequiredDocument, case: Case, today: dt.date, instru
     return DocumentStatus(req.kind, label, "stale", req.max_age_days, [r.pointer for r in found], latest.date.isoformat(), step)
 
 
-def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes: list[str] | None = None) -> Report:
-    """Judge ``case`` by one rule set. Pure: reads nothing, writes nothing."""
+def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes: list[str] | None = None, as_of: dt.date | None = None) -> Report:
+    """Judge ``case`` by one rule set. Pure: reads nothing, writes nothing. ``as_of``: the
+    date ``source`` was chosen for (default: request.date); the case is judged on request.date."""
     rs = source.rule_set
     treatment = treatment or rs.treatment
     today = case.request.date
@@ -74,7 +75,7 @@ def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes
         request_kind=case.request.kind,
         indication=indication_of(case, rs.treatment),
         request_date=today.isoformat(),
-        as_of=today.isoformat(),
+        as_of=(as_of or today).isoformat(),
         rule_set=info,
         criteria=criteria,
         documents=documents,

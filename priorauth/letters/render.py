@@ -2,8 +2,9 @@
 
 Built-in templates live in templates/; a clinic's ``--templates-dir`` overrides one by
 name and can still extend the built-in one as ``builtin/<name>``. Every ``{{ value }}`` is
-escaped for the markup automatically, and an undefined variable is an error naming the
-template, line and variable, never a blank in a letter.
+escaped for the markup exactly once, automatically (``| safe`` marks markup written on
+purpose; ``mx`` and ``e`` are no-ops kept for older templates), and an undefined variable is
+an error naming the template, line and variable, never a blank in a letter.
 """
 
 from __future__ import annotations
@@ -34,10 +35,27 @@ def builtin_dir() -> Path:
     return data_dir("templates")
 
 
+class _Markup(Markup):
+    """Markup a template author wrote on purpose (``{{ text | safe }}``): printed as is."""
+
+
+def _mark_safe(value: Any) -> _Markup:
+    return _Markup(value)
+
+
+def _escaped_once(value: Any) -> Any:
+    """``mx``, ``e`` and ``escape`` in a template: nothing to do, because every ``{{ }}``
+    value is escaped once by :func:`_finalize`. ``mx`` is kept so that templates written
+    when it had to be called print each value as written, not with backslashes."""
+    return value
+
+
 def _finalize(value: Any) -> Any:
-    # Values from the case are text, never markup: escape them so a name with "*" or "|"
-    # prints as written. Macro output marked |safe is markup and passes through.
-    if isinstance(value, Markup):
+    # The one place values are escaped. Values from the case are text, never markup:
+    # escape them so a name with "*" or "|" prints as written. Only `| safe` marks markup
+    # written on purpose; Jinja's own Markup (from `tojson`, `urlize`, HTML `e`) is HTML,
+    # not letter markup, so it is escaped like any text.
+    if isinstance(value, _Markup):
         return str(value)
     if value is None:
         return "not documented"
@@ -119,7 +137,9 @@ def _environment(templates_dir: str | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=True,  # a cached environment still sees an edited user template
     )
-    env.filters["mx"] = escape
+    for name in ("mx", "e", "escape"):
+        env.filters[name] = _escaped_once
+    env.filters["safe"] = _mark_safe
     return env
 
 

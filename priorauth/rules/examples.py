@@ -218,8 +218,7 @@ def run_example(example: Example, registry: Registry) -> ExampleResult:
         raise ExampleFileError(str(example.path), Issue("rule_set", f"no rule set '{example.rule_set}' is known here", example.line, hint))
     day = example.as_of or example.case.request.date
     source, warning = registry.resolve(example.rule_set, day)
-    report = evaluate(example.case, source, notes=[warning] if warning else None)
-    report.as_of = day.isoformat()
+    report = evaluate(example.case, source, notes=[warning] if warning else None, as_of=day)
     return ExampleResult(example, source, report, _compare(example.expect, report), [warning] if warning else [])
 
 

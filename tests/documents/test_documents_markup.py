@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
-import jinja2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -214,24 +214,30 @@ def test_escape_accepts_non_strings() -> None:
     assert escape(200) == "200"
 
 
-def test_jinja_template_round_trip() -> None:
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
-    env.filters["mx"] = escape
-    template = env.from_string(
-        """
-        # Letter for {{ name | mx }}
-        {% for m in meds %}
-        | {{ m.drug | mx }} | {{ m.dose | mx }} |
-        {% endfor %}
-        {% for c in criteria %}
-        [{{ 'x' if c.met else ' ' }}] {{ c.text | mx }}
-        {% endfor %}
+@pytest.mark.parametrize("mx", ["", " | mx"])
+def test_jinja_template_round_trip(tmp_path: Path, mx: str) -> None:
+    # priorauth's template environment escapes every value once; `mx` changes nothing.
+    from priorauth.letters.render import environment, render_text
+
+    (tmp_path / "t.md.j2").write_text(
+        f"""
+        # Letter for {{{{ name{mx} }}}}
+        {{% for m in meds %}}
+        | {{{{ m.drug{mx} }}}} | {{{{ m.dose{mx} }}}} |
+        {{% endfor %}}
+        {{% for c in criteria %}}
+        [{{{{ 'x' if c.met else ' ' }}}}] {{{{ c.text{mx} }}}}
+        {{% endfor %}}
         """
     )
-    out = template.render(
-        name="José *Muñoz*",
-        meds=[{"drug": "Drug", "dose": "Dose"}, {"drug": "a|b", "dose": "10:20 mg"}],
-        criteria=[{"met": True, "text": "- tried"}, {"met": False, "text": "# none"}],
+    out = render_text(
+        environment(tmp_path),
+        "t",
+        {
+            "name": "José *Muñoz*",
+            "meds": [{"drug": "Drug", "dose": "Dose"}, {"drug": "a|b", "dose": "10:20 mg"}],
+            "criteria": [{"met": True, "text": "- tried"}, {"met": False, "text": "# none"}],
+        },
     )
     assert parse(out, "letter.md.j2") == [
         Heading(1, "Letter for José *Muñoz*"),
