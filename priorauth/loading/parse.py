@@ -1,21 +1,18 @@
-"""Reading YAML and JSON input safely, with line numbers for every field path.
+"""Parsing YAML and JSON into plain data, with the line of every field path.
 
 Case files and rule files come from people and EHR exports. This module refuses what
-would be dangerous or ambiguous (huge files, binary data, YAML aliases, duplicate keys)
-and remembers the line of every field, so that pydantic errors can be reported as
-``case.yaml:12: medications[2].end: ...``. It never puts a value from the file into a
-message: values may be protected health information.
+would be dangerous or ambiguous (binary-like tags, YAML aliases, duplicate keys, runaway
+nesting, unreadable numbers) and remembers the line of every field, so that pydantic
+errors can be reported as ``case.yaml:12: medications[2].end: ...``. It never puts a value
+from the file into a message: values may be protected health information.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
-import os
 import re
-import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,32 +20,10 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from priorauth.errors import InputFileError, Issue
+from priorauth.loading.paths import PathT, format_path, short_key
+from priorauth.loading.read import a_noun, read_text
 
-MAX_FILE_BYTES = 2 * 1024 * 1024  # a real case file is a few kilobytes
 MAX_DEPTH = 40
-
-PathT = tuple[str | int, ...]
-
-
-def _a(what: str) -> str:
-    return ("an " if what[:1] in "aeiou" else "a ") + what
-
-
-def format_path(path: Iterable[str | int]) -> str:
-    """``("medications", 2, "end")`` -> ``medications[2].end``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + short_key(part)
-    return out
-
-
-def short_key(key: object, limit: int = 40) -> str:
-    """A key as shown in a message: a runaway key (a pasted paragraph) is cut short."""
-    text = str(key)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # libyaml's parser when PyYAML was built with it (ten times faster); the constructor
@@ -308,81 +283,11 @@ def _parse_json(text: str) -> tuple[Any, dict[PathT, int]]:
     return data, lines
 
 
-def read_bytes(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """Read a small regular file or raise ``error`` with a plain message.
-
-    Pipes, devices and sockets are refused before they are read: a FIFO would block
-    forever and /dev/zero never ends. The read is bounded too, in case the file grows.
-    """
-    name = str(path)
-    too_big = lambda size: error(  # noqa: E731
-        name,
-        Issue("", f"file is {size / 1048576:.1f} MB; {_a(what)} may be at most {max_bytes // 1048576} MB", hint=f"is this really {_a(what)}?"),
-    )
-
-    def check(st: os.stat_result) -> None:
-        if stat.S_ISDIR(st.st_mode):
-            raise error(name, Issue("", f"is a folder, not {_a(what)}", hint="give the path of a file"))
-        if not stat.S_ISREG(st.st_mode):
-            raise error(name, Issue("", f"is not a regular file (a pipe, device or socket); {_a(what)} must be a file", hint="save it to a file first"))
-        if st.st_size > max_bytes:
-            raise too_big(st.st_size)
-
-    try:
-        check(os.stat(path))
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise error(name, Issue("", "is a link to a file that does not exist", hint="fix or remove the link")) from None
-        raise error(name, Issue("", "file not found", hint="check the path")) from None
-    except PermissionError:
-        raise error(name, Issue("", "permission denied", hint="check the file's permissions")) from None
-    except OSError as exc:
-        raise error(name, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
-    except ValueError:  # a NUL byte in the path
-        raise error(name, Issue("", "is not a valid file name")) from None
-    try:
-        check(os.fstat(fd))  # the path may have been swapped since the stat above
-        chunks: list[bytes] = []
-        total = 0
-        while total <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > max_bytes:
-            raise too_big(total)
-        return b"".join(chunks)
-    except OSError as exc:
-        raise error(name, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
-    finally:
-        os.close(fd)
-
-
-def read_text(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a small UTF-8 text file or raise ``error`` with a plain message."""
-    return decode_text(read_bytes(path, what, error, max_bytes), str(path), what, error)
-
-
-def decode_text(raw: bytes, name: str, what: str, error: type[InputFileError]) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise error(name, Issue("", "the file is UTF-16 text, not UTF-8", hint="save it as UTF-8"))
-    if b"\x00" in raw:
-        raise error(name, Issue("", f"this is a binary file, not {_a(what)}", hint="give a YAML or JSON text file"))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise error(name, Issue("", "the file is not UTF-8 text", line=line, hint="save it as UTF-8")) from None
-    return text
-
-
 def parse_document(text: str, name: str, what: str, error: type[InputFileError], fmt: str | None = None) -> LoadedDocument:
     """Parse YAML or JSON text into plain data (``fmt``: "json", "yaml" or guess from name)."""
     if fmt is None:
         fmt = "json" if name.lower().endswith((".json", ".jsonl")) else "yaml"
-    empty = Issue("", "the file is empty", hint=f"{_a(what)} is a YAML or JSON mapping")
+    empty = Issue("", "the file is empty", hint=f"{a_noun(what)} is a YAML or JSON mapping")
     if not text.strip():
         raise error(name, empty)
     try:
@@ -417,7 +322,7 @@ def parse_document(text: str, name: str, what: str, error: type[InputFileError],
         raise error(name, empty)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        raise error(name, Issue("", f"the top level is {kind}; {_a(what)} must be a mapping of keys to values", line=1))
+        raise error(name, Issue("", f"the top level is {kind}; {a_noun(what)} must be a mapping of keys to values", line=1))
     return LoadedDocument(name, data, lines)
 
 
@@ -448,184 +353,3 @@ def _yaml_problem(problem: str, context: str = "") -> str:
 def load_file(path: Path, what: str, error: type[InputFileError]) -> LoadedDocument:
     text = read_text(path, what, error)
     return parse_document(text, str(path), what, error)
-
-
-def inner_model(annotation: Any) -> Any:
-    """The pydantic model inside ``X | None``, ``list[X]``, ``dict[k, X]`` or ``Annotated[...]``."""
-    from pydantic import BaseModel
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = inner_model(arg)
-        if found is not None:
-            return found
-    origin = getattr(annotation, "__origin__", None)
-    if origin is not None and origin is not annotation:
-        return inner_model(origin)
-    return None
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-_SEPARATORS = re.compile(r"[\s_\-./]+")
-
-
-def vocabulary_key(word: str) -> str:
-    """The form in which two spellings of one word are equal: ``PHQ 9`` = ``phq-9``."""
-    return _SEPARATORS.sub("", word).casefold()
-
-
-def match_word(text: str, words: Iterable[str], aliases: Mapping[str, str] | None = None) -> str | None:
-    """The one word that ``text`` spells (in any case, any separators, or as an alias)."""
-    choices = list(words)
-    if text in choices:
-        return text
-    found = {w for w in choices if vocabulary_key(w) == vocabulary_key(text)}
-    found |= {w for a, w in (aliases or {}).items() if vocabulary_key(a) == vocabulary_key(text)}
-    return found.pop() if len(found) == 1 else None
-
-
-def suggest_word(text: str, words: Iterable[str], aliases: Mapping[str, str] | None = None) -> str | None:
-    """The closest word for a 'did you mean', comparing the normalised spellings."""
-    by_key: dict[str, str] = {vocabulary_key(w): w for w in words}
-    for alias, word in (aliases or {}).items():
-        by_key.setdefault(vocabulary_key(alias), word)
-    key = vocabulary_key(text)
-    if not key:
-        return None
-    starts = {w for k, w in by_key.items() if k.startswith(key) or key.startswith(k)} if len(key) > 1 else set()
-    if len(starts) == 1:
-        return starts.pop()
-    guess = did_you_mean(key, by_key)
-    return by_key[guess] if guess else None
-
-
-# ---- pydantic errors -> issues -------------------------------------------------------
-
-_MAX_HINTED = 100
-_SAFE_CTX = ("expected", "le", "ge", "lt", "gt", "min_length", "max_length", "pattern")
-
-
-def pydantic_issues(
-    exc: Any,
-    doc: LoadedDocument,
-    allowed_keys: Callable[[PathT], Iterable[str]] | None = None,
-    prefix: PathT = (),
-) -> list[Issue]:
-    """Rewrite a pydantic ValidationError as issues that never quote the input."""
-    issues: list[Issue] = []
-    seen: set[tuple[str, str]] = set()
-    # The input is read only to make sure no message repeats it (see _safe_message).
-    for err in exc.errors(include_url=False, include_input=True):
-        loc = prefix + tuple(_clean_loc(err["loc"], _value_at(doc.data, prefix)))
-        kind = err["type"]
-        hint = None
-        if kind == "extra_forbidden":
-            key = str(loc[-1]) if loc else ""
-            message = f"unknown key '{short_key(key)}'"
-            # Suggestions cost a fuzzy match each; only the first issues are ever shown.
-            if allowed_keys is not None and len(issues) < _MAX_HINTED:
-                choices = list(allowed_keys(loc[:-1]))
-                guess = did_you_mean(key, choices)
-                hint = f"did you mean '{guess}'?" if guess else ("allowed keys: " + ", ".join(sorted(choices)) if choices else None)
-        elif kind == "missing":
-            message = "required field is missing"
-        elif kind == "union_tag_invalid":
-            ctx = err.get("ctx") or {}
-            message = f"unknown kind; expected one of {ctx.get('expected_tags', '')}"
-            tag = _value_at(doc.data, loc + ("kind",)) if loc else None
-            guess = did_you_mean(str(tag), [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]) if tag else None
-            if guess:
-                hint = f"did you mean '{guess}'?"
-            loc = loc + ("kind",)
-        elif kind == "union_tag_not_found":
-            message = "needs a 'kind' key"
-        elif kind == "literal_error":
-            message = _safe_message(err)
-            given = err.get("input")
-            words = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
-            guess = suggest_word(given, words) if isinstance(given, str) and len(issues) < _MAX_HINTED else None
-            if guess:
-                hint = f"did you mean '{guess}'?"
-        else:
-            message = _safe_message(err)
-        path = format_path(loc)
-        if (path, message) in seen:
-            continue
-        seen.add((path, message))
-        issues.append(Issue(path, message, line=doc.line_of(loc), hint=hint))
-    return issues
-
-
-def _clean_loc(loc: tuple[Any, ...], data: Any) -> list[str | int]:
-    """Drop what pydantic inserts into locations that is not a key of the data: the tag of
-    a discriminated union ("age", "all_of") and the names of function validators."""
-    out: list[str | int] = []
-    node = data
-    for part in loc:
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
-        if isinstance(part, str) and isinstance(node, dict) and part not in node and node.get("kind") == part:
-            continue
-        out.append(part)
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            node = None
-    return out
-
-
-# pydantic error types whose message is built from the schema only (limits, expected
-# types, allowed literals), never from the input. Messages of any other type are replaced.
-_SCHEMA_ONLY_TYPES = frozenset(
-    """missing extra_forbidden string_type string_too_short string_too_long string_unicode
-    string_pattern_mismatch int_type int_parsing int_parsing_size int_from_float float_type
-    float_parsing finite_number greater_than greater_than_equal less_than less_than_equal
-    multiple_of bool_type bool_parsing literal_error enum model_type model_attributes_type
-    dict_type list_type tuple_type set_type frozen_set_type too_short too_long date_type
-    date_parsing date_from_datetime_parsing date_from_datetime_inexact date_past date_future
-    datetime_type datetime_parsing none_required is_instance_of value_error assertion_error
-    union_tag_invalid union_tag_not_found dataclass_type bytes_type decimal_type
-    decimal_parsing decimal_max_digits decimal_max_places decimal_whole_digits
-    frozen_field frozen_instance""".split()
-)
-
-
-def _safe_message(err: Mapping[str, Any]) -> str:
-    kind = str(err.get("type", ""))
-    msg = str(err.get("msg", "invalid value"))
-    # Our own validators raise "Value error, <message>"; the prefix is noise.
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix) :]
-    # A wrong enum value may be part of an allowed one ("mal" in 'female'): the allowed
-    # values come from the schema, so that message stays.
-    leaks = kind not in ("literal_error", "enum") and _quotes_input(msg, err.get("input"))
-    if kind not in _SCHEMA_ONLY_TYPES or leaks:
-        msg = f"invalid value ({kind.replace('_', ' ') or 'unknown error'})"
-    return msg[:1].lower() + msg[1:]
-
-
-def _quotes_input(msg: str, value: Any) -> bool:
-    """Whether ``msg`` repeats a scalar input value: a last guard against leaking it."""
-    if isinstance(value, Plain):
-        value = value.text if value.value is not None and not isinstance(value.value, bool) else None
-    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-        return False
-    text = str(value).strip()
-    if len(text) < 3:
-        return False
-    return text.lower() in msg.lower()
-
-
-def _value_at(data: Any, loc: PathT) -> Any:
-    for part in loc:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
