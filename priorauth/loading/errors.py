@@ -1,5 +1,6 @@
-"""Rewriting pydantic validation errors as ``file:line: field: message`` issues that
-never quote the input (values may be protected health information)."""
+"""Rewriting what went wrong in a file as ``file:line: field: message`` issues that never
+quote the input (values may be protected health information): refusals and syntax errors
+of the parsers, and pydantic validation errors."""
 
 from __future__ import annotations
 
@@ -7,11 +8,79 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import yaml
+
 from priorauth.errors import Issue
-from priorauth.loading.parse import LoadedDocument, Plain
+from priorauth.loading.document import MAX_DEPTH, LoadedDocument, Plain
 from priorauth.loading.paths import PathT, format_path, short_key
 from priorauth.loading.words import did_you_mean, suggest_word
 
+
+class Refused(Exception):
+    """Input the parser will not read (an alias, a tag, a duplicate key...), with its place."""
+
+    def __init__(self, line: int | None, message: str, hint: str | None = None, path: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.hint = hint
+        self.path = path
+
+
+_QUOTED = re.compile(r"""'[^']*'|"[^"]*"|#x[0-9a-fA-F]+""")
+
+
+def _yaml_problem(problem: str, context: str = "") -> str:
+    """A YAML parser message without any text of the document.
+
+    libyaml's messages are fixed sentences, but PyYAML's pure-Python scanner and its
+    composer quote what they found ("found unknown escape character 'q'", "found
+    undefined alias 'name'"). Quoted text is kept only when it is punctuation, which
+    tells where the problem is without repeating a value.
+    """
+    if "'\\t'" in problem or "'\t'" in problem:
+        return "found a tab character; indent with spaces"
+    if "duplicate anchor" in context:
+        return "found a duplicate anchor (&name)"
+
+    def keep(match: re.Match[str]) -> str:
+        inner = match.group(0).strip("'\"")
+        plain = (0 < len(inner) <= 3 and not any(c.isalnum() for c in inner)) or re.fullmatch(r"<[a-z ]+>", inner)
+        return match.group(0) if plain else "(text not shown)"
+
+    return " ".join(_QUOTED.sub(keep, problem).split())
+
+
+def syntax_issue(exc: BaseException, text: str) -> Issue:
+    """The issue for text that could not be parsed: ``exc`` is what the YAML or JSON
+    parser raised (a :class:`Refused`, a YAML error, RecursionError or ValueError)."""
+    if isinstance(exc, Refused):
+        return Issue(exc.path, exc.message, line=exc.line, hint=exc.hint)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        if "nesting depth" in (exc.problem or ""):
+            # libyaml 0.2.6 (PyYAML 6.0.4 wheels) stops at its own nesting limit while
+            # scanning ahead, before the event loop reaches MAX_DEPTH: same refusal, same words.
+            return Issue("", f"nested more than {MAX_DEPTH} levels deep", line=line)
+        problem = _yaml_problem(exc.problem or exc.context or "syntax error", exc.context or "")
+        if problem.startswith("but ") and exc.context:  # "but found another document"
+            problem = _yaml_problem(exc.context) + ", " + problem
+        hint = "keep one document: remove the '---' line and what follows" if "another document" in problem else "check the indentation and the ':' after each key"
+        return Issue("", f"not valid YAML: {problem}", line=line, hint=hint)
+    if isinstance(exc, yaml.reader.ReaderError):
+        # str(exc) names the character; the position gives its line, the character is not repeated
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        return Issue("", "not valid YAML: contains a control character that YAML does not allow", line=line, hint="remove it, or write it as an escape inside double quotes")
+    if isinstance(exc, yaml.YAMLError):
+        return Issue("", "not valid YAML", hint="check the file's syntax")
+    if isinstance(exc, RecursionError):
+        return Issue("", "nested too deeply")
+    # ValueError, e.g. an int too large to convert
+    return Issue("", "contains a value that cannot be read", hint="check numbers and dates")
+
+
+# ---- pydantic errors -> issues -------------------------------------------------------
 
 _MAX_HINTED = 100
 _SAFE_CTX = ("expected", "le", "ge", "lt", "gt", "min_length", "max_length", "pattern")

@@ -16,8 +16,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # a real case file is a few kilobytes
 
 
 def a_noun(what: str) -> str:
+    """``what`` with its article: "a case file", "an example case"."""
     return ("an " if what[:1] in "aeiou" else "a ") + what
-
 
 
 def read_bytes(path: Path, what: str, error: type[InputFileError], max_bytes: int = MAX_FILE_BYTES) -> bytes:
