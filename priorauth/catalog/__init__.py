@@ -196,7 +196,7 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _read_yaml(filename: str) -> Any:
     text = files("priorauth.catalog").joinpath(filename).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=_SafeLoader)
 
 
 def _opt_float(value: Any, where: str) -> float | None:
