@@ -16,7 +16,9 @@ into a temporary folder and measures:
   and per DOCX letter, against plain reportlab and python-docx documents of the same
   length (the same paragraphs as a letter) x100, and LibreOffice's DOCX-to-PDF conversion
   when ``soffice`` is installed;
-- ``priorauth --version`` start time against a bare Click program;
+- ``priorauth --version`` start time, and ``priorauth check`` of one sample case as a whole
+  process (start to exit: imports, building the case and rule models, reading the rule
+  set and the catalog, the report), each against a bare Click program, run in turn;
 - peak memory of the batch (``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest
   process of the tree; and the sum over the tree, sampled from /proc) for 1,000 and
   10,000 cases from JSON Lines with ``--jobs 2``.
@@ -377,13 +379,16 @@ def peak_memory(args: Sequence[str]) -> dict[str, Any]:
     return result
 
 
-def start_times(command: list[str], runs: int) -> float:
-    times = []
+def start_times(commands: Sequence[list[str]], runs: int) -> list[float]:
+    """The median wall time of each command from start to exit, the commands run in turn
+    (A B A B ...) so that a machine slowing down during the measurement slows them alike."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, env=ENV, stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, spent in zip(commands, times):
+            start = time.perf_counter()
+            subprocess.run(command, env=ENV, stdout=subprocess.DEVNULL, check=True)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 BARE_CLICK = textwrap.dedent(
@@ -398,6 +403,10 @@ BARE_CLICK = textwrap.dedent(
     main()
     """
 )
+
+# What any command that validates with pydantic pays before its own models: importing
+# Click, PyYAML and pydantic, and pydantic's first model (its plugin lookup included).
+PYDANTIC_FLOOR = "import click, yaml\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM(x=1)"
 
 
 def pdf_pages(data: bytes) -> int:
@@ -646,11 +655,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         step("start time")
         bare = work / "bare_click.py"
         bare.write_text(BARE_CLICK, encoding="utf-8")
-        start_times([*PRIORAUTH, "--version"], 2)  # warm the file cache
-        start_times([sys.executable, str(bare), "--version"], 2)
-        ours = start_times([*PRIORAUTH, "--version"], sizes.starts)
-        theirs = start_times([sys.executable, str(bare), "--version"], sizes.starts)
+        bare_click = [sys.executable, str(bare), "--version"]
+        check_sample = [*PRIORAUTH, "check", str(ROOT / "samples" / "cigna-tms-ready.yaml")]
+        start_times([[*PRIORAUTH, "--version"], check_sample, bare_click], 2)  # warm the file cache
+        ours, theirs = start_times([[*PRIORAUTH, "--version"], bare_click], sizes.starts)
         figures.append(Figure("priorauth --version start (median)", 1000 * ours, "ms", "bare Click program start", 1000 * theirs, target=1.5))
+        ours, theirs, floor = start_times([check_sample, bare_click, [sys.executable, "-c", PYDANTIC_FLOOR]], sizes.starts)
+        figures.append(Figure("priorauth check <sample>, whole process (median)", 1000 * ours, "ms", "bare Click program start", 1000 * theirs, target=2.5))
+        figures.append(Figure("  the floor: Click + PyYAML + pydantic, one model", 1000 * floor, "ms", "bare Click program start", 1000 * theirs))
 
         step(f"peak memory: {sizes.memory_small:,} and {sizes.memory_large:,} JSON Lines cases, --jobs 2")
         small = peak_memory(["batch", str(jsonl_small), "-o", str(work / "mem-small"), "--jobs", "2"])

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from priorauth.errors import CaseFileError, Issue
-from priorauth.loading import LoadedDocument, format_path, inner_model, load_file, parse_document, pydantic_issues
+from priorauth.loading import LoadedDocument, allowed_keys, format_path, load_file, parse_document, pydantic_issues
 from priorauth.scalars import Aliases, FileModel
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -311,27 +311,6 @@ class Case(_Model):
 
 # ---- loading ---------------------------------------------------------------------------
 
-
-
-def _model_at(path: tuple[str | int, ...]) -> type[BaseModel] | None:
-    model: Any = Case
-    for part in path:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
-        if field is None:
-            return None
-        model = inner_model(field.annotation)
-        if model is None:
-            return None
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _allowed_keys(path: tuple[str | int, ...]) -> list[str]:
-    model = _model_at(path)
-    return list(model.model_fields) if model else []
-
-
 _HEADER_CODES = {"F32", "F33", "F32.8", "F33.4"}
 
 
@@ -381,7 +360,7 @@ def case_from_document(doc: LoadedDocument) -> Case:
     try:
         case = Case.model_validate(doc.data)
     except ValidationError as exc:
-        raise CaseFileError(doc.file, pydantic_issues(exc, doc, _allowed_keys)) from None
+        raise CaseFileError(doc.file, pydantic_issues(exc, doc, allowed_keys(Case))) from None
     issues = [Issue(format_path(p), msg, line=doc.line_of(p), hint=hint) for p, msg, hint in _semantic_issues(case)]
     if issues:
         raise CaseFileError(doc.file, issues)

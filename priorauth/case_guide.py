@@ -11,9 +11,8 @@ the guide; ``priorauth new`` builds its questions and skeletons from the same ta
 
 from __future__ import annotations
 
-import types
 import typing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,7 +23,7 @@ from priorauth.case import Case
 from priorauth.case_guide_text import GUIDE, Entry
 from priorauth.kinds import COMBINATORS, REGISTRY
 from priorauth.kinds import fields_read as kind_fields_read
-from priorauth.loading import inner_model
+from priorauth.loading import inner_model, iter_fields, unwrap
 from priorauth.rules import model as m
 from priorauth.vocabulary import DOCUMENT_LABELS
 
@@ -87,27 +86,8 @@ def _literal_values(annotation: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``X`` from ``X | None`` and ``Annotated[X, ...]``."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = _args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            rest = [a for a in _args(annotation) if a is not type(None)]
-            annotation = rest[0] if len(rest) == 1 else annotation
-            if len(rest) != 1:
-                return annotation
-        else:
-            return annotation
-
-
-def _is_list(annotation: Any) -> bool:
-    return typing.get_origin(_unwrap(annotation)) is list
-
-
 def _type_words(annotation: Any, info: FieldInfo | None = None) -> str:
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     if typing.get_origin(base) is list:
         inner = _args(base)[0]
         return "a list" if inner_model(inner) is not None else "a list of texts"
@@ -128,19 +108,9 @@ def _type_words(annotation: Any, info: FieldInfo | None = None) -> str:
     return "text"
 
 
-def _walk(model: type[BaseModel], prefix: str) -> Iterator[FieldDoc]:
-    for name, info in model.model_fields.items():
-        path = f"{prefix}{name}"
-        nested = inner_model(info.annotation)
-        listed = _is_list(info.annotation)
-        yield FieldDoc(path, name, model, info, GUIDE.get(path), nested, listed)
-        if nested is not None:
-            yield from _walk(nested, f"{path}[]." if listed else f"{path}.")
-
-
 def case_fields() -> list[FieldDoc]:
     """Every field of the case file, sections before their fields, in the model's order."""
-    return list(_walk(Case, ""))
+    return [FieldDoc(path, name, parent, info, GUIDE.get(path), nested, listed) for path, name, parent, info, nested, listed in iter_fields(Case)]
 
 
 def field_doc(path: str) -> FieldDoc:

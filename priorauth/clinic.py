@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, ValidationError
 
 from priorauth.errors import ClinicFileError, Issue
-from priorauth.loading import LoadedDocument, format_path, load_file, pydantic_issues
+from priorauth.loading import LoadedDocument, allowed_keys, format_path, load_file, pydantic_issues
 from priorauth.scalars import FileModel
 
 Text = Annotated[str, Field(max_length=300)]
@@ -41,12 +41,6 @@ class Clinic(FileModel):
     signature_image: Text | None = None  # PNG or JPEG of the prescriber's signature, relative to this file
     prescriber: DefaultPrescriber | None = None  # used when the case names no prescriber details beyond name/NPI
     contact_name: Text | None = None  # who the payer should call about the request
-
-
-def _allowed(path: tuple[str | int, ...]) -> list[str]:
-    if path and path[0] == "prescriber":
-        return list(DefaultPrescriber.model_fields)
-    return list(Clinic.model_fields)
 
 
 def _placeholders(value: Any, at: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
@@ -77,7 +71,7 @@ def load_clinic(path: str | Path) -> tuple[Clinic, Path]:
     try:
         clinic = Clinic.model_validate(doc.data)
     except ValidationError as exc:
-        raise ClinicFileError(str(path), pydantic_issues(exc, doc, _allowed)) from None
+        raise ClinicFileError(str(path), pydantic_issues(exc, doc, allowed_keys(Clinic))) from None
     _refuse_placeholders(path, doc)
     base = path.resolve().parent
     issues = []

@@ -189,9 +189,14 @@ class Diagnosis:
 # --------------------------------------------------------------------------- loading
 
 
+# libyaml's safe loader when PyYAML has it: the same data, ten times faster (the drug list
+# is read on every `check`).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(filename: str) -> Any:
     text = files("priorauth.catalog").joinpath(filename).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_SafeLoader)
 
 
 def _opt_float(value: Any, where: str) -> float | None:

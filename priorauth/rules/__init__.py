@@ -14,12 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from priorauth.errors import Issue, PriorAuthError, RuleFileError, UsageError
-from priorauth.loading import LoadedDocument, inner_model, load_file, match_word, parse_document, pydantic_issues, suggest_word, vocabulary_key
+from priorauth.loading import LoadedDocument, allowed_keys, load_file, match_word, parse_document, pydantic_issues, suggest_word, tag_models, vocabulary_key
 from priorauth.resources import data_dir
 from priorauth.rules import model as m
 from priorauth.rules.model import RuleSet
@@ -28,52 +27,15 @@ __all__ = ["RuleSet", "RuleSource", "Registry", "load_rule_file", "load_rule_tex
 
 ENV_RULES_DIR = "PRIORAUTH_RULES_DIR"
 
-_CRITERION_MODELS: dict[str, type[BaseModel]] = {}
-for _name in dir(m):
-    _obj = getattr(m, _name)
-    if isinstance(_obj, type) and issubclass(_obj, BaseModel) and "kind" in getattr(_obj, "model_fields", {}):
-        _kind_field = _obj.model_fields["kind"]
-        for _kind in getattr(_kind_field.annotation, "__args__", ()):
-            _CRITERION_MODELS[_kind] = _obj
-
-
-def _allowed_keys_factory(doc: LoadedDocument):
-    def allowed(path: tuple[str | int, ...]) -> list[str]:
-        model = _model_at(doc.data, path)
-        return list(model.model_fields) if model else []
-
-    return allowed
-
-
-def _model_at(data: Any, path: tuple[str | int, ...]) -> type[BaseModel] | None:
-    """The model that validates the mapping at ``path`` of a rule file's data."""
-    model: type[BaseModel] | None = RuleSet
-    node: Any = data
-    skip_key = False
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            node = None
-        if isinstance(node, dict) and "kind" in node and isinstance(part, int):
-            model = _CRITERION_MODELS.get(str(node["kind"]))  # an item of a criteria list
-            continue
-        if isinstance(part, int) or skip_key:
-            skip_key = False
-            continue
-        field = model.model_fields.get(part) if model is not None else None
-        if field is None:
-            return None
-        skip_key = getattr(field.annotation, "__origin__", None) is dict
-        model = inner_model(field.annotation)
-    return model
+# each criterion kind (and each document kind) -> the model that validates it
+_CRITERION_MODELS: dict[str, type[BaseModel]] = tag_models(getattr(m, name) for name in dir(m))
 
 
 def rule_set_from_document(doc: LoadedDocument) -> RuleSet:
     try:
         return RuleSet.model_validate(doc.data)
     except ValidationError as exc:
-        raise RuleFileError(doc.file, pydantic_issues(exc, doc, _allowed_keys_factory(doc))) from None
+        raise RuleFileError(doc.file, pydantic_issues(exc, doc, allowed_keys(RuleSet, doc.data, _CRITERION_MODELS))) from None
 
 
 def load_rule_file(path: str | Path) -> RuleSet:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from priorauth.case import Case, Date, DocumentKind, case_from_document
 from priorauth.engine import evaluate
 from priorauth.errors import CaseFileError, InputFileError, Issue, PriorAuthError, UsageError
-from priorauth.loading import LoadedDocument, did_you_mean, load_file, pydantic_issues
+from priorauth.loading import LoadedDocument, allowed_keys, did_you_mean, load_file, pydantic_issues
 from priorauth.report import Overall, Report
 from priorauth.rules import Registry, RuleSource
 from priorauth.rules.model import Topic
@@ -81,14 +81,6 @@ class Example:
     line: int | None = None  # line of the rule_set key, for messages about it
 
 
-def _allowed_keys(path: tuple[str | int, ...]) -> list[str]:
-    if path == ():
-        return list(_ExampleFile.model_fields)
-    if path == ("expect",):
-        return list(Expectation.model_fields)
-    return []
-
-
 def load_example(path: str | Path) -> Example:
     """Load one example file; raises :class:`ExampleFileError` naming file, line and field."""
     path = Path(path)
@@ -96,7 +88,7 @@ def load_example(path: str | Path) -> Example:
     try:
         header = _ExampleFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise ExampleFileError(doc.file, pydantic_issues(exc, doc, _allowed_keys)) from None
+        raise ExampleFileError(doc.file, pydantic_issues(exc, doc, allowed_keys(_ExampleFile))) from None
     # The case keeps the example file's line numbers: only the "case" prefix is dropped.
     lines = {key[1:]: line for key, line in doc.lines.items() if key[:1] == ("case",)}
     try:
