@@ -139,7 +139,7 @@ def criterion_fields(c: Any) -> list[str]:
 
 
 def leaf_criteria(criteria: Iterable[Any]) -> list[Any]:
-    return [c for c in m.walk(list(criteria)) if c.kind not in COMBINATORS]
+    return [c for c in m.walk(list(criteria)) if getattr(c, "kind", None) not in COMBINATORS]
 
 
 def fields_read(rule_set: m.RuleSet) -> dict[str, list[Any]]:

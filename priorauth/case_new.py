@@ -98,7 +98,7 @@ def _hint(f: FieldDoc) -> str:
     if f.allowed:
         return "one of " + " | ".join(str(v) for v in f.allowed)
     if f.is_list:
-        return "texts in double quotes, separated by commas, e.g. " + ", ".join(quote(str(v)) for v in (f.entry.example or ["..."]))
+        return "texts in double quotes, separated by commas, e.g. " + ", ".join(quote(str(v)) for v in ((f.entry.example if f.entry else None) or ["..."]))
     return f.kind
 
 

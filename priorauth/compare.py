@@ -79,7 +79,7 @@ class Comparison:
         return 0 if self.ready else 1
 
     def to_json(self) -> dict[str, Any]:
-        return to_jsonable(self)  # type: ignore[no-any-return]  # the adapter returns Any
+        return to_jsonable(self)
 
 
 def next_steps(report: Report) -> list[str]:

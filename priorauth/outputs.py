@@ -145,7 +145,7 @@ class ReportDocument(_Output):
 def reports_adapter() -> TypeAdapter[ReportDocument | list[ReportDocument]]:
     """What ``check --format json`` prints: one report, or an array when several rule sets
     were evaluated."""
-    return TypeAdapter(ReportDocument | list[ReportDocument])  # type: ignore[arg-type]  # a union is a valid TypeAdapter type
+    return TypeAdapter(ReportDocument | list[ReportDocument])
 
 
 def report_schema() -> dict[str, Any]:
@@ -205,4 +205,5 @@ def _adapter(cls: type) -> TypeAdapter[Any]:
 def to_jsonable(obj: Any) -> Any:
     """A typed output dataclass (a :class:`Row`, a comparison) as JSON-ready data: its
     fields in order, tuples as lists, then its computed fields."""
-    return _adapter(type(obj)).dump_python(obj, mode="json")
+    cls: type = type(obj)
+    return _adapter(cls).dump_python(obj, mode="json")

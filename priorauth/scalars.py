@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import re
 import types
 import typing
@@ -117,11 +118,19 @@ def _converter(annotation: Any) -> Converter:
     if origin in (list, tuple, set, frozenset):
         args = typing.get_args(annotation)
         item = _converter(args[0]) if args else _unwrap
-        return lambda value, nested=False: [item(v, True) for v in value] if isinstance(value, list) else _unwrap(value)
+
+        def each(value: Any, nested: bool = False) -> Any:
+            return [item(v, True) for v in value] if isinstance(value, list) else _unwrap(value)
+
+        return each
     if origin is dict:
         args = typing.get_args(annotation)
         key, item = (_converter(args[0]), _converter(args[1])) if len(args) == 2 else (_keep, _unwrap)
-        return lambda value, nested=False: {key(k, True): item(v, True) for k, v in value.items()} if isinstance(value, dict) else _unwrap(value)
+
+        def pairs(value: Any, nested: bool = False) -> Any:
+            return {key(k, True): item(v, True) for k, v in value.items()} if isinstance(value, dict) else _unwrap(value)
+
+        return pairs
     if origin is Literal:
         words = typing.get_args(annotation)
         if all(isinstance(w, str) for w in words):
@@ -214,7 +223,7 @@ class FileModel(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own = cls.__dict__.get("__annotations__", {})
+        own = inspect.get_annotations(cls)
         names = [n for n, a in own.items() if not n.startswith("_") and not _is_tag(a)]
         if names:
             validator = field_validator(*names, mode="before", check_fields=False)(classmethod(_as_typed))

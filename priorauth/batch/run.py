@@ -462,7 +462,7 @@ def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[B
         raise
 
     summary = write_summaries(folder, rows)
-    counts = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
+    counts: dict[str, int] = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
     yield BatchFinished(rows, summary, counts, index, resumed, exit_code(rows))
 
 

@@ -41,7 +41,7 @@ def compact(row: Row) -> Row:
         intern(row.payer) if row.payer else row.payer,
         intern(row.treatment) if row.treatment else row.treatment,
         intern(row.rule_set) if row.rule_set else row.rule_set,
-        intern(row.status),  # type: ignore[arg-type]
+        intern(row.status),  # type: ignore[arg-type]  # intern keeps the value, one of RowStatus
         tuple(intern(t) for t in row.unmet),
         tuple(intern(t) for t in row.unknown),
         tuple(intern(t) for t in row.missing_documents),

@@ -95,7 +95,7 @@ def batch(
 
     options = BatchOptions(
         output_dir=Path(output),
-        letters=letters,  # type: ignore[arg-type]
+        letters=letters,  # type: ignore[arg-type]  # click.Choice already limited it to the LetterFormat words
         checklists=checklists,
         payer=payer,
         treatment=treatment,

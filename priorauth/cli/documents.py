@@ -27,21 +27,20 @@ F = Callable[..., Any]
 
 
 def _document_options(f: F) -> F:
-    for deco in reversed(
-        [
-            case_argument,
-            payer_option,
-            treatment_option,
-            click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]), default="both", show_default=True, help="File format(s) to write."),
-            click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=".", show_default=True, help="Folder to write into (created if needed)."),
-            clinic_option,
-            templates_dir_option,
-            force_option(),
-            rules_dir_option,
-            as_of_option,
-            date_option,
-        ]
-    ):
+    decorators: list[Callable[[F], F]] = [
+        case_argument,
+        payer_option,
+        treatment_option,
+        click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]), default="both", show_default=True, help="File format(s) to write."),
+        click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=".", show_default=True, help="Folder to write into (created if needed)."),
+        clinic_option,
+        templates_dir_option,
+        force_option(),
+        rules_dir_option,
+        as_of_option,
+        date_option,
+    ]
+    for deco in reversed(decorators):
         f = deco(f)
     return f
 

@@ -107,7 +107,7 @@ def _interview(p: Any, fixed: dict[str, Any]) -> dict[str, Any]:
         for line in notes:
             click.echo(f"  ({line})")
         if sec.is_list:
-            items = []
+            items: list[Any] = []
             question = _SECTION_QUESTIONS.get(sec.path, f"Add an entry to {sec.path}?")
             while (sec.required and not items) or _yes(question, default=not items):
                 click.echo(f"  -- {sec.path} entry {len(items) + 1}")

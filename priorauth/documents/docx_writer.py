@@ -95,13 +95,13 @@ _TCPR_ORDER = (
 
 def _put(parent: object, child: object, order: list[str]) -> None:
     """Insert ``child`` at its schema position, replacing an existing element of its kind."""
-    tag = child.tag  # type: ignore[attr-defined]
+    tag = child.tag  # type: ignore[attr-defined]  # python-docx's oxml elements are lxml elements it does not type
     local = tag.split("}")[1]
-    old = parent.find(tag)  # type: ignore[attr-defined]
+    old = parent.find(tag)  # type: ignore[attr-defined]  # python-docx's oxml elements are lxml elements it does not type
     if old is not None:
-        parent.remove(old)  # type: ignore[attr-defined]
+        parent.remove(old)  # type: ignore[attr-defined]  # python-docx's oxml elements are lxml elements it does not type
     successors = order[order.index(local) + 1 :]
-    parent.insert_element_before(child, *(f"w:{t}" for t in successors))  # type: ignore[attr-defined]
+    parent.insert_element_before(child, *(f"w:{t}" for t in successors))  # type: ignore[attr-defined]  # python-docx's oxml elements are lxml elements it does not type
 
 
 def _set_font(element: object, name: str) -> None:
@@ -109,7 +109,7 @@ def _set_font(element: object, name: str) -> None:
     if hasattr(element, "get_or_add_rPr"):
         rPr = element.get_or_add_rPr()
     else:  # docDefaults/rPrDefault has no python-docx element class
-        rPr = element.find(qn("w:rPr"))  # type: ignore[attr-defined]
+        rPr = element.find(qn("w:rPr"))  # type: ignore[attr-defined]  # python-docx's oxml elements are lxml elements it does not type
     rFonts = rPr.find(qn("w:rFonts"))
     if rFonts is None:
         rFonts = OxmlElement("w:rFonts")
@@ -142,7 +142,7 @@ def _border(pPr_owner: DocxParagraph, side: str, size_eighths: int, color: str, 
 
 
 def _shade(cell: object, fill: str) -> None:
-    tcPr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    tcPr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]  # python-docx's cell._tc is untyped
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
@@ -332,7 +332,7 @@ def _fixed_table(t: DocxTable, widths: Iterable[float]) -> None:
     layout.set(qn("w:type"), "fixed")
     _put(tblPr, layout, _TBLPR_ORDER)
     tblW = OxmlElement("w:tblW")
-    tblW.set(qn("w:w"), str(int(round(sum(widths) * _TWIPS_PER_PT))))
+    tblW.set(qn("w:w"), str(round(sum(widths) * _TWIPS_PER_PT)))
     tblW.set(qn("w:type"), "dxa")
     _put(tblPr, tblW, _TBLPR_ORDER)
     for col, w in zip(t.columns, widths):
@@ -445,7 +445,7 @@ def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
         _apply(first, d, "PA Letterhead Name")
         first.add_run(lh.practice_name)
         for line in lh.contact_lines():
-            add(line, style="PA Letterhead Contact")  # type: ignore[operator]
+            add(line, style="PA Letterhead Contact")  # type: ignore[operator]  # add is a bound method chosen at run time
 
     if lh.logo:
         w, h = _image_size(lh.logo, Inches(1.6), Inches(0.75))

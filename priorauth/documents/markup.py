@@ -263,7 +263,7 @@ def parse(text: str, source: str = "<template>") -> list[Block]:
         if fence is not None:
             start_no, fields = fence
             if _FENCE.match(s):
-                if _FENCE.match(s).group(1):  # type: ignore[union-attr]
+                if _FENCE.match(s).group(1):  # type: ignore[union-attr]  # matched on the line above
                     raise MarkupError(source, no, "':::' blocks cannot be nested")
                 p.blocks.append(_signature(fields, source, start_no))
                 fence = None
@@ -402,7 +402,7 @@ def _signature_field(fields: dict[str, object], s: str, no: int, source: str) ->
         raise MarkupError(source, no, "unknown signature key", "use name, line, npi, image or date")
     value = _text(_strip(parts[1]), source)
     if key in ("line", "credentials"):
-        fields["lines"].append(value)  # type: ignore[attr-defined]
+        fields["lines"].append(value)  # type: ignore[attr-defined]  # fields['lines'] is the list made for this block
     elif key in fields:
         raise MarkupError(source, no, f"signature key '{key}' given twice")
     else:
@@ -415,7 +415,7 @@ def _signature(fields: dict[str, object], source: str, start_no: int) -> Signatu
         raise MarkupError(source, start_no, "signature block without 'name:'")
     return Signature(
         name=str(name),
-        lines=tuple(fields["lines"]),  # type: ignore[arg-type]
+        lines=tuple(fields["lines"]),  # type: ignore[arg-type]  # fields['lines'] is the list made for this block
         npi=(str(fields["npi"]) or None) if "npi" in fields else None,
         image=(str(fields["image"]) or None) if "image" in fields else None,
         date=(str(fields["date"]) or None) if "date" in fields else None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 from priorauth.errors import PriorAuthError
 
@@ -34,7 +33,7 @@ def check_glyph(checked: bool | None) -> str:
 
 def _tuple(obj: object, name: str, value: object) -> None:
     # frozen dataclasses: __post_init__ must go through object.__setattr__
-    object.__setattr__(obj, name, tuple(value))  # type: ignore[arg-type]
+    object.__setattr__(obj, name, tuple(value))  # type: ignore[arg-type]  # callers pass iterables; the field is typed as the tuple it becomes
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ class Spacer:
     height: float = 12.0  # points
 
 
-Block = Union[Heading, Paragraph, BulletList, CheckList, Table, KeyValue, Signature, PageBreak, Spacer]
+Block = Heading | Paragraph | BulletList | CheckList | Table | KeyValue | Signature | PageBreak | Spacer
 
 
 @dataclass(frozen=True)

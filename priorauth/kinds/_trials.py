@@ -237,9 +237,7 @@ def judge_therapy(
         no.append(f"{t.modality} is not an accepted (evidence-based) modality")
     days = trial_days(t.start, t.end, today)
     long_enough: Tri
-    if t.sessions is not None and t.sessions >= min_sessions:
-        long_enough = True
-    elif days is not None and days >= min_weeks * 7:
+    if (t.sessions is not None and t.sessions >= min_sessions) or (days is not None and days >= min_weeks * 7):
         long_enough = True
     elif t.sessions is None and days is None:
         long_enough = None

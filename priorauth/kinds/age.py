@@ -17,7 +17,7 @@ class AgeCriterion(_Criterion):
     max: Annotated[int, Field(ge=0, le=120)] | None = None  # inclusive
 
     @model_validator(mode="after")
-    def _bounds(self) -> "AgeCriterion":
+    def _bounds(self) -> AgeCriterion:
         if self.min is None and self.max is None:
             raise ValueError("give min, max or both")
         if self.min is not None and self.max is not None and self.max < self.min:

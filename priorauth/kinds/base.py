@@ -227,4 +227,4 @@ def fresh_documents(case: Case, kind: str | None, max_age: int | None, today: dt
 
 
 def code_matches(code: str, exact: Sequence[str], prefixes: Sequence[str]) -> bool:
-    return code in exact or any(code == p or code.startswith(p + ".") or code.startswith(p) and "." in p for p in prefixes)
+    return code in exact or any(code == p or code.startswith(p + ".") or (code.startswith(p) and "." in p) for p in prefixes)

@@ -22,21 +22,21 @@ if TYPE_CHECKING:
 
 class AllOf(_Criterion):
     kind: Literal["all_of"]
-    criteria: Annotated[list["Criterion"], Field(min_length=1)]
+    criteria: Annotated[list[Criterion], Field(min_length=1)]
 
 
 class AnyOf(_Criterion):
     kind: Literal["any_of"]
-    criteria: Annotated[list["Criterion"], Field(min_length=2)]
+    criteria: Annotated[list[Criterion], Field(min_length=2)]
 
 
 class NOf(_Criterion):
     kind: Literal["n_of"]
     n: Annotated[int, Field(ge=1)]
-    criteria: Annotated[list["Criterion"], Field(min_length=2)]
+    criteria: Annotated[list[Criterion], Field(min_length=2)]
 
     @model_validator(mode="after")
-    def _n(self) -> "NOf":
+    def _n(self) -> NOf:
         if self.n > len(self.criteria):
             raise ValueError("n is larger than the number of criteria")
         return self

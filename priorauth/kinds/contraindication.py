@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -34,7 +35,7 @@ class ContraindicationCriterion(_Criterion):
     unless_document_days: Days = 90
 
     @model_validator(mode="after")
-    def _fail_values(self) -> "ContraindicationCriterion":
+    def _fail_values(self) -> ContraindicationCriterion:
         allowed = _ALLOWED_VALUES
         if self.fail_values is not None:
             if self.flag not in allowed:
@@ -51,7 +52,8 @@ def evaluate(c: ContraindicationCriterion, case: Case, ctx: Context) -> Finding:
     pointer = ptr("clinical", c.flag)
     codes = c.codes or DEFAULT_FLAG_CODES.get(c.flag, [])
     coded = next((i for i, d in enumerate(case.diagnoses) if code_matches(d.code, [], codes) or d.code in codes), None)
-    fail_values: list[object] = list(c.fail_values or DEFAULT_FAIL_VALUES.get(c.flag, [True]))
+    configured: Sequence[object] | None = c.fail_values or DEFAULT_FAIL_VALUES.get(c.flag)
+    fail_values: list[object] = list(configured) if configured else [True]
     present = coded is not None or (value is not None and value in fail_values)
     if present:
         evidence = [ptr("diagnoses", coded)] if coded is not None else [pointer]

@@ -21,7 +21,7 @@ class DiagnosisCriterion(_Criterion):
     primary_only: bool = True  # judge the primary diagnosis; exclusions always look at every code
 
     @model_validator(mode="after")
-    def _something(self) -> "DiagnosisCriterion":
+    def _something(self) -> DiagnosisCriterion:
         if not (self.accepted or self.accepted_prefixes):
             raise ValueError("list accepted codes or accepted_prefixes")
         return self

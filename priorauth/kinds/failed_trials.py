@@ -69,7 +69,7 @@ class FailedTrialsCriterion(_Criterion):
     augmenting_agents_count: Literal["none", "fda_adjunct", "all"] = "none"
 
     @model_validator(mode="after")
-    def _duration(self) -> "FailedTrialsCriterion":
+    def _duration(self) -> FailedTrialsCriterion:
         if self.min_days is not None:
             object.__setattr__(self, "min_weeks", None)
         if self.distinct_classes is not None and self.distinct_classes > self.count:
@@ -93,7 +93,7 @@ def rule_set_trial_days(rule_set: RuleSetView | None) -> int:
 
 def _trial_rule(c: FailedTrialsCriterion) -> TrialRule:
     agents = {"none": "antidepressants", "fda_adjunct": "antidepressants+fda_adjunct", "all": "antidepressants+augmenting"}[c.augmenting_agents_count]
-    overrides = {o: (min_days(r.min_weeks, r.min_days), r.dose) for o, r in c.outcome_rules.items()}
+    overrides: dict[str, tuple[int | None, str | None]] = {o: (min_days(r.min_weeks, r.min_days), r.dose) for o, r in c.outcome_rules.items()}
     return TrialRule(
         outcomes=tuple(c.outcomes),
         min_days=min_days(c.min_weeks, c.min_days),

@@ -13,7 +13,7 @@ from priorauth.vocabulary import SPECIALTY_LABELS
 
 class PrescriberCriterion(_Criterion):
     kind: Literal["prescriber"]
-    specialties: list[Specialty] = Field(default_factory=lambda: ["psychiatry"])
+    specialties: list[Specialty] = Field(default_factory=lambda: ["psychiatry"])  # type: ignore[arg-type]  # mypy reads the literal as list[str]
     consult_counts: bool = False  # psychiatrist_consulted: true satisfies it
     board_certified: bool = False
 

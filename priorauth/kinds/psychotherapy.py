@@ -19,7 +19,7 @@ class PsychotherapyCriterion(_Criterion):
     evidence_based: bool = False
     modalities: list[Modality] | None = None  # overrides evidence_based
     outcomes: list[Literal["inadequate_response", "partial_response", "ongoing"]] = Field(
-        default_factory=lambda: ["inadequate_response", "partial_response", "ongoing"]
+        default_factory=lambda: ["inadequate_response", "partial_response", "ongoing"]  # type: ignore[arg-type]  # mypy reads the literal as list[str]
     )
     current_episode: bool = False
     if_absent: Literal["not_met", "unknown"] = "not_met"

@@ -9,7 +9,7 @@ with ``KIND = Kind(...)``, added to ``_ALL`` below.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 
 from pydantic import Field
 
@@ -35,7 +35,7 @@ from priorauth.kinds import (
     sessions,
     severity,
 )
-from priorauth.kinds.base import BOTH_REQUESTS, Context, Kind
+from priorauth.kinds.base import BOTH_REQUESTS, Context, Kind, _Criterion
 from priorauth.report import CriterionResult
 
 # The order is the order of the union, of the JSON Schema and of docs/rules.md.
@@ -66,7 +66,11 @@ REGISTRY: dict[str, Kind[Any]] = {k.name: k for k in _ALL}
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 COMBINATORS: tuple[str, ...] = ("all_of", "any_of", "n_of")
 
-Criterion = Annotated[Union[tuple(k.model for k in _ALL)], Field(discriminator="kind")]  # type: ignore[valid-type]  # built from the registry
+if TYPE_CHECKING:
+    # A type checker cannot follow a union built at run time: every criterion is a _Criterion.
+    Criterion: TypeAlias = _Criterion
+else:
+    Criterion = Annotated[Union[tuple(k.model for k in _ALL)], Field(discriminator="kind")]  # noqa: UP007  # X | Y cannot take a tuple
 
 for _model in (combinators.AllOf, combinators.AnyOf, combinators.NOf):
     _model.model_rebuild(_types_namespace={"Criterion": Criterion})

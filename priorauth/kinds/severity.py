@@ -18,7 +18,7 @@ class Threshold(_Strict):
     above: float | None = None  # strictly greater ("PHQ-9 > 15"); use min or above, not both
 
     @model_validator(mode="after")
-    def _one(self) -> "Threshold":
+    def _one(self) -> Threshold:
         if self.min is not None and self.above is not None:
             raise ValueError("give min (inclusive) or above (strict), not both")
         return self
@@ -38,7 +38,7 @@ class SeverityCriterion(_Criterion):
 
 
 def evaluate(c: SeverityCriterion, case: Case, ctx: Context) -> Finding:
-    wanted = {t.instrument: t.bound for t in c.alternatives} if c.alternatives else {i: (None, False) for i in VALIDATED_SCALES}
+    wanted: dict[str, tuple[float | None, bool]] = {t.instrument: t.bound for t in c.alternatives} if c.alternatives else dict.fromkeys(VALIDATED_SCALES, (None, False))
 
     def passes(instrument: str, score: float) -> bool:
         bound, strict = wanted[instrument]

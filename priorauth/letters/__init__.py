@@ -12,6 +12,7 @@ until every document has rendered, so a failure never leaves part of a set behin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,7 +202,7 @@ def render_documents(
     for source, report in checked:
         name = choose_template(options.kind, report, case, options.template)[0]
         ctx = build_context(case, report, source.rule_set, clinic, digest, draft=options.draft_letter, extra=options.extra, date=options.date)
-        doc: Document = render_document(env, name, ctx, lambda: _meta(ctx, options.kind, options.draft_letter, clinic))
+        doc: Document = render_document(env, name, ctx, functools.partial(_meta, ctx, options.kind, options.draft_letter, clinic))
         for ext in options.formats:
             file_name = document_name(case, report, options.kind, ext, part=part, template=options.template, draft=options.draft)
             data = write_pdf(doc) if ext == "pdf" else write_docx(doc)

@@ -217,11 +217,11 @@ def build_context(
             "kind": case.request.kind,
             "continuation": case.request.kind == "continuation",
             "indication": report.indication,
-            "indication_text": INDICATIONS.get(report.indication or "", None),
+            "indication_text": INDICATIONS.get(report.indication or ""),
             "codes": [{"code": code, "meaning": PROCEDURE_CODES.get(code, "")} for code in codes],
             "sessions": case.request.sessions,
             "devices": case.request.devices,
-            "protocol": PROTOCOLS.get(case.request.protocol or "", None),
+            "protocol": PROTOCOLS.get(case.request.protocol or ""),
             "start_date": long_date(case.request.start_date) if case.request.start_date else None,
         },
         "prescriber": {

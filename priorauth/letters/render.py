@@ -238,7 +238,7 @@ def render_text(env: jinja2.Environment, name: str, context: dict[str, Any]) -> 
         raise TemplateError(f"{where or file_name}:{line or '?'}: not allowed in a template: {_redact(str(exc), context)}", "templates may only use the letter's variables") from None
     except jinja2.TemplateNotFound as exc:  # an {% include %} or {% extends %} of a missing name
         where, line = _template_line(sys.exc_info()[2], {file_name})
-        raise TemplateError(f"{where or file_name}:{line or '?'}: template not found: {_redact(exc.name or '', context)}", "templates can include other templates by name, not files") from None
+        raise TemplateError(f"{where or file_name}:{line or '?'}: template not found: {_redact(str(exc.name or ''), context)}", "templates can include other templates by name, not files") from None
     except jinja2.TemplateSyntaxError as exc:  # an included template
         raise TemplateError(f"{exc.name or file_name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.TemplateError as exc:

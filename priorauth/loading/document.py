@@ -20,7 +20,7 @@ class Plain:
     when the text is a plain decimal. :mod:`priorauth.scalars` decides, field by field.
     """
 
-    __slots__ = ("value", "text")
+    __slots__ = ("text", "value")
 
     def __init__(self, value: int | float | bool | None, text: str) -> None:
         self.value = value

@@ -28,7 +28,7 @@ from priorauth.loading.read import a_noun, read_text
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]  # the base is CSafeLoader or SafeLoader, chosen at import
     """Safe loader whose dates stay strings until pydantic parses them, so that an
     impossible date such as 2025-02-30 is reported at its field path instead of as a
     YAML constructor crash."""
@@ -49,7 +49,7 @@ _NO_KEY = object()
 class _Frame:
     """An open mapping or sequence while the event stream is read."""
 
-    __slots__ = ("container", "path", "key", "is_map")
+    __slots__ = ("container", "is_map", "key", "path")
 
     def __init__(self, container: Any, path: PathT, is_map: bool) -> None:
         self.container = container
@@ -96,7 +96,7 @@ def _parse_yaml(text: str) -> tuple[Any, dict[PathT, int]]:
             at_key = parent is not None and parent.is_map and parent.key is _NO_KEY
             if kind is yaml.AliasEvent:
                 # Expanding aliases is how a few bytes become gigabytes ("billion laughs").
-                where = parent.path if at_key or parent is None else _child(parent)
+                where = () if parent is None else parent.path if at_key else _child(parent)
                 raise Refused(line, "YAML aliases (*name) are not allowed", "write the value out in full", format_path(where))
             if at_key:
                 assert parent is not None
