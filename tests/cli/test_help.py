@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from priorauth.cli import _all_commands, main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, invoke
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -26,7 +25,7 @@ def test_command_has_help_with_examples_and_is_in_readme(name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None
     for full, leaf in _leaves(name, command):
-        result = CliRunner().invoke(main, [*full.split(), "--help"])
+        result = invoke(*full.split(), "--help")
         assert result.exit_code == 0, full
         assert leaf.help and len(leaf.help.strip()) > 40, full
         assert "Example" in result.stdout, f"{full}: no Examples section"

@@ -14,7 +14,8 @@ import yaml
 
 from priorauth.errors import OutputError
 from priorauth.output import confined, output_name, remove_stale_parts, safe_part, write_atomic
-from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_traceback, invoke
+from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_traceback
+from tests.helpers import invoke
 
 CRAFTED_IDS = [
     "../../x",

@@ -20,8 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.util import READY_TMS, assert_no_traceback, invoke
-from tests.helpers import ROOT, SAMPLES
+from tests.hardening.util import READY_TMS, assert_no_traceback
+from tests.helpers import ROOT, SAMPLES, invoke
 
 PathT = tuple[Any, ...]
 
