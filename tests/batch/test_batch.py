@@ -180,6 +180,7 @@ def files_by_case(out: Path) -> dict[str, list[str]]:
     return {r["case"]: r["files"] for r in summary(out)}
 
 
+@pytest.mark.slow
 def test_letters_only_for_ready_cases_and_checklists_for_all(samples_dir: Path) -> None:
     result = invoke("batch", "samples", "-o", "out", "--letters", "pdf", "--checklists", "--jobs", "2")
     assert result.exit_code == 1
@@ -196,11 +197,13 @@ def test_letters_only_for_ready_cases_and_checklists_for_all(samples_dir: Path) 
     assert Path("out/DEMO-1001_cigna_tms_letter.pdf").stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 def test_letters_without_checklists(samples_dir: Path) -> None:
     invoke("batch", "samples/cigna-tms-ready.yaml", "samples/cigna-tms-not-eligible.yaml", "-o", "out", "--letters", "pdf", "--jobs", "1")
     assert files_by_case(Path("out")) == {"DEMO-1001": ["DEMO-1001_cigna_tms_letter.pdf"], "DEMO-1002": []}
 
 
+@pytest.mark.slow
 def test_existing_file_is_an_error_for_that_case_only(samples_dir: Path) -> None:
     args = ("batch", "samples/cigna-tms-ready.yaml", "samples/cigna-spravato-ready.yaml", "-o", "out", "--letters", "pdf", "--jobs", "1")
     assert invoke("letter", "samples/cigna-tms-ready.yaml", "-o", "out", "--format", "pdf").exit_code == 0  # written by hand earlier
@@ -218,6 +221,7 @@ def test_existing_file_is_an_error_for_that_case_only(samples_dir: Path) -> None
     assert invoke(*args, "--force").exit_code == 0
 
 
+@pytest.mark.slow
 def test_resume_skips_finished_cases_and_writes_the_missing_files(samples_dir: Path) -> None:
     args = ("batch", "samples", "-o", "out", "--letters", "pdf", "--checklists", "--jobs", "1")
     invoke(*args)
@@ -253,6 +257,7 @@ def pdf_text(path: Path) -> str:
     return " ".join(" ".join((page.extract_text() or "") for page in PdfReader(path).pages).split())
 
 
+@pytest.mark.slow
 def test_cases_sharing_a_patient_id_each_get_their_own_files(samples_dir: Path) -> None:
     Path("export.jsonl").write_text(
         sample_json("cigna-tms-ready.yaml", given_name="Ana") + "\n" + sample_json("cigna-tms-ready.yaml", given_name="Bea") + "\n", encoding="utf-8"
@@ -281,6 +286,7 @@ def test_cases_sharing_a_patient_id_each_get_their_own_files(samples_dir: Path) 
     assert "(4 already done by an earlier run)" in again.stdout
 
 
+@pytest.mark.slow
 def test_ids_that_differ_only_in_letter_case_are_shared_too(samples_dir: Path) -> None:
     Path("export.jsonl").write_text(sample_json("cigna-tms-ready.yaml", id="abc-1") + "\n" + sample_json("cigna-tms-ready.yaml", id="ABC-1") + "\n" + sample_json("cigna-tms-ready.yaml", id="abc-2") + "\n", encoding="utf-8")
     assert invoke("batch", "export.jsonl", "-o", "out", "--letters", "pdf", "--jobs", "1").exit_code == 0

@@ -96,6 +96,7 @@ def test_help_and_version() -> None:
     assert exit_code == 0 and out.startswith("priorauth ")
 
 
+@pytest.mark.slow
 def test_check_does_not_import_document_libraries() -> None:
     code = (
         "import sys\n"

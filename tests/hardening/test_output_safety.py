@@ -134,6 +134,7 @@ def _case_with_id(folder: Path, patient_id: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("patient_id", CRAFTED_IDS)
 @pytest.mark.parametrize("command", ["letter", "checklist"])
 def test_crafted_ids_stay_in_the_output_folder(command: str, patient_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,6 +187,7 @@ def test_init_reports_a_missing_folder_and_refuses_devices(tmp_path: Path) -> No
         assert result.stderr.startswith("error: /dev/null exists and is not a regular file")
 
 
+@pytest.mark.slow
 def test_crafted_ids_through_batch(tmp_path: Path) -> None:
     pytest.importorskip("priorauth.cli.batch")
     cases = tmp_path / "cases"

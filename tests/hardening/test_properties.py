@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from tests.hardening.util import READY_TMS, assert_no_traceback
 from tests.helpers import ROOT, SAMPLES, invoke
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out (docs/testing.md)
+
 PathT = tuple[Any, ...]
 
 

@@ -109,6 +109,7 @@ def test_examples_are_judged_by_the_version_in_force(tmp_path: Path) -> None:
     assert lines(result)[-1] == "2 passed, 0 failed"
 
 
+@pytest.mark.slow
 def test_all_examples_of_every_folder(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     write(rules / "acme" / "tms.yaml", acme_rule())
