@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from priorauth.case import Case
 from priorauth.engine import evaluate
@@ -25,16 +25,42 @@ BASE_CASE: dict[str, Any] = {
 }
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process: (exit code, stdout, stderr); a crash fails the test loudly."""
+class _Outcome(NamedTuple):
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Run(_Outcome):
+    """What one command did: a tuple (exit_code, stdout, stderr), also by name, so both
+    `code, out, err = invoke(...)` and `result.stderr` read well; `output` is stdout and
+    stderr interleaved, the way a terminal shows them."""
+
+    output: str
+
+
+def invoke(*args: str | Path, env: dict[str, str] | None = None, input: str | None = None) -> Run:
+    """The one way tests run the CLI: `priorauth ARGS...` in this process, through Click's runner.
+
+    Arguments may be paths; `env` adds to the environment, `input` is typed on stdin. An
+    exception that escapes the command (a crash, not an exit) fails the test loudly with its
+    own traceback; exit statuses, including 3 for an internal error, come back in the result.
+    """
     from click.testing import CliRunner
 
     from priorauth.cli import main
 
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env, input=input)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    run = Run(result.exit_code, result.stdout, result.stderr)
+    run.output = result.output
+    return run
+
+
+def lines(result: Run) -> list[str]:
+    """The lines a terminal shows for RESULT (stdout and stderr together)."""
+    return result.output.splitlines()
 
 
 def make_case(**sections: Any) -> Case:

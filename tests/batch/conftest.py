@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
-
-from priorauth.cli import main
 from priorauth.rules import ENV_RULES_DIR
 from tests.helpers import SAMPLES
 
@@ -25,14 +22,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
     monkeypatch.delenv(ENV_RULES_DIR, raising=False)
     monkeypatch.chdir(tmp_path)
     yield
-
-
-def run(*args: str) -> Result:
-    """`priorauth ARGS...`; stdout and stderr apart (the progress lines go to stderr)."""
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def sample_json(name: str, **patient: str) -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-from tests.batch.conftest import run
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, invoke
 
 READY_TMS = str(SAMPLES / "cigna-tms-ready.yaml")
 NOT_ELIGIBLE = str(SAMPLES / "cigna-tms-not-eligible.yaml")
 
 
 def test_text_side_by_side() -> None:
-    result = run("compare", READY_TMS)
+    result = invoke("compare", READY_TMS)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "Case DEMO-1001, request of 2026-11-18: TMS and Spravato side by side"
@@ -27,7 +26,7 @@ def test_text_side_by_side() -> None:
 
 
 def test_json_statuses_counts_and_steps_unmet_first() -> None:
-    result = run("compare", NOT_ELIGIBLE, "--format", "json")
+    result = invoke("compare", NOT_ELIGIBLE, "--format", "json")
     assert result.exit_code == 1  # neither treatment is ready
     data = json.loads(result.stdout)
     assert (data["case"], data["ready"]) == ("DEMO-1002", [])
@@ -42,7 +41,7 @@ def test_json_statuses_counts_and_steps_unmet_first() -> None:
 
 
 def test_payer_with_one_treatment_shows_no_rule_set() -> None:
-    result = run("compare", READY_TMS, "--payer", "aetna", "--format", "json")
+    result = invoke("compare", READY_TMS, "--payer", "aetna", "--format", "json")
     assert result.exit_code == 0
     [aetna] = json.loads(result.stdout)["payers"]
     assert aetna["tms"]["status"] == "ready"
@@ -58,14 +57,14 @@ def test_payer_with_one_treatment_shows_no_rule_set() -> None:
         "next_steps": [],
         "notes": [],
     }
-    text = run("compare", NOT_ELIGIBLE, "--payer", "bcbsma")
+    text = invoke("compare", NOT_ELIGIBLE, "--payer", "bcbsma")
     assert "  bcbsma  no rule set  " in text.stdout
     assert "  TMS: no rule set for TMS at this payer" in text.stdout.splitlines()
     assert text.exit_code == 1
 
 
 def test_every_payer() -> None:
-    result = run("compare", READY_TMS, "--payer", "all", "--format", "json")
+    result = invoke("compare", READY_TMS, "--payer", "all", "--format", "json")
     data = json.loads(result.stdout)
     assert len(data["payers"]) > 10
     assert "cigna/tms" in data["ready"]
@@ -73,23 +72,23 @@ def test_every_payer() -> None:
 
 
 def test_unknown_payer_is_invalid_input() -> None:
-    result = run("compare", READY_TMS, "--payer", "cigan")
+    result = invoke("compare", READY_TMS, "--payer", "cigan")
     assert result.exit_code == 2
     assert "did you mean 'cigna'?" in result.stderr
 
 
 def test_help_states_the_exit_status() -> None:
-    out = run("compare", "--help").stdout
+    out = invoke("compare", "--help").stdout
     assert "0 at least one treatment is ready" in " ".join(out.split())
 
 
 def test_commands_are_listed_documented_and_have_examples() -> None:
     from tests.helpers import ROOT
 
-    listing = run("--help").stdout
+    listing = invoke("--help").stdout
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in ("batch", "compare"):
         assert any(line.split()[:1] == [name] for line in listing.splitlines())
-        help_text = run(name, "--help").stdout
+        help_text = invoke(name, "--help").stdout
         assert f"priorauth {name}" in help_text.split("Examples:")[1]
         assert f"priorauth {name} " in readme

@@ -114,6 +114,7 @@ def test_the_walk_finds_the_text_fields() -> None:
     assert ("request", "treatment") not in CASE_TEXT_FIELDS  # a vocabulary word
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CASE_TEXT_FIELDS, ids=lambda p: ".".join(map(str, p)))
 def test_every_text_field_keeps_the_typed_text(path: tuple[str | int, ...], tmp_path: Path) -> None:
     for typed in FORMATTED.get(path, TYPED):

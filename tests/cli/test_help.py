@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from priorauth.cli import _all_commands, main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, invoke
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -26,7 +25,7 @@ def test_command_has_help_with_examples_and_is_in_readme(name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None
     for full, leaf in _leaves(name, command):
-        result = CliRunner().invoke(main, [*full.split(), "--help"])
+        result = invoke(*full.split(), "--help")
         assert result.exit_code == 0, full
         assert leaf.help and len(leaf.help.strip()) > 40, full
         assert "Example" in result.stdout, f"{full}: no Examples section"
@@ -41,5 +40,5 @@ def test_the_listing_and_the_command_help_say_the_same(name: str) -> None:
     assert command is not None and command.help
     first_paragraph = " ".join(command.help.strip().split("\n\n")[0].split())
     assert first_paragraph == _all_commands()[name][1]
-    listing = CliRunner().invoke(main, ["--help"]).stdout
+    listing = invoke("--help").stdout
     assert " ".join(_all_commands()[name][1].split()) in " ".join(listing.split())

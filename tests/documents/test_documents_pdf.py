@@ -93,6 +93,7 @@ def test_deterministic(make_letter: Callable[..., Document]) -> None:
     assert write_pdf(make_letter(rows=60)) == write_pdf(make_letter(rows=60))
 
 
+@pytest.mark.slow
 def test_deterministic_across_processes(make_letter: Callable[..., Document], tmp_path) -> None:
     doc = make_letter()
     script = (

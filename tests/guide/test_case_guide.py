@@ -49,6 +49,7 @@ def test_docs_cases_md_is_up_to_date() -> None:
     assert current == markdown(), "docs/cases.md is out of date: run python docs/make_cases.py"
 
 
+@pytest.mark.slow
 def test_make_cases_check_mode() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "make_cases.py"), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -131,6 +132,7 @@ def _drop(data: dict, path: str) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_fields_outside_a_criterion_do_not_change_its_result() -> None:
     """The kind -> fields table is complete: dropping any other optional field leaves every
     criterion's result as it was, on every example case of every shipped rule set."""

@@ -1,4 +1,4 @@
-"""`priorauth new`: the skeleton of every rule set, and the questions, through CliRunner input."""
+"""`priorauth new`: the skeleton of every rule set, and the questions, answered on stdin."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from priorauth.case import case_from_document
 from priorauth.case_guide import field_doc
@@ -20,7 +19,7 @@ from priorauth.case_new import PLACEHOLDER, check_answer, plan, skeleton
 from priorauth.errors import CaseFileError
 from priorauth.loading import parse_document
 from priorauth.rules import Registry
-from tests.helpers import ROOT, invoke
+from tests.helpers import ROOT, Run, invoke
 
 TODAY = dt.date(2026, 11, 18)
 RULE_IDS = Registry(use_env=False).ids()
@@ -192,20 +191,17 @@ documents:
 '''
 
 
-def _run(args: list[str], answers: list[str], cwd: Path) -> Any:
-    from priorauth.cli import main
-
+def _run(args: list[str], answers: list[str], cwd: Path) -> Run:
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(main, ["new", *args], input="\n".join(answers) + "\n")
+        return invoke("new", *args, input="\n".join(answers) + "\n")
     finally:
         os.chdir(old)
 
 
 def test_interactive_case_is_written_exactly_as_typed_and_checked(tmp_path: Path) -> None:
     result = _run(["-o", "maria.yaml"], ANSWERS, tmp_path)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 0, result.output
     out = result.output
     assert (tmp_path / "maria.yaml").read_text() == EXPECTED

@@ -14,7 +14,8 @@ import yaml
 from pypdf import PdfReader
 
 from priorauth.resources import version
-from tests.hardening.util import READY_TMS, invoke
+from tests.hardening.util import READY_TMS
+from tests.helpers import invoke
 
 
 DATE = "2026-11-27"  # the date the documents bear (--date)

@@ -9,7 +9,8 @@ import click
 import pytest
 
 from priorauth.cli import main
-from tests.hardening.util import READY_TMS, assert_no_canary, invoke
+from tests.hardening.util import READY_TMS, assert_no_canary
+from tests.helpers import invoke
 
 # (command path, arguments that reach the command's body)
 COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [

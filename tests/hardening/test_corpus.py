@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.hardening.util import CASE_CORPUS, READY_TMS, RULE_CORPUS, assert_clean_error, assert_no_canary, assert_no_traceback, invoke
+from tests.hardening.util import CASE_CORPUS, READY_TMS, RULE_CORPUS, assert_clean_error, assert_no_canary, assert_no_traceback
+from tests.helpers import invoke
 
 CASES = sorted(p for p in CASE_CORPUS.iterdir() if p.suffix != ".expected")
 RULES = sorted(RULE_CORPUS.glob("*.yaml"))

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_canary, invoke, subprocess_priorauth
+from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_canary, subprocess_priorauth
+from tests.helpers import invoke
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out (docs/testing.md)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")
 

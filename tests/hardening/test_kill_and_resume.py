@@ -21,7 +21,10 @@ from pypdf import PdfReader
 from tests.helpers import ROOT, SAMPLES
 
 pytest.importorskip("priorauth.cli.batch", reason="`priorauth batch` is not in this checkout yet")
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGKILL are POSIX")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGKILL are POSIX"),
+    pytest.mark.slow,  # `pytest -m "not slow"` leaves it out (docs/testing.md)
+]
 
 N_CASES = 40
 

@@ -14,7 +14,8 @@ import yaml
 
 from priorauth.errors import OutputError
 from priorauth.output import confined, output_name, remove_stale_parts, safe_part, write_atomic
-from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_traceback, invoke
+from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_traceback
+from tests.helpers import invoke
 
 CRAFTED_IDS = [
     "../../x",
@@ -133,6 +134,7 @@ def _case_with_id(folder: Path, patient_id: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("patient_id", CRAFTED_IDS)
 @pytest.mark.parametrize("command", ["letter", "checklist"])
 def test_crafted_ids_stay_in_the_output_folder(command: str, patient_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,6 +187,7 @@ def test_init_reports_a_missing_folder_and_refuses_devices(tmp_path: Path) -> No
         assert result.stderr.startswith("error: /dev/null exists and is not a regular file")
 
 
+@pytest.mark.slow
 def test_crafted_ids_through_batch(tmp_path: Path) -> None:
     pytest.importorskip("priorauth.cli.batch")
     cases = tmp_path / "cases"

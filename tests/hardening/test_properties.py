@@ -20,8 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.util import READY_TMS, assert_no_traceback, invoke
-from tests.helpers import ROOT, SAMPLES
+from tests.hardening.util import READY_TMS, assert_no_traceback
+from tests.helpers import ROOT, SAMPLES, invoke
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out (docs/testing.md)
 
 PathT = tuple[Any, ...]
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_traceback, invoke
+from tests.hardening.util import READY_TMS, assert_clean_error, assert_no_traceback
+from tests.helpers import invoke
 
 # (template source, the message after "error: t.md.j2:1: ")
 HOSTILE = [

@@ -37,6 +37,7 @@ def test_the_letter_bears_the_given_date_in_both_formats(tmp_path: Path) -> None
         assert "dated 2026-12-02 · priorauth" in text  # the audit line of every page
 
 
+@pytest.mark.slow
 def test_the_default_is_today_read_once_by_the_command(tmp_path: Path, clock: list[dt.date]) -> None:
     assert invoke("letter", str(READY_TMS), "-o", str(tmp_path / "l"))[0] == 0
     assert invoke("checklist", str(READY_TMS), "-o", str(tmp_path / "c"))[0] == 0
@@ -50,6 +51,7 @@ def test_the_default_is_today_read_once_by_the_command(tmp_path: Path, clock: li
         assert (tmp_path / "l" / f"{LETTER}.{ext}").read_bytes() == (tmp_path / "b" / f"{LETTER}.{ext}").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["letter", "checklist"])
 def test_a_fixed_date_gives_byte_identical_files(kind: str, tmp_path: Path, clock: list[dt.date]) -> None:
     for n, today in enumerate((dt.date(2026, 12, 24), dt.date(2027, 1, 5))):

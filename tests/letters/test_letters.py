@@ -113,6 +113,7 @@ def test_files_are_owner_only_and_not_overwritten(tms_letter: Path) -> None:
     assert (tms_letter / "DEMO-1001_cigna_tms_letter.pdf").read_bytes() == before  # deterministic
 
 
+@pytest.mark.slow
 def test_byte_identical_output(tmp_path: Path) -> None:
     for n in (1, 2):
         assert invoke("letter", str(READY_SPRAVATO), "-o", str(tmp_path / str(n)))[0] == 0

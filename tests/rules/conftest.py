@@ -1,4 +1,4 @@
-"""Fixtures for the `priorauth rules` tests: a clean environment and a CLI runner."""
+"""Fixtures for the `priorauth rules` tests: a clean environment and rule files to write."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
-from priorauth.cli import main
 from priorauth.rules import ENV_RULES_DIR
 from tests.helpers import ROOT
 
@@ -21,15 +18,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv(ENV_RULES_DIR, raising=False)
     monkeypatch.chdir(ROOT)
     yield
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    """Invoke `priorauth ARGS...` and return the result (stdout and stderr interleaved in .output)."""
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-
-
-def lines(result: Result) -> list[str]:
-    return result.output.splitlines()
 
 
 def write(path: Path, text: str) -> Path:

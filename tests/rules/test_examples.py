@@ -8,8 +8,8 @@ import pytest
 
 from priorauth.rules import Registry
 from priorauth.rules.examples import discover_examples, load_example, run_example
-from tests.helpers import ROOT
-from tests.rules.conftest import SHIPPED, acme_example, acme_rule, lines, run, write
+from tests.helpers import ROOT, invoke, lines
+from tests.rules.conftest import SHIPPED, acme_example, acme_rule, write
 
 SHIPPED_EXAMPLES = discover_examples(Registry(use_env=False))
 
@@ -36,14 +36,14 @@ def test_file_names_follow_the_format() -> None:
 
 
 def test_one_rule_set_through_the_command() -> None:
-    result = run("rules", "test", "cigna/tms")
+    result = invoke("rules", "test", "cigna/tms")
     n = sum(1 for p in SHIPPED_EXAMPLES if load_example(p).rule_set == "cigna/tms")
     assert (result.exit_code, lines(result)) == (0, [f"{n} passed, 0 failed"])
 
 
 def test_one_file_and_verbose() -> None:
     rel = "payer_rules/cigna/examples/tms-not_eligible-two-ssris-one-class.yaml"
-    result = run("rules", "test", rel, "-v")
+    result = invoke("rules", "test", rel, "-v")
     assert (result.exit_code, lines(result)) == (0, [f"ok   {rel}  (cigna/tms: not_eligible)", "1 passed, 0 failed"])
 
 
@@ -52,7 +52,7 @@ def test_a_wrong_expectation_is_a_mismatch(tmp_path: Path) -> None:
     text = text.replace("status: not_eligible", "status: ready").replace("not_met: [medication_trials]", "not_met: []")
     text = text.replace("unknown: []", "unknown: [severity]")
     path = write(tmp_path / "tms-ready-wrong.yaml", text)
-    result = run("rules", "test", str(tmp_path))
+    result = invoke("rules", "test", str(tmp_path))
     assert result.exit_code == 1
     out = lines(result)
     assert out[0] == f"FAIL {path}"
@@ -71,7 +71,7 @@ def test_a_wrong_expectation_is_a_mismatch(tmp_path: Path) -> None:
 def test_missing_documents_mismatch(tmp_path: Path) -> None:
     text = (SHIPPED / "medicare" / "examples" / "tms-incomplete-unscreened-stale-screening.yaml").read_text(encoding="utf-8")
     path = write(tmp_path / "x.yaml", text.replace("missing_documents: [safety_screening]", "missing_documents: []"))
-    out = lines(run("rules", "test", str(path)))
+    out = lines(invoke("rules", "test", str(path)))
     assert "  missing_documents: expected [], got [safety_screening]" in out
     assert "    [ ] document safety_screening: stale" in out
 
@@ -81,7 +81,7 @@ def test_invalid_example_points_into_the_example_file(tmp_path: Path) -> None:
     path = write(tmp_path / "ex" / "tms-ready-bad.yaml", text)
     write(tmp_path / "ex" / "tms-ready-good.yaml", acme_example("ready"))
     rules = write(tmp_path / "rules" / "acme" / "tms.yaml", acme_rule())
-    result = run("rules", "test", str(tmp_path / "ex"), "--rules-dir", str(rules.parent.parent))
+    result = invoke("rules", "test", str(tmp_path / "ex"), "--rules-dir", str(rules.parent.parent))
     assert result.exit_code == 2
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "yes please" in t)
     assert lines(result) == [
@@ -92,7 +92,7 @@ def test_invalid_example_points_into_the_example_file(tmp_path: Path) -> None:
 
 def test_unknown_rule_set_in_an_example(tmp_path: Path) -> None:
     path = write(tmp_path / "tms-ready-x.yaml", acme_example("ready", rule_set="cgna/tms"))
-    result = run("rules", "test", str(path))
+    result = invoke("rules", "test", str(path))
     assert result.exit_code == 2
     assert lines(result)[0] == f"error: {path}:1: rule_set: no rule set 'cgna/tms' is known here (did you mean 'cigna/tms'? pass --rules-dir for a rule set of your own)"
 
@@ -104,22 +104,23 @@ def test_examples_are_judged_by_the_version_in_force(tmp_path: Path) -> None:
     # 19 years old on 2026-11-18: the 2026 version asks for 21, the 2024 one for 18
     write(rules / "acme" / "examples" / "tms-not_eligible-age.yaml", acme_example("not_eligible", birth="2007-05-01", not_met="[age]"))
     write(rules / "acme" / "examples" / "tms-ready-as-of.yaml", acme_example("ready", birth="2007-05-01", as_of="2025-06-01"))
-    result = run("rules", "test", "acme/tms", "--rules-dir", str(rules), "-v")
+    result = invoke("rules", "test", "acme/tms", "--rules-dir", str(rules), "-v")
     assert result.exit_code == 0, result.output
     assert lines(result)[-1] == "2 passed, 0 failed"
 
 
+@pytest.mark.slow
 def test_all_examples_of_every_folder(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     write(rules / "acme" / "tms.yaml", acme_rule())
     write(rules / "acme" / "examples" / "tms-ready-adult.yaml", acme_example("ready"))
-    result = run("rules", "test", "--rules-dir", str(rules))
+    result = invoke("rules", "test", "--rules-dir", str(rules))
     n = len(SHIPPED_EXAMPLES) + 1
     assert (result.exit_code, lines(result)[-1]) == (0, f"{n} passed, 0 failed")
 
 
 def test_unknown_target() -> None:
-    result = run("rules", "test", "cigna/tsm")
+    result = invoke("rules", "test", "cigna/tsm")
     assert result.exit_code == 2
     assert lines(result) == [
         "error: 'cigna/tsm' is neither a rule-set id known here nor an example file or folder",

@@ -5,21 +5,20 @@ from __future__ import annotations
 import pytest
 
 from priorauth.rules.model import KINDS
-from tests.helpers import ROOT
-from tests.rules.conftest import lines, run
+from tests.helpers import ROOT, invoke, lines
 
 SUBCOMMANDS = ["list", "show", "validate", "test", "new"]
 DOCS = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
 
 
 def test_rules_is_a_top_level_command() -> None:
-    out = lines(run("--help"))
+    out = lines(invoke("--help"))
     assert any(line.split() == ["rules", "List,", "show,", "validate,", "test", "and", "start", "rule", "sets."] for line in out)
 
 
 @pytest.mark.parametrize("name", SUBCOMMANDS)
 def test_subcommand_help_has_examples(name: str) -> None:
-    result = run("rules", name, "--help")
+    result = invoke("rules", name, "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.output
     assert f"priorauth rules {name}" in result.output.split("Examples:")[1]

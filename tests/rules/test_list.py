@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from priorauth.rules import Registry
-from tests.rules.conftest import SHIPPED, acme_rule, lines, run, write
+from tests.helpers import invoke, lines
+from tests.rules.conftest import SHIPPED, acme_rule, write
 
 HEADER = ["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"]
 
@@ -23,7 +24,7 @@ def _rows(output: str) -> dict[str, list[list[str]]]:
 
 
 def test_text_table_has_a_header_and_aligned_columns() -> None:
-    result = run("rules", "list")
+    result = invoke("rules", "list")
     assert result.exit_code == 0
     out = lines(result)
     assert re.split(r"\s{2,}", out[0]) == HEADER
@@ -33,7 +34,7 @@ def test_text_table_has_a_header_and_aligned_columns() -> None:
 
 
 def test_text_row_of_a_shipped_rule_set() -> None:
-    rows = _rows(run("rules", "list").output)
+    rows = _rows(invoke("rules", "list").output)
     assert rows["cigna/tms"] == [
         ["cigna/tms", "Cigna Healthcare", "tms", "EN0383", "2026-03-15", "-", "secondary", "shipped", "payer_rules/cigna/tms.yaml"]
     ]
@@ -43,20 +44,20 @@ def test_text_row_of_a_shipped_rule_set() -> None:
 
 
 def test_every_shipped_version_is_listed() -> None:
-    result = run("rules", "list", "--format", "json")
+    result = invoke("rules", "list", "--format", "json")
     listed = sorted((item["id"], item["effective"]) for item in json.loads(result.output))
     expected = sorted((s.rule_set.id, s.rule_set.effective.isoformat()) for s in Registry(use_env=False).sources())
     assert listed == expected
 
 
 def test_treatment_filter() -> None:
-    rows = _rows(run("rules", "list", "--treatment", "spravato").output)
+    rows = _rows(invoke("rules", "list", "--treatment", "spravato").output)
     assert "cigna/spravato" in rows and "cigna/tms" not in rows
     assert {cells[2] for versions in rows.values() for cells in versions} == {"spravato"}
 
 
 def test_json_fields() -> None:
-    result = run("rules", "list", "--format", "json")
+    result = invoke("rules", "list", "--format", "json")
     assert result.exit_code == 0
     items = {item["id"]: item for item in json.loads(result.output)}
     assert items["cigna/tms"] == {
@@ -80,7 +81,7 @@ def test_json_fields() -> None:
 def test_dated_versions_are_all_listed_with_their_dates(tmp_path: Path) -> None:
     write(tmp_path / "acme" / "tms-2024.yaml", acme_rule("2024-01-01", ends="2025-12-31"))
     write(tmp_path / "acme" / "tms.yaml", acme_rule("2026-01-01", age=21))
-    rows = _rows(run("rules", "list", "--rules-dir", str(tmp_path)).output)
+    rows = _rows(invoke("rules", "list", "--rules-dir", str(tmp_path)).output)
     assert [cells[4:8] for cells in rows["acme/tms"]] == [
         ["2024-01-01", "2025-12-31", "primary", "--rules-dir"],
         ["2026-01-01", "-", "primary", "--rules-dir"],
@@ -90,6 +91,6 @@ def test_dated_versions_are_all_listed_with_their_dates(tmp_path: Path) -> None:
 
 def test_no_rule_sets_for_an_empty_selection(tmp_path: Path) -> None:
     # a --rules-dir that does not exist is a usage error, not a traceback
-    result = run("rules", "list", "--rules-dir", str(tmp_path / "missing"))
+    result = invoke("rules", "list", "--rules-dir", str(tmp_path / "missing"))
     assert result.exit_code == 2
     assert f"rules folder not found: {tmp_path / 'missing'} (from --rules-dir)" in result.output

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from priorauth.rules import ENV_RULES_DIR
-from tests.rules.conftest import SHIPPED, lines, run, write
+from tests.helpers import invoke, lines
+from tests.rules.conftest import SHIPPED, write
 
 
 @pytest.fixture()
@@ -24,7 +25,7 @@ def _entry(output: str, rule_id: str) -> dict:
 
 
 def test_rules_dir_replaces_the_shipped_file(local_cigna: Path) -> None:
-    result = run("rules", "list", "--rules-dir", str(local_cigna), "--format", "json")
+    result = invoke("rules", "list", "--rules-dir", str(local_cigna), "--format", "json")
     entry = _entry(result.output, "cigna/tms")
     assert entry["title"] == "Clinic copy of EN0383"
     assert entry["origin"] == "--rules-dir"
@@ -35,14 +36,14 @@ def test_rules_dir_replaces_the_shipped_file(local_cigna: Path) -> None:
 
 
 def test_text_list_says_where_each_comes_from(local_cigna: Path) -> None:
-    out = lines(run("rules", "list", "--rules-dir", str(local_cigna)))
+    out = lines(invoke("rules", "list", "--rules-dir", str(local_cigna)))
     row = next(line for line in out if line.startswith("cigna/tms "))
     assert row.split()[-2:] == ["--rules-dir", str(local_cigna / "cigna" / "tms.yaml")]
     assert f"note: {local_cigna / 'cigna' / 'tms.yaml'} replaces payer_rules/cigna/tms.yaml (shipped): same id and effective date" in out
 
 
 def test_environment_variable(local_cigna: Path) -> None:
-    result = run("rules", "list", "--format", "json", env={ENV_RULES_DIR: str(local_cigna)})
+    result = invoke("rules", "list", "--format", "json", env={ENV_RULES_DIR: str(local_cigna)})
     entry = _entry(result.output, "cigna/tms")
     assert (entry["origin"], entry["title"]) == (ENV_RULES_DIR, "Clinic copy of EN0383")
 
@@ -51,19 +52,19 @@ def test_rules_dir_comes_before_the_environment_variable(local_cigna: Path, tmp_
     text = (SHIPPED / "cigna" / "tms.yaml").read_text(encoding="utf-8")
     other = tmp_path / "other"
     write(other / "cigna" / "tms.yaml", text.replace("title: Transcranial Magnetic Stimulation", "title: From the command line"))
-    result = run("rules", "list", "--format", "json", "--rules-dir", str(other), env={ENV_RULES_DIR: str(local_cigna)})
+    result = invoke("rules", "list", "--format", "json", "--rules-dir", str(other), env={ENV_RULES_DIR: str(local_cigna)})
     entry = _entry(result.output, "cigna/tms")
     assert (entry["origin"], entry["title"]) == ("--rules-dir", "From the command line")
     assert [o["origin"] for o in entry["overrides"]] == [ENV_RULES_DIR, "shipped"]
 
 
 def test_show_uses_the_local_file(local_cigna: Path) -> None:
-    out = lines(run("rules", "show", "cigna/tms", "--rules-dir", str(local_cigna)))
+    out = lines(invoke("rules", "show", "cigna/tms", "--rules-dir", str(local_cigna)))
     assert "Policy EN0383: Clinic copy of EN0383" in out
     assert f"Rule file: {local_cigna / 'cigna' / 'tms.yaml'} (--rules-dir)" in out
 
 
 def test_show_uses_the_environment_variable(local_cigna: Path) -> None:
-    out = lines(run("rules", "show", "cigna/tms", env={ENV_RULES_DIR: str(local_cigna)}))
+    out = lines(invoke("rules", "show", "cigna/tms", env={ENV_RULES_DIR: str(local_cigna)}))
     assert "Policy EN0383: Clinic copy of EN0383" in out
     assert f"Rule file: {local_cigna / 'cigna' / 'tms.yaml'} ({ENV_RULES_DIR})" in out

@@ -9,22 +9,22 @@ import pytest
 
 from priorauth.rules import load_rule_file
 from priorauth.rules.skeleton import skeleton_rule_file
-from tests.rules.conftest import lines, run
+from tests.helpers import invoke, lines
 
 
 @pytest.mark.parametrize("treatment", ["tms", "spravato"])
 def test_skeleton_validates_and_its_example_passes(tmp_path: Path, treatment: str) -> None:
     out_dir = tmp_path / "my_rules"
-    result = run("rules", "new", "acme-health", treatment, "-o", str(out_dir))
+    result = invoke("rules", "new", "acme-health", treatment, "-o", str(out_dir))
     assert result.exit_code == 0, result.output
     rule_file = out_dir / "acme-health" / f"{treatment}.yaml"
     example = out_dir / "acme-health" / "examples" / f"{treatment}-ready-example.yaml"
     assert lines(result)[:3] == [f"wrote {rule_file}", f"wrote {example}", "next: edit every TODO (docs/rules.md explains each field), then run"]
     rs = load_rule_file(rule_file)
     assert (rs.id, rs.payer_name, rs.effective) == (f"acme-health/{treatment}", "Acme Health", dt.date.today())
-    validated = run("rules", "validate", str(rule_file), str(example))
+    validated = invoke("rules", "validate", str(rule_file), str(example))
     assert validated.exit_code == 0, validated.output
-    tested = run("rules", "test", f"acme-health/{treatment}", "--rules-dir", str(out_dir))
+    tested = invoke("rules", "test", f"acme-health/{treatment}", "--rules-dir", str(out_dir))
     assert (tested.exit_code, lines(tested)) == (0, ["1 passed, 0 failed"])
 
 
@@ -41,7 +41,7 @@ def test_skeleton_explains_every_metadata_field() -> None:
 
 def test_default_folder_is_payer_rules_of_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run("rules", "new", "acme", "spravato")
+    result = invoke("rules", "new", "acme", "spravato")
     assert result.exit_code == 0
     assert lines(result)[:2] == ["wrote payer_rules/acme/spravato.yaml", "wrote payer_rules/acme/examples/spravato-ready-example.yaml"]
     assert lines(result)[-1] == "  priorauth rules test acme/spravato --rules-dir payer_rules"
@@ -49,27 +49,27 @@ def test_default_folder_is_payer_rules_of_the_current_folder(tmp_path: Path, mon
 
 
 def test_never_overwrites_without_force(tmp_path: Path) -> None:
-    assert run("rules", "new", "acme", "tms", "-o", str(tmp_path)).exit_code == 0
+    assert invoke("rules", "new", "acme", "tms", "-o", str(tmp_path)).exit_code == 0
     rule_file = tmp_path / "acme" / "tms.yaml"
     rule_file.write_text("# my edits\n", encoding="utf-8")
     example = tmp_path / "acme" / "examples" / "tms-ready-example.yaml"
-    again = run("rules", "new", "acme", "tms", "-o", str(tmp_path))
+    again = invoke("rules", "new", "acme", "tms", "-o", str(tmp_path))
     assert again.exit_code == 2
     assert lines(again) == [f"error: {rule_file}, {example} already exist", "  hint: pass --force to overwrite, or pick another -o folder"]
     assert rule_file.read_text(encoding="utf-8") == "# my edits\n"
-    forced = run("rules", "new", "acme", "tms", "-o", str(tmp_path), "--force")
+    forced = invoke("rules", "new", "acme", "tms", "-o", str(tmp_path), "--force")
     assert forced.exit_code == 0
     assert load_rule_file(rule_file).id == "acme/tms"
 
 
 def test_bad_payer_id(tmp_path: Path) -> None:
-    result = run("rules", "new", "Acme Health", "tms", "-o", str(tmp_path))
+    result = invoke("rules", "new", "Acme Health", "tms", "-o", str(tmp_path))
     assert result.exit_code == 2
     assert lines(result) == ["error: payer id 'Acme Health' must be lower-case letters, digits and dashes", "  hint: for example: aetna, florida-blue"]
     assert not any(tmp_path.iterdir())
 
 
 def test_bad_treatment() -> None:
-    result = run("rules", "new", "acme", "ect")
+    result = invoke("rules", "new", "acme", "ect")
     assert result.exit_code == 2
     assert "Invalid value for '{tms|spravato}'" in result.output

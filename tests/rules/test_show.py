@@ -11,8 +11,8 @@ from pydantic import TypeAdapter
 from priorauth.rules import Registry, RuleSource
 from priorauth.rules import model as m
 from priorauth.rules.describe import describe, describe_criterion, describe_rule_set
-from tests.helpers import rule_set
-from tests.rules.conftest import acme_rule, lines, run, write
+from tests.helpers import invoke, lines, rule_set
+from tests.rules.conftest import acme_rule, write
 
 SHIPPED_SOURCES: list[RuleSource] = Registry(use_env=False).sources()
 
@@ -20,7 +20,7 @@ SHIPPED_SOURCES: list[RuleSource] = Registry(use_env=False).sources()
 @pytest.mark.parametrize("source", SHIPPED_SOURCES, ids=lambda s: f"{s.rule_set.id}@{s.rule_set.effective}")
 def test_every_shipped_rule_set_renders(source: RuleSource) -> None:
     rs = source.rule_set
-    result = run("rules", "show", rs.id, "--as-of", rs.effective.isoformat())
+    result = invoke("rules", "show", rs.id, "--as-of", rs.effective.isoformat())
     assert result.exit_code == 0, result.output
     out = lines(result)
     assert out[:2] == [f"{rs.id}: {rs.payer_name}, {'TMS' if rs.treatment == 'tms' else 'Spravato'}", f"Policy {rs.policy}: {rs.title}"]
@@ -37,7 +37,7 @@ def test_every_shipped_rule_set_renders(source: RuleSource) -> None:
 
 
 def test_cigna_tms_reads_like_the_policy() -> None:
-    out = lines(run("rules", "show", "cigna/tms"))
+    out = lines(invoke("rules", "show", "cigna/tms"))
     assert out[:6] == [
         "cigna/tms: Cigna Healthcare, TMS",
         "Policy EN0383: Transcranial Magnetic Stimulation",
@@ -67,18 +67,18 @@ def test_cigna_tms_reads_like_the_policy() -> None:
 def test_as_of_picks_the_version_and_names_the_others(tmp_path: Path) -> None:
     write(tmp_path / "acme" / "tms-2024.yaml", acme_rule("2024-01-01", ends="2025-12-31"))
     write(tmp_path / "acme" / "tms.yaml", acme_rule("2026-01-01", age=21))
-    old = lines(run("rules", "show", "acme/tms", "--as-of", "2025-06-01", "--rules-dir", str(tmp_path)))
+    old = lines(invoke("rules", "show", "acme/tms", "--as-of", "2025-06-01", "--rules-dir", str(tmp_path)))
     assert "In force: effective 2024-01-01 to 2025-12-31" in old
     assert "  - Age 18 or older on the date of the request." in old
     assert "Other version: effective 2026-01-01 (see --as-of 2026-01-01)" in old
-    new = lines(run("rules", "show", "acme/tms", "--as-of", "2026-02-01", "--rules-dir", str(tmp_path)))
+    new = lines(invoke("rules", "show", "acme/tms", "--as-of", "2026-02-01", "--rules-dir", str(tmp_path)))
     assert "  - Age 21 or older on the date of the request." in new
-    early = lines(run("rules", "show", "acme/tms", "--as-of", "2023-01-01", "--rules-dir", str(tmp_path)))
+    early = lines(invoke("rules", "show", "acme/tms", "--as-of", "2023-01-01", "--rules-dir", str(tmp_path)))
     assert early[0] == "note: acme/tms as known here took effect on 2024-01-01, after 2023-01-01; it is applied anyway"
 
 
 def test_unknown_id_suggests_the_closest() -> None:
-    result = run("rules", "show", "cigna/tsm")
+    result = invoke("rules", "show", "cigna/tsm")
     assert result.exit_code == 2
     assert lines(result) == ["error: no rule set 'cigna/tsm'", "  hint: did you mean 'cigna/tms'? see `priorauth rules list`"]
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.rules.conftest import SHIPPED, acme_example, acme_rule, lines, run, write
+from tests.helpers import invoke, lines
+from tests.rules.conftest import SHIPPED, acme_example, acme_rule, write
 
 CIGNA_TMS = SHIPPED / "cigna" / "tms.yaml"
 
@@ -25,18 +26,18 @@ def _variant(tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, str]:
 
 
 def test_valid_file() -> None:
-    result = run("rules", "validate", "payer_rules/cigna/tms.yaml")
+    result = invoke("rules", "validate", "payer_rules/cigna/tms.yaml")
     assert (result.exit_code, lines(result)) == (0, ["ok  payer_rules/cigna/tms.yaml  (cigna/tms, effective 2026-03-15)"])
 
 
 def test_dated_version_shows_its_end(tmp_path: Path) -> None:
     path = write(tmp_path / "acme" / "tms-2024.yaml", acme_rule("2024-01-01", ends="2025-12-31"))
-    assert lines(run("rules", "validate", str(path))) == [f"ok  {path}  (acme/tms, effective 2024-01-01 to 2025-12-31)"]
+    assert lines(invoke("rules", "validate", str(path))) == [f"ok  {path}  (acme/tms, effective 2024-01-01 to 2025-12-31)"]
 
 
 def test_misspelled_key_has_line_and_suggestion(tmp_path: Path) -> None:
     path, text = _variant(tmp_path, "key.yaml", "    min_weeks: 4\n", "    min_wekes: 4\n")
-    result = run("rules", "validate", str(path))
+    result = invoke("rules", "validate", str(path))
     assert result.exit_code == 2
     line = _line_of(text, "min_wekes")
     assert lines(result) == [f"error: {path}:{line}: criteria[4].min_wekes: unknown key 'min_wekes' (did you mean 'min_weeks'?)"]
@@ -44,13 +45,13 @@ def test_misspelled_key_has_line_and_suggestion(tmp_path: Path) -> None:
 
 def test_misspelled_top_level_key(tmp_path: Path) -> None:
     path, text = _variant(tmp_path, "top.yaml", "payer_name:", "payer_nmae:")
-    out = lines(run("rules", "validate", str(path)))
+    out = lines(invoke("rules", "validate", str(path)))
     assert f"  {path}:{_line_of(text, 'payer_nmae')}: payer_nmae: unknown key 'payer_nmae' (did you mean 'payer_name'?)" in out
 
 
 def test_misspelled_kind_has_suggestion(tmp_path: Path) -> None:
     path, text = _variant(tmp_path, "kind.yaml", "kind: failed_trials", "kind: failed_trial")
-    result = run("rules", "validate", str(path))
+    result = invoke("rules", "validate", str(path))
     assert result.exit_code == 2
     (message,) = lines(result)
     assert message.startswith(f"error: {path}:{_line_of(text, 'kind: failed_trial')}: criteria[4].kind: unknown kind; expected one of 'age', ")
@@ -63,14 +64,14 @@ def test_misspelled_kind_inside_a_combinator(tmp_path: Path) -> None:
         "  - id: either\n    kind: any_of\n    criteria:\n      - {id: a, kind: age, min: 18}\n      - {id: e, kind: etc, statuses: [current]}\n",
     )
     path = write(tmp_path / "acme" / "tms.yaml", text)
-    (message,) = lines(run("rules", "validate", str(path)))
+    (message,) = lines(invoke("rules", "validate", str(path)))
     assert message.startswith(f"error: {path}:{_line_of(text, 'kind: etc')}: criteria[0].criteria[1].kind: unknown kind;")
     assert message.endswith("(did you mean 'ect'?)")
 
 
 def test_duplicate_key(tmp_path: Path) -> None:
     path, text = _variant(tmp_path, "dup.yaml", "evidence: secondary\n", "evidence: secondary\nevidence: primary\n")
-    result = run("rules", "validate", str(path))
+    result = invoke("rules", "validate", str(path))
     assert result.exit_code == 2
     first = _line_of(text, "evidence: secondary")
     assert lines(result) == [f"error: {path}:{first + 1}: duplicate key 'evidence' (first on line {first}) (keep one of them)"]
@@ -88,14 +89,14 @@ def test_duplicate_key(tmp_path: Path) -> None:
 )
 def test_files_that_are_not_rule_files(tmp_path: Path, name: str, content: str, message: str) -> None:
     path = write(tmp_path / name, content)
-    result = run("rules", "validate", str(path))
+    result = invoke("rules", "validate", str(path))
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {path}{message}")
     assert "Traceback" not in result.output
 
 
 def test_folder_and_missing_file(tmp_path: Path) -> None:
-    result = run("rules", "validate", str(tmp_path), str(tmp_path / "nope.yaml"))
+    result = invoke("rules", "validate", str(tmp_path), str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
     out = lines(result)
     # the loader's hint wording may change; the located message is what matters here
@@ -107,12 +108,12 @@ def test_json_rule_file(tmp_path: Path) -> None:
     data = yaml.safe_load(CIGNA_TMS.read_text(encoding="utf-8"))
     data["effective"] = str(data["effective"])
     path = write(tmp_path / "tms.json", json.dumps(data, indent=2))
-    assert lines(run("rules", "validate", str(path))) == [f"ok  {path}  (cigna/tms, effective 2026-03-15)"]
+    assert lines(invoke("rules", "validate", str(path))) == [f"ok  {path}  (cigna/tms, effective 2026-03-15)"]
 
 
 def test_every_file_is_reported_and_the_exit_code_is_2(tmp_path: Path) -> None:
     bad, _ = _variant(tmp_path, "bad.yaml", "kind: severity", "kind: severty")
-    result = run("rules", "validate", "payer_rules/cigna/tms.yaml", str(bad), "payer_rules/medicare/tms.yaml")
+    result = invoke("rules", "validate", "payer_rules/cigna/tms.yaml", str(bad), "payer_rules/medicare/tms.yaml")
     assert result.exit_code == 2
     out = lines(result)
     assert out[0] == "ok  payer_rules/cigna/tms.yaml  (cigna/tms, effective 2026-03-15)"
@@ -123,7 +124,7 @@ def test_every_file_is_reported_and_the_exit_code_is_2(tmp_path: Path) -> None:
 def test_overlapping_versions_given_together(tmp_path: Path) -> None:
     old = write(tmp_path / "acme" / "tms-2024.yaml", acme_rule("2024-01-01"))
     new = write(tmp_path / "acme" / "tms.yaml", acme_rule("2026-01-01"))
-    result = run("rules", "validate", str(old), str(new))
+    result = invoke("rules", "validate", str(old), str(new))
     assert result.exit_code == 2
     assert lines(result)[2:] == [
         f"error: {new}: acme/tms effective 2026-01-01 overlaps {old} (effective 2024-01-01): both in force on 2026-01-01 "
@@ -131,14 +132,14 @@ def test_overlapping_versions_given_together(tmp_path: Path) -> None:
         "1 valid, 1 invalid",
     ]
     write(old, acme_rule("2024-01-01", ends="2025-12-31"))
-    assert run("rules", "validate", str(old), str(new)).exit_code == 0
+    assert invoke("rules", "validate", str(old), str(new)).exit_code == 0
 
 
 def test_example_files_are_validated_as_examples(tmp_path: Path) -> None:
     good = write(tmp_path / "tms-ready-x.yaml", acme_example("ready"))
     text = acme_example("ready").replace("date: 2026-11-18", "date: 2026-02-30")
     bad = write(tmp_path / "tms-ready-y.yaml", text)
-    result = run("rules", "validate", str(good), str(bad))
+    result = invoke("rules", "validate", str(good), str(bad))
     assert lines(result) == [
         f"ok  {good}  (example of acme/tms, expects ready)",
         f"error: {bad}:{_line_of(text, '2026-02-30')}: case.request.date: is not a real calendar date (check the day and month)",

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from priorauth.cli import main
 from priorauth.rules import Registry
-from tests.helpers import ROOT
+from tests.helpers import ROOT, invoke
 
 EXAMPLE = ROOT / "payer_rules" / "texas-medicaid" / "examples" / "spravato-ready-postpartum-f53-0-from-2025-05-01.yaml"
 
@@ -42,7 +40,7 @@ def test_before_the_first_version_uses_it_with_a_note() -> None:
 
 
 def _check(case: Path, *extra: str) -> dict:
-    result = CliRunner().invoke(main, ["check", str(case), "--format", "json", *extra])
+    result = invoke("check", str(case), "--format", "json", *extra)
     assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
 
