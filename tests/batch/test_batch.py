@@ -158,7 +158,7 @@ def test_an_unknown_payer_on_a_json_lines_line_names_that_line(tmp_path: Path) -
 def test_a_missing_input_is_one_error_row(tmp_path: Path) -> None:
     result = invoke("batch", "nowhere.yaml", str(SAMPLES / "cigna-tms-ready.yaml"), "-o", "out")
     assert result.exit_code == 2
-    assert [(r["source"], r["status"], r["error"]) for r in summary(Path("out"))][0] == ("nowhere.yaml", "error", "nowhere.yaml: file not found (check the path)")
+    assert next((r["source"], r["status"], r["error"]) for r in summary(Path("out"))) == ("nowhere.yaml", "error", "nowhere.yaml: file not found (check the path)")
     assert summary(Path("out"))[1]["status"] == "ready"
 
 

@@ -4,6 +4,8 @@ ids are matched in any letter case and common spellings."""
 
 from __future__ import annotations
 
+import itertools
+
 import datetime as dt
 import json
 import types
@@ -77,7 +79,7 @@ FORMATTED: dict[tuple[str | int, ...], list[str]] = {
 
 
 def _put(data: Any, path: tuple[str | int, ...], value: Any) -> None:
-    for here, step in zip(path, path[1:]):
+    for here, step in itertools.pairwise(path):
         if isinstance(here, int):
             while len(data) <= here:
                 data.append({} if isinstance(step, str) else [])

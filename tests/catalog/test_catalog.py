@@ -334,7 +334,7 @@ def test_all_names_are_unambiguous() -> None:
 def test_loaded_once() -> None:
     assert all_drugs() is all_drugs()
     assert all_icd10() is all_icd10()
-    assert catalog._drug_index.cache_info().currsize == 1  # noqa: SLF001
+    assert catalog._drug_index.cache_info().currsize == 1
 
 
 # ----------------------------------------------------------------- ICD-10

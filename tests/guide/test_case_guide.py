@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from priorauth.case import Case
 from priorauth.case_guide import KIND_FIELDS, case_fields, case_schema, criterion_fields, example_case, leaf_criteria, markdown

@@ -70,7 +70,7 @@ def test_skeleton_holds_exactly_what_the_rule_set_reads_with_its_criteria(tmp_pa
 def test_skeleton_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     out = tmp_path / "case.yaml"
     out.write_text("mine\n")
-    code, stdout, stderr = invoke("new", "--payer", "cigna", "--treatment", "tms", "-o", str(out))
+    code, _stdout, stderr = invoke("new", "--payer", "cigna", "--treatment", "tms", "-o", str(out))
     assert code == 2
     assert stderr == f"error: {out} already exists\n  hint: use --force to overwrite it, or choose another output folder with -o\n"
     assert out.read_text() == "mine\n"
@@ -89,7 +89,7 @@ def test_unknown_payer_and_missing_treatment_are_refused(tmp_path: Path) -> None
 
 def test_payer_and_treatment_in_any_letter_case(tmp_path: Path) -> None:
     out = tmp_path / "x.yaml"
-    code, stdout, stderr = invoke("new", "--payer", "UnitedHealthcare", "--treatment", "TMS", "-o", str(out))
+    code, _stdout, stderr = invoke("new", "--payer", "UnitedHealthcare", "--treatment", "TMS", "-o", str(out))
     assert (code, stderr) == (0, "")
     text = out.read_text()
     assert '  payer: "uhc"\n' in text and '  treatment: "tms"\n' in text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.util import CANARIES, assert_no_canary, assert_no_traceback
+from tests.hardening.util import assert_no_canary, assert_no_traceback
 from tests.helpers import invoke
 
 CANARY_CASE = """\

@@ -126,8 +126,8 @@ def _assert_error_or_report(*args: Any) -> None:
         return
     data = json.loads(result.stdout)
     for report in data if isinstance(data, list) else [data]:
-        assert REPORT_FIELDS <= set(report)
-        assert RULE_SET_FIELDS <= set(report["rule_set"])
+        assert set(report) >= REPORT_FIELDS
+        assert set(report["rule_set"]) >= RULE_SET_FIELDS
         assert report["status"] in ("ready", "incomplete", "not_eligible")
         for criterion in report["criteria"]:
             assert {"id", "topic", "status", "message", "evidence"} <= set(criterion)

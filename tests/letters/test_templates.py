@@ -32,7 +32,7 @@ def test_user_template_extends_builtin_by_prefixed_name(tmp_path: Path) -> None:
 
 def test_misspelled_variable_names_template_line_and_variable(tmp_path: Path) -> None:
     (tmp_path / "letter-tms.md.j2").write_text("# Letter\n\nDear {{ patient.name }},\n\n{{ patient.nmae }}\n")
-    code, out, err = invoke("letter", str(READY), "-o", str(tmp_path / "out"), "--templates-dir", str(tmp_path))
+    code, _out, err = invoke("letter", str(READY), "-o", str(tmp_path / "out"), "--templates-dir", str(tmp_path))
     assert code == 2
     assert err.splitlines()[0] == "error: letter-tms.md.j2:5: undefined variable: 'dict object' has no attribute 'nmae'"
     assert not (tmp_path / "out").exists()
