@@ -4,9 +4,8 @@ ids are matched in any letter case and common spellings."""
 
 from __future__ import annotations
 
-import itertools
-
 import datetime as dt
+import itertools
 import json
 import types
 import typing
