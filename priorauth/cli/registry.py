@@ -11,4 +11,6 @@ EXTRA: dict[str, tuple[str, str]] = {
     "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
     "batch": ("priorauth.cli.batch:batch", "Check many cases (files, folders, JSON Lines) and write a summary and letters."),
     "compare": ("priorauth.cli.compare:compare", "Compare TMS and Spravato side by side for a case's payer or every payer."),
+    "queue": ("priorauth.cli.queue:queue", "Track requests from first check to decision (the work queue)."),
+    "db": ("priorauth.cli.db:db", "Create, upgrade, back up, restore, copy and check the queue's database."),
 }

@@ -27,6 +27,11 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("rules", "validate"), ["x.yaml"]),
     (("rules", "test"), []),
     (("rules", "new"), ["acme", "tms"]),
+    (("queue", "add"), [str(READY_TMS), "--db", "q.sqlite3"]),
+    (("queue", "list"), ["--db", "q.sqlite3"]),
+    (("queue", "decide"), ["1", "denied", "--db", "q.sqlite3"]),
+    (("db", "check"), ["--db", "q.sqlite3"]),
+    (("db", "backup"), ["b.jsonl", "--db", "q.sqlite3"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 

@@ -1,0 +1,76 @@
+"""A process killed with SIGKILL mid-import or mid-decision leaves the queue as before.
+
+The child runs the real command; a listener kills it (SIGKILL, no clean-up of any kind)
+right after the Nth flush of the session, that is with rows written but not committed.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from priorauth.store import open_store
+from priorauth.store.maintenance import dump
+from tests.helpers import ROOT, invoke
+from tests.store.util import READY, jsonl
+
+CHILD = """
+import os, signal, sys
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+target, seen = int(sys.argv[1]), [0]
+
+@event.listens_for(Session, "after_flush")
+def _die(session, context):
+    seen[0] += 1
+    if seen[0] == target:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+from priorauth.cli import main
+main(sys.argv[2:], prog_name="priorauth")
+"""
+
+
+def _killed_at(flush: int, *args: str) -> int:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(flush), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return done.returncode
+
+
+def _state(db: str) -> list[dict]:
+    store = open_store(db)
+    try:
+        return [rec for rec in dump(store) if "row" in rec]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("flush", [5, 60])
+def test_kill_in_the_middle_of_an_import(db_url: str, tmp_path: Path, flush: int) -> None:
+    invoke("queue", "add", str(READY), "--db", db_url)
+    before = _state(db_url)
+    cases = jsonl(tmp_path, 40)
+    assert _killed_at(flush, "queue", "add", str(cases), "--db", db_url) == -signal.SIGKILL
+    assert _state(db_url) == before
+    # nothing is left locked or half-written: the same import now goes through whole
+    code, out, _ = invoke("queue", "add", str(cases), "--db", db_url)
+    assert code == 0 and out.splitlines()[-1] == "40 opened, 0 updated, 0 unchanged, 0 not added"
+    assert invoke("db", "check", "--db", db_url)[0] == 0
+
+
+@pytest.mark.parametrize("flush", [1, 2])
+def test_kill_in_the_middle_of_a_decision(db_url: str, flush: int) -> None:
+    invoke("queue", "add", str(READY), "--db", db_url)
+    invoke("queue", "submit", "1", "--ref", "0042", "--db", db_url)
+    before = _state(db_url)
+    args = ("queue", "decide", "1", "approved", "--valid-to", "2030-01-01", "--units", "90868=36", "--db", db_url)
+    assert _killed_at(flush, *args) == -signal.SIGKILL
+    assert _state(db_url) == before
+    assert _killed_at(10_000, *args) == 0  # not killed: the whole decision is there
+    after = _state(db_url)
+    assert sum(1 for r in after if r["table"] == "decisions") == 1
+    assert next(r["row"]["status"] for r in after if r["table"] == "requests") == "approved"
