@@ -78,8 +78,11 @@ def queue() -> None:
 @rules_dir_option
 @click.option("--priority", type=click.Choice(["routine", "urgent"]), default="routine", show_default=True, help="Priority of the new requests.")
 @click.option("--assignee", metavar="NAME", help="Who works on the new requests.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes checking cases (default: the number of CPUs); 1 checks them in this process.")
 @db_options
-def add(inputs: tuple[str, ...], payer: str | None, treatment: str | None, rules_dirs: tuple[str, ...], priority: str, assignee: str | None, db: str | None, user: str | None) -> None:
+def add(
+    inputs: tuple[str, ...], payer: str | None, treatment: str | None, rules_dirs: tuple[str, ...], priority: str, assignee: str | None, jobs: int | None, db: str | None, user: str | None
+) -> None:
     """Check each CASE and open a request per rule set asked for.
 
     CASE is a case file, a folder of them (searched recursively), or a JSON Lines file
@@ -96,10 +99,11 @@ def add(inputs: tuple[str, ...], payer: str | None, treatment: str | None, rules
 
     Exit status: 0 every case added; 2 some case could not be read (the others were added).
     """
+    from priorauth.batch import default_jobs
     from priorauth.store import queue as q
 
     store = _open(db, user)
-    result = q.add_cases(store, inputs, payer, treatment, rules_dirs, priority, assignee)
+    result = q.add_cases(store, inputs, payer, treatment, rules_dirs, priority, assignee, jobs=jobs or default_jobs())
     counts = {"opened": 0, "updated": 0, "unchanged": 0}
     for row in result.rows:
         if row.action == "error":
@@ -117,14 +121,26 @@ def _cell(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-LIST_COLUMNS = [("ID", "id", 5), ("DUE", "next_due", 10), ("STATUS", "status", 9), ("PAYER", "payer", 12), ("TREATMENT", "treatment", 9), ("PATIENT", "patient", 14), ("ASSIGNEE", "assignee", 10)]
+LIST_HEADER = f"  {'ID':<5}  {'DUE':<10}  {'STATUS':<9}  {'PAYER':<12}  {'TREATMENT':<9}  {'PATIENT':<14}  {'ASSIGNEE':<10}  NEXT ACTION"
+
+
+_LINE = "%s %-5s  %-10s  %-9s  %-12s  %-9s  %-14s  %-10s  %s%s"
 
 
 def _list_line(row: dict[str, Any], today: dt.date) -> str:
-    cells = [_cell(row[key]).ljust(width) for _, key, width in LIST_COLUMNS]
     due = row["next_due"]
-    flag = "!" if due is not None and due < today else ("*" if row["priority"] == "urgent" else " ")
-    return f"{flag} " + "  ".join(cells) + "  " + _cell(row["next_action"]) + (f" ({row['units_used']}/{row['units_approved']} units)" if row["units_approved"] is not None else "")
+    return _LINE % (
+        "!" if due is not None and due < today else ("*" if row["priority"] == "urgent" else " "),
+        row["id"],
+        due or "-",
+        row["status"],
+        row["payer"],
+        row["treatment"],
+        row["patient"],
+        row["assignee"] or "-",
+        row["next_action"] or "-",
+        "" if row["units_approved"] is None else f" ({row['units_used']}/{row['units_approved']} units)",
+    )
 
 
 @queue.command("list")
@@ -161,7 +177,7 @@ def list_(statuses: tuple[str, ...], payer: str | None, treatment: str | None, a
             out.write(part)
         return
     today = dt.date.today()
-    out.write("  " + "  ".join(title.ljust(width) for title, _, width in LIST_COLUMNS) + "  NEXT ACTION\n")
+    out.write(LIST_HEADER + "\n")
     count = 0
     for row in rows:
         out.write(_list_line(row, today) + "\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -41,13 +41,16 @@ class CaseVersion(Base):
     text: Mapped[str] = mapped_column(Text)  # the case as given, byte for byte (decoded)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(200))
+    # Relationships (no columns): new rows can point at each other before they have ids,
+    # so an import is written in a few batched INSERTs.
+    patient: Mapped[Patient] = relationship(lazy="raise_on_sql")
 
 
 class Request(Base):
     """One request to one payer for one treatment under one rule set."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_due", "status", "next_due"), Index("ix_requests_patient", "patient_id"))
+    __table_args__ = (Index("ix_requests_due", "status", "next_due"), Index("ix_requests_patient", "patient_id"), Index("ix_requests_order", "sort_key", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id"))  # the version it stands on now
@@ -57,8 +60,9 @@ class Request(Base):
     rule_set: Mapped[str] = mapped_column(String(120))
     rule_version: Mapped[str] = mapped_column(String(10))  # effective date of the version in force
     check_status: Mapped[str] = mapped_column(String(20))  # ready, incomplete, not_eligible
-    gaps: Mapped[str] = mapped_column(Text, default="")  # topics not met / not documented, "; "-joined
-    report: Mapped[str] = mapped_column(Text)  # the check's JSON report
+    # topics not met or not documented and missing documents, "; "-joined; the full report
+    # is `priorauth check` of the case version against the rule-set version, when needed
+    gaps: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(10), default="routine")  # routine or urgent
     assignee: Mapped[str | None] = mapped_column(String(200))
@@ -75,9 +79,12 @@ class Request(Base):
     units_used: Mapped[int] = mapped_column(Integer, default=0)
     next_action: Mapped[str | None] = mapped_column(String(200))  # derived (lifecycle.next_action)
     next_due: Mapped[dt.date | None] = mapped_column(Date)  # derived
+    sort_key: Mapped[int] = mapped_column(Integer)  # derived: urgent first, then by next_due (see queue._derive)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer)
+    patient: Mapped[Patient] = relationship(lazy="raise_on_sql")
+    case_version: Mapped[CaseVersion] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -142,6 +149,7 @@ class Task(Base):
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    request: Mapped[Request] = relationship(lazy="raise_on_sql")
 
 
 class Note(Base):
@@ -163,6 +171,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[str] = mapped_column(Text)  # field names and states, no patient value
+    request: Mapped[Request | None] = relationship(primaryjoin="foreign(AuditEntry.request_id) == Request.id", lazy="raise_on_sql")
 
 
 TABLES = [Patient, CaseVersion, Request, Decision, ApprovedUnits, UnitUse, GeneratedDocument, Task, Note, AuditEntry]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from priorauth.errors import PriorAuthError, UsageError
@@ -120,10 +120,107 @@ def _load(item: Any) -> tuple[Any, str, str, str]:
     return case, text, fmt, hashlib.sha256(raw).hexdigest()
 
 
-def _error_text(exc: PriorAuthError, source: str) -> str:
-    from priorauth.batch import _error_text as batch_error_text
+@dataclass(frozen=True)
+class _Result:
+    """One rule set's check of a case, as the queue keeps it (small, picklable)."""
 
-    return batch_error_text(exc, source)
+    payer: str
+    treatment: str
+    rule_set: str
+    rule_version: str
+    status: str
+    gaps: str
+
+
+@dataclass(frozen=True)
+class _Checked:
+    source: str
+    error: str | None = None
+    patient: str = ""
+    kind: str = "initial"
+    text: str = ""
+    fmt: str = ""
+    sha256: str = ""
+    results: tuple[_Result, ...] = ()
+
+
+_CHECKER: tuple[Any, str | None, str | None] | None = None  # (registry, payer, treatment) of this process
+
+
+def _init_checker(rules_dirs: Sequence[str], payer: str | None, treatment: str | None, worker: bool = True) -> None:
+    from priorauth.rules import Registry
+
+    if worker:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    global _CHECKER
+    _CHECKER = (Registry(rules_dirs), payer, treatment)
+
+
+def _check(item: Any) -> _Checked:
+    """Load and check one input; any failure becomes its error line (no patient value)."""
+    from priorauth import batch
+    from priorauth.api import check_case
+
+    assert _CHECKER is not None
+    registry, payer, treatment = _CHECKER
+    try:
+        case, text_, fmt, digest = _load(item)
+        reports = check_case(case, registry, payer, treatment)
+    except PriorAuthError as exc:
+        return _Checked(item.source, error=batch._error_text(exc, item.source))
+    except Exception as exc:  # a bug costs one case, not the import
+        return _Checked(item.source, error=batch._internal_error(item.source, exc))
+    results = tuple(
+        _Result(
+            payer=r.payer,
+            treatment=r.treatment,
+            rule_set=r.rule_set.id,
+            rule_version=r.rule_set.effective,
+            status=r.status,
+            gaps="; ".join([*r.topics("not_met"), *r.topics("unknown"), *(d.kind for d in r.missing_documents)]),
+        )
+        for r in reports
+    )
+    return _Checked(item.source, None, case.patient.id, case.request.kind, text_, fmt, digest, results)
+
+
+def _check_chunk(items: list[Any]) -> list[_Checked]:
+    return [_check(item) for item in items]
+
+
+def _checked(inputs: Sequence[str | Path], rules_dirs: Sequence[str], payer: str | None, treatment: str | None, jobs: int) -> Iterator[_Checked]:
+    """Every input checked, in input order; with jobs > 1 in worker processes, a few chunks in flight."""
+    from priorauth import batch
+
+    items = _inputs(inputs)
+    if jobs <= 1:
+        _init_checker(rules_dirs, payer, treatment, worker=False)
+        for item in items:
+            yield _check(item)
+        return
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_checker, initargs=(tuple(rules_dirs), payer, treatment))
+    pending: deque[Future[list[_Checked]]] = deque()
+    try:
+        for chunk in batch._chunks(items, batch.CHUNK_EVALUATE):
+            pending.append(pool.submit(_check_chunk, chunk))
+            while len(pending) >= jobs * batch.CHUNKS_IN_FLIGHT_PER_WORKER:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    except BrokenProcessPool:
+        raise StoreError("a worker process stopped unexpectedly (out of memory, or killed); nothing was added", "rerun with fewer --jobs") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+WRITE_CHUNK = 250  # cases per batch of INSERTs
+OPEN_STATES = ("draft", "ready", "submitted", "pended", "denied", "appeal")
 
 
 def add_cases(
@@ -135,126 +232,153 @@ def add_cases(
     priority: str = "routine",
     assignee: str | None = None,
     today: dt.date | None = None,
+    jobs: int = 1,
 ) -> AddResult:
     """Check each case and open (or update) one request per rule set, all in one transaction.
 
     A case that cannot be read or checked is reported and skipped; the others are added.
     The same case added twice is one version; a changed case is a new version, and the
-    open draft or ready requests of that patient and rule set move to it.
+    open requests of that patient and rule set move to it (a draft or ready one becomes
+    draft or ready as the new check says). ``jobs`` > 1 checks the cases in that many
+    worker processes while this one writes.
     """
-    from priorauth.api import check_case
     from priorauth.rules import Registry
 
-    registry = Registry(rules_dirs)
-    day = today or dt.date.today()
+    if not inputs:
+        raise UsageError("no case files given")
+    Registry(rules_dirs)  # a missing --rules-dir is refused before anything is read
+    writer = _Writer(store.user, priority, assignee, today or dt.date.today())
     result = AddResult()
-    now = utcnow()
-    with store.writing() as s:
-        patients: dict[str, Patient] = {}
-        for item in _inputs(inputs):
-            try:
-                case, text_, fmt, digest = _load(item)
-                reports = check_case(case, registry, payer, treatment)
-            except PriorAuthError as exc:
-                result.rows.append(Added(item.source, error=_error_text(exc, item.source)))
-                continue
-            key = case.patient.id
-            patient = patients.get(key) or s.scalar(select(Patient).where(Patient.key == key))
-            if patient is None:
-                patient = Patient(key=key, created_at=now)
-                s.add(patient)
-                s.flush()
-                _audit(s, store.user, "patient.add", None, "new patient")
-            patients[key] = patient
-            version, new_version = _case_version(s, store.user, patient, digest, fmt, item.source, text_, now)
-            for report in reports:
-                result.rows.append(_open_request(s, store.user, patient, version, new_version, case, report, item.source, priority, assignee, now, day))
+    with store.writing() as s, s.no_autoflush:
+        chunk: list[_Checked] = []
+        for checked in _checked(inputs, rules_dirs, payer, treatment, jobs):
+            chunk.append(checked)
+            if len(chunk) >= WRITE_CHUNK:
+                result.rows += writer.write(s, chunk)
+                chunk = []
+        result.rows += writer.write(s, chunk)
     return result
 
 
-def _case_version(s: Session, user: str, patient: Patient, digest: str, fmt: str, source: str, text_: str, now: dt.datetime) -> tuple[CaseVersion, bool]:
-    same = s.scalar(select(CaseVersion).where(CaseVersion.patient_id == patient.id, CaseVersion.sha256 == digest))
-    if same is not None:
-        return same, False
-    number = (s.scalar(select(func.max(CaseVersion.number)).where(CaseVersion.patient_id == patient.id)) or 0) + 1
-    version = CaseVersion(patient_id=patient.id, number=number, sha256=digest, fmt=fmt, source=source, text=text_, created_at=now, created_by=user)
-    s.add(version)
-    s.flush()
-    _audit(s, user, "case.version", None, f"case version {number} added")
-    return version, True
+class _Writer:
+    """Writes checked cases in chunks: a few queries to find what exists, then batched INSERTs."""
 
+    def __init__(self, user: str, priority: str, assignee: str | None, today: dt.date) -> None:
+        self.user, self.priority, self.assignee, self.today = user, priority, assignee, today
+        self.now = utcnow()
+        # Tasks and audit lines of new requests: plain rows, inserted after the requests
+        # have their ids (no ORM object each, one executemany per chunk).
+        self.tasks: list[tuple[Request, str, dt.date | None]] = []
+        self.audits: list[tuple[Request, str, str]] = []
 
-def _open_request(
-    s: Session,
-    user: str,
-    patient: Patient,
-    version: CaseVersion,
-    new_version: bool,
-    case: Any,
-    report: Any,
-    source: str,
-    priority: str,
-    assignee: str | None,
-    now: dt.datetime,
-    today: dt.date,
-) -> Added:
-    check = report.status
-    gaps = "; ".join([*report.topics("not_met"), *report.topics("unknown"), *(d.kind for d in report.missing_documents)])
-    open_states = ("draft", "ready", "submitted", "pended", "denied", "appeal")
-    existing = s.scalar(
-        select(Request)
-        .where(Request.patient_id == patient.id, Request.rule_set == report.rule_set.id, Request.status.in_(open_states))
-        .order_by(Request.id.desc())
-        .limit(1)
-    )
-    status = "ready" if check == "ready" else "draft"
-    if existing is not None:
-        if existing.case_version_id == version.id:
-            return Added(source, patient.key, existing.id, existing.rule_set, existing.status, "unchanged", version.number)
-        old_status = existing.status
-        existing.case_version_id = version.id
-        existing.rule_version = report.rule_set.effective
-        existing.check_status = check
-        existing.gaps = gaps
-        existing.report = json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True)
-        if existing.status in ("draft", "ready"):
-            existing.status = lifecycle.move(existing.id, existing.status, "check", status)
-        existing.updated_at = now
-        _derive(s, existing, today, retask=existing.status != old_status)
-        change = f"case version {version.number}; check {check}" + (f"; status {old_status} -> {existing.status}" if existing.status != old_status else "")
-        _audit(s, user, "request.recheck", existing.id, change)
-        return Added(source, patient.key, existing.id, existing.rule_set, existing.status, "updated", version.number)
-    request = Request(
-        patient_id=patient.id,
-        case_version_id=version.id,
-        kind=case.request.kind,
-        payer=report.payer,
-        treatment=report.treatment,
-        rule_set=report.rule_set.id,
-        rule_version=report.rule_set.effective,
-        check_status=check,
-        gaps=gaps,
-        report=json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True),
-        status=status,
-        priority=priority,
-        assignee=assignee,
-        appeal_level=0,
-        units_used=0,
-        created_at=now,
-        updated_at=now,
-    )
-    s.add(request)
-    s.flush()
-    _derive(s, request, today, retask=True)
-    _audit(s, user, "request.open", request.id, f"opened as {status} (check {check})")
-    return Added(source, patient.key, request.id, request.rule_set, status, "opened", version.number)
+    def write(self, s: Session, chunk: list[_Checked]) -> list[Added]:
+        keys = {c.patient for c in chunk if c.error is None}
+        patients = {p.key: p for p in s.scalars(select(Patient).where(Patient.key.in_(keys)))} if keys else {}
+        key_of = {p.id: p.key for p in patients.values()}
+        versions: dict[tuple[str, str], CaseVersion] = {}
+        top: dict[str, int] = {}
+        requests: dict[tuple[str, str], Request] = {}
+        if key_of:
+            for v in s.scalars(select(CaseVersion).where(CaseVersion.patient_id.in_(key_of))):
+                versions[(key_of[v.patient_id], v.sha256)] = v
+                top[key_of[v.patient_id]] = max(top.get(key_of[v.patient_id], 0), v.number)
+            for r in s.scalars(select(Request).where(Request.patient_id.in_(key_of), Request.status.in_(OPEN_STATES)).order_by(Request.id)):
+                requests[(key_of[r.patient_id], r.rule_set)] = r  # the newest open one per rule set
+        done: list[tuple[_Checked, Request | None, str, CaseVersion | None]] = []
+        for c in chunk:
+            if c.error is not None:
+                done.append((c, None, "error", None))
+                continue
+            patient = patients.get(c.patient)
+            news: list[str] = []  # said once, in the audit line of the case's first request
+            if patient is None:
+                patient = patients[c.patient] = Patient(key=c.patient, created_at=self.now)
+                s.add(patient)
+                news.append("new patient")
+            version = versions.get((c.patient, c.sha256))
+            if version is None:
+                top[c.patient] = top.get(c.patient, 0) + 1
+                version = CaseVersion(
+                    patient=patient, number=top[c.patient], sha256=c.sha256, fmt=c.fmt, source=c.source, text=c.text, created_at=self.now, created_by=self.user
+                )
+                versions[(c.patient, c.sha256)] = version
+                s.add(version)
+                news.append(f"case version {version.number} added")
+            for res in c.results:
+                existing = requests.get((c.patient, res.rule_set))
+                if existing is None:
+                    r = requests[(c.patient, res.rule_set)] = self._open(s, patient, version, c.kind, res, news)
+                    done.append((c, r, "opened", version))
+                elif existing.case_version is version:
+                    done.append((c, existing, "unchanged", version))
+                    if news:
+                        self.audits.append((existing, "case.add", "; ".join(news)))
+                else:
+                    s.flush()  # rare (a changed case): its tasks are looked up below
+                    self._recheck(s, existing, version, res, news)
+                    done.append((c, existing, "updated", version))
+                news = []
+        s.flush()
+        if self.tasks:
+            s.execute(insert(Task.__table__), [{"request_id": r.id, "kind": k, "due_on": d, "opened_at": self.now, "done_at": None} for r, k, d in self.tasks])
+        if self.audits:
+            s.execute(insert(AuditEntry.__table__), [{"at": self.now, "user": self.user, "action": a, "request_id": r.id, "detail": d} for r, a, d in self.audits])
+        self.tasks.clear()
+        self.audits.clear()
+        return [
+            Added(c.source, error=c.error)
+            if r is None or v is None
+            else Added(c.source, c.patient, r.id, r.rule_set, r.status, action, v.number)
+            for c, r, action, v in done
+        ]
+
+    def _open(self, s: Session, patient: Patient, version: CaseVersion, kind: str, res: _Result, news: list[str]) -> Request:
+        status = "ready" if res.status == "ready" else "draft"
+        r = Request(
+            patient=patient,
+            case_version=version,
+            kind=kind,
+            payer=res.payer,
+            treatment=res.treatment,
+            rule_set=res.rule_set,
+            rule_version=res.rule_version,
+            check_status=res.status,
+            gaps=res.gaps,
+            status=status,
+            priority=self.priority,
+            assignee=self.assignee,
+            appeal_level=0,
+            units_used=0,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        s.add(r)
+        _derive(s, r, self.today, retask=True, new_tasks=self.tasks)
+        self.audits.append((r, "request.open", "; ".join([f"opened as {status} (check {res.status})", *news])))
+        return r
+
+    def _recheck(self, s: Session, r: Request, version: CaseVersion, res: _Result, news: list[str]) -> None:
+        old = r.status
+        r.case_version = version
+        r.rule_version, r.check_status, r.gaps = res.rule_version, res.status, res.gaps
+        if r.status in ("draft", "ready"):
+            r.status = lifecycle.move(r.id, r.status, "check", "ready" if res.status == "ready" else "draft")
+        r.updated_at = utcnow()
+        _derive(s, r, self.today, retask=r.status != old)
+        detail = "; ".join([*news, f"now on case version {version.number}; check {res.status}"])
+        _audit(s, self.user, "request.recheck", r, detail + _status_change(old, r.status))
 
 
 # ---- changes to one request -----------------------------------------------------------------
 
 
-def _audit(s: Session, user: str, action: str, request_id: int | None, detail: str) -> None:
-    s.add(AuditEntry(at=utcnow(), user=user, action=action, request_id=request_id, detail=detail))
+def _audit(s: Session, user: str, action: str, request: Request | int | None, detail: str) -> None:
+    entry = AuditEntry(at=utcnow(), user=user, action=action, detail=detail)
+    if isinstance(request, Request):
+        entry.request = request  # a new request gets its id at the flush
+    else:
+        entry.request_id = request
+    s.add(entry)
 
 
 def _facts(r: Request) -> lifecycle.Facts:
@@ -272,18 +396,27 @@ def _facts(r: Request) -> lifecycle.Facts:
     )
 
 
-def _derive(s: Session, r: Request, today: dt.date, retask: bool) -> None:
-    """Set the next action and its due date; on a change of state, close and open tasks."""
+def _derive(s: Session, r: Request, today: dt.date, retask: bool, new_tasks: list[Any] | None = None) -> None:
+    """Set the next action and its due date; on a change of state, close and open tasks.
+
+    ``new_tasks``: a new request's task goes there as (request, kind, due), for the caller
+    to insert in bulk.
+    """
     facts = _facts(r)
     r.next_action, r.next_due = lifecycle.next_action(facts, today)
+    # one integer to sort the queue by, cheaper than two keys: urgent first, then by due date
+    r.sort_key = (0 if r.priority == "urgent" else 1) * 10_000_000 + (r.next_due.toordinal() if r.next_due else 9_999_999)
     if not retask:
         return
     now = utcnow()
-    for task in s.scalars(select(Task).where(Task.request_id == r.id, Task.done_at.is_(None))):
-        task.done_at = now
+    if r.id is not None:  # a new request has no task yet
+        for task in s.scalars(select(Task).where(Task.request_id == r.id, Task.done_at.is_(None))):
+            task.done_at = now
     opened = lifecycle.task_for(r.status, facts)
-    if opened is not None:
-        s.add(Task(request_id=r.id, kind=opened[0], due_on=opened[1], opened_at=now))
+    if opened is not None and new_tasks is not None:
+        new_tasks.append((r, opened[0], opened[1]))
+    elif opened is not None:
+        s.add(Task(request=r, kind=opened[0], due_on=opened[1], opened_at=now))
 
 
 class _Change:
@@ -563,23 +696,25 @@ def _list_query(
     closed: bool = False,
     due_by: dt.date | None = None,
 ) -> Any:
-    cols = [getattr(Request, f) for f in LIST_FIELDS if f != "patient"]
-    q = select(*cols, Patient.key.label("patient")).join(Patient, Patient.id == Request.patient_id)
+    """A Core query whose columns are LIST_FIELDS, in that order."""
+    t, p = Request.__table__.c, Patient.__table__.c
+    cols = [p.key.label("patient") if f == "patient" else t[f] for f in LIST_FIELDS]
+    q = select(*cols).select_from(Request.__table__.join(Patient.__table__, p.id == t.patient_id))
     status = list(status)
     if status:
-        q = q.where(Request.status.in_(status))
+        q = q.where(t.status.in_(status))
     elif not closed:
-        q = q.where(Request.status.not_in(lifecycle.CLOSED))
+        q = q.where(t.status.not_in(lifecycle.CLOSED))
     if payer:
-        q = q.where(Request.payer == payer)
+        q = q.where(t.payer == payer)
     if treatment:
-        q = q.where(Request.treatment == treatment)
+        q = q.where(t.treatment == treatment)
     if assignee:
-        q = q.where(Request.assignee == assignee)
+        q = q.where(t.assignee == assignee)
     if due_by:
-        q = q.where(Request.next_due <= due_by)
-    # urgent first, then what is due first (no due date last), then oldest
-    return q.order_by((Request.priority == "urgent").desc(), Request.next_due.is_(None), Request.next_due, Request.id)
+        q = q.where(t.next_due <= due_by)
+    # urgent first, then what is due first (no due date last), then the oldest
+    return q.order_by(t.sort_key, t.id)
 
 
 def list_requests(
@@ -595,10 +730,10 @@ def list_requests(
     unknown = [s for s in status if s not in lifecycle.STATUSES]
     if unknown:
         raise UsageError(f"unknown status '{unknown[0]}'", f"statuses: {', '.join(lifecycle.STATUSES)}")
+    query = _list_query(status, payer, treatment, assignee, closed, due_by)
     with store.reading() as s:
-        result = s.execute(_list_query(status, payer, treatment, assignee, closed, due_by).execution_options(yield_per=1000))
-        for row in result:
-            yield {f: getattr(row, f) for f in LIST_FIELDS}
+        for row in s.connection().execution_options(yield_per=1000).execute(query):
+            yield dict(zip(LIST_FIELDS, row))
 
 
 def show_request(store: Store, request_id: int) -> dict[str, Any]:

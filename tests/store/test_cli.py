@@ -38,7 +38,7 @@ def test_add_list_show(db_url: str, tmp_path: Path) -> None:
     code, out, _ = q(db_url, "show", "1")
     assert code == 0
     assert out.splitlines()[:3] == [
-        "Request 1 (version 2): DEMO-1001 cigna/tms (initial), rule set version " + out.split("rule set version ")[1].split("\n")[0],
+        "Request 1 (version 1): DEMO-1001 cigna/tms (initial), rule set version " + out.split("rule set version ")[1].split("\n")[0],
         "  status:       ready to submit",
         f"  next action:  submit to the payer, due {TODAY}",
     ]
@@ -91,10 +91,10 @@ def test_refused_transition_is_one_clear_line(db_url: str) -> None:
 
 def test_conflict_exit_status_4(db_url: str) -> None:
     q(db_url, "add", str(READY))
-    assert q(db_url, "set", "1", "--assignee", "maria", "--if-version", "2")[0] == 0
-    code, out, err = q(db_url, "set", "1", "--assignee", "sam", "--if-version", "2")
+    assert q(db_url, "set", "1", "--assignee", "maria", "--if-version", "1")[0] == 0
+    code, out, err = q(db_url, "set", "1", "--assignee", "sam", "--if-version", "1")
     assert (code, out) == (4, "")
-    assert err.splitlines()[0] == "error: request 1 was changed by someone else (it is at version 3, you had version 2); nothing was saved"
+    assert err.splitlines()[0] == "error: request 1 was changed by someone else (it is at version 2, you had version 1); nothing was saved"
 
 
 def test_list_json_filters_and_export(db_url: str, tmp_path: Path) -> None:

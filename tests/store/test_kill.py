@@ -1,7 +1,8 @@
 """A process killed with SIGKILL mid-import or mid-decision leaves the queue as before.
 
 The child runs the real command; a listener kills it (SIGKILL, no clean-up of any kind)
-right after the Nth flush of the session, that is with rows written but not committed.
+just before its Nth INSERT or UPDATE statement: rows are written, nothing is committed.
+The kill takes the command's whole process group (its checking workers too).
 """
 
 from __future__ import annotations
@@ -21,23 +22,26 @@ from tests.store.util import READY, jsonl
 CHILD = """
 import os, signal, sys
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 target, seen = int(sys.argv[1]), [0]
 
-@event.listens_for(Session, "after_flush")
-def _die(session, context):
-    seen[0] += 1
-    if seen[0] == target:
-        os.kill(os.getpid(), signal.SIGKILL)
+@event.listens_for(Engine, "before_cursor_execute")
+def _die(conn, cursor, statement, parameters, context, executemany):
+    if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+        seen[0] += 1
+        if seen[0] == target:
+            os.killpg(0, signal.SIGKILL)  # the command and its worker processes
 
 from priorauth.cli import main
 main(sys.argv[2:], prog_name="priorauth")
 """
 
 
-def _killed_at(flush: int, *args: str) -> int:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(flush), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def _killed_at(statement: int, *args: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(statement), *args], cwd=ROOT, capture_output=True, text=True, timeout=120, start_new_session=True
+    )
     return done.returncode
 
 
@@ -49,26 +53,26 @@ def _state(db: str) -> list[dict]:
         store.close()
 
 
-@pytest.mark.parametrize("flush", [5, 60])
-def test_kill_in_the_middle_of_an_import(db_url: str, tmp_path: Path, flush: int) -> None:
+@pytest.mark.parametrize("statement", [3, 12])
+def test_kill_in_the_middle_of_an_import(db_url: str, tmp_path: Path, statement: int) -> None:
     invoke("queue", "add", str(READY), "--db", db_url)
     before = _state(db_url)
-    cases = jsonl(tmp_path, 40)
-    assert _killed_at(flush, "queue", "add", str(cases), "--db", db_url) == -signal.SIGKILL
+    cases = jsonl(tmp_path, 600)  # several chunks of INSERTs: the 12th statement is in the second
+    assert _killed_at(statement, "queue", "add", str(cases), "--jobs", "2", "--db", db_url) == -signal.SIGKILL
     assert _state(db_url) == before
     # nothing is left locked or half-written: the same import now goes through whole
     code, out, _ = invoke("queue", "add", str(cases), "--db", db_url)
-    assert code == 0 and out.splitlines()[-1] == "40 opened, 0 updated, 0 unchanged, 0 not added"
+    assert code == 0 and out.splitlines()[-1] == "600 opened, 0 updated, 0 unchanged, 0 not added"
     assert invoke("db", "check", "--db", db_url)[0] == 0
 
 
-@pytest.mark.parametrize("flush", [1, 2])
-def test_kill_in_the_middle_of_a_decision(db_url: str, flush: int) -> None:
+@pytest.mark.parametrize("statement", [1, 3])
+def test_kill_in_the_middle_of_a_decision(db_url: str, statement: int) -> None:
     invoke("queue", "add", str(READY), "--db", db_url)
     invoke("queue", "submit", "1", "--ref", "0042", "--db", db_url)
     before = _state(db_url)
     args = ("queue", "decide", "1", "approved", "--valid-to", "2030-01-01", "--units", "90868=36", "--db", db_url)
-    assert _killed_at(flush, *args) == -signal.SIGKILL
+    assert _killed_at(statement, *args) == -signal.SIGKILL
     assert _state(db_url) == before
     assert _killed_at(10_000, *args) == 0  # not killed: the whole decision is there
     after = _state(db_url)

@@ -69,7 +69,6 @@ def upgrade() -> None:
     sa.Column('rule_version', sa.String(length=10), nullable=False),
     sa.Column('check_status', sa.String(length=20), nullable=False),
     sa.Column('gaps', sa.Text(), nullable=False),
-    sa.Column('report', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('priority', sa.String(length=10), nullable=False),
     sa.Column('assignee', sa.String(length=200), nullable=True),
@@ -86,6 +85,7 @@ def upgrade() -> None:
     sa.Column('units_used', sa.Integer(), nullable=False),
     sa.Column('next_action', sa.String(length=200), nullable=True),
     sa.Column('next_due', sa.Date(), nullable=True),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -95,6 +95,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.create_index('ix_requests_due', ['status', 'next_due'], unique=False)
+        batch_op.create_index('ix_requests_order', ['sort_key', 'id'], unique=False)
         batch_op.create_index('ix_requests_patient', ['patient_id'], unique=False)
 
     op.create_table('decisions',
@@ -235,6 +236,7 @@ def downgrade() -> None:
     op.drop_table('decisions')
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.drop_index('ix_requests_patient')
+        batch_op.drop_index('ix_requests_order')
         batch_op.drop_index('ix_requests_due')
 
     op.drop_table('requests')
