@@ -88,11 +88,12 @@ class AddResult:
         return [r for r in self.rows if r.action == "error"]
 
 
-def _inputs(inputs: Sequence[str | Path]) -> Iterator[Any]:
-    """The cases named by files, folders and JSON Lines, found as `priorauth batch` finds them."""
+def _inputs(inputs: Sequence[str | Path]) -> tuple[int, Iterator[Any]]:
+    """(how many, the cases) named by files, folders and JSON Lines, found as `priorauth batch` finds them."""
     from priorauth import batch
 
-    yield from batch._items(batch.discover(inputs, Path(os.devnull)))
+    sources = batch.discover(inputs, Path(os.devnull))
+    return sum(src.count for src in sources), batch._items(sources)
 
 
 def _load(item: Any) -> tuple[Any, str, str, str]:
@@ -194,7 +195,9 @@ def _checked(inputs: Sequence[str | Path], rules_dirs: Sequence[str], payer: str
     """Every input checked, in input order; with jobs > 1 in worker processes, a few chunks in flight."""
     from priorauth import batch
 
-    items = _inputs(inputs)
+    total, items = _inputs(inputs)
+    if total <= batch.CHUNK_EVALUATE:  # a few cases: starting workers would cost more than it saves
+        jobs = 1
     if jobs <= 1:
         _init_checker(rules_dirs, payer, treatment, worker=False)
         for item in items:

@@ -55,6 +55,19 @@ def test_add_from_folder_and_json_lines_with_a_bad_line(db_url: str, tmp_path: P
     assert out.splitlines()[-1] == "7 opened, 0 updated, 0 unchanged, 1 not added"
 
 
+def test_add_with_worker_processes_keeps_the_input_order(db_url: str, tmp_path: Path) -> None:
+    path = jsonl(tmp_path, 40)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[20] = '{"format": 1}'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = q(db_url, "add", str(path), "--jobs", "2")
+    assert code == 2 and err.startswith(f"error: {path}:21: ")
+    rows = out.splitlines()
+    assert rows[0] == "request 1 opened: P-00000 cigna/tms ready (case version 1)"
+    assert rows[20] == "request 21 opened: P-00021 cigna/tms ready (case version 1)"
+    assert rows[-1] == "39 opened, 0 updated, 0 unchanged, 1 not added"
+
+
 def test_the_whole_life_through_the_commands(db_url: str) -> None:
     q(db_url, "add", str(READY))
     assert q(db_url, "submit", "1", "--ref", "0042")[1] == (

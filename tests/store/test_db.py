@@ -15,17 +15,8 @@ from sqlalchemy import text
 from priorauth.store import open_store
 from priorauth.store import queue as q
 from priorauth.store.database import HEAD
-from priorauth.store.maintenance import dump
 from tests.helpers import SAMPLES, invoke
-from tests.store.util import READY, jsonl
-
-
-def _rows(db: str) -> list[dict]:
-    store = open_store(db)
-    try:
-        return [rec for rec in dump(store) if "row" in rec]
-    finally:
-        store.close()
+from tests.store.util import READY, db_rows, jsonl
 
 
 def test_head_is_alembics_head_and_migrations_go_down_and_up(db_url: str) -> None:
@@ -62,8 +53,8 @@ def test_backup_restore_round_trip(db_url: str, tmp_path: Path) -> None:
     assert code == 2 and "already exists" in err
     target = str(tmp_path / "restored.sqlite3")
     code, out, _ = invoke("db", "restore", str(backup), "--db", target)
-    assert code == 0 and out == f"restored {len(_rows(db_url))} rows\n"
-    assert _rows(target) == _rows(db_url)
+    assert code == 0 and out == f"restored {len(db_rows(db_url))} rows\n"
+    assert db_rows(target) == db_rows(db_url)
     code, _, err = invoke("db", "restore", str(backup), "--db", target)
     assert (code, err.splitlines()[0]) == (2, "error: the target database is not empty; nothing was restored")
     # the restored queue keeps working: new ids do not collide
@@ -78,11 +69,11 @@ def test_copy_sqlite_into_postgresql_and_back(tmp_path: Path, pg_server) -> None
     code, out, err = invoke("db", "copy", "--db", lite, "--to", pg)
     assert (code, err) == (0, "")
     assert out.startswith("copied ") and "postgresql+psycopg://" in out
-    assert _rows(pg) == _rows(lite)
+    assert db_rows(pg) == db_rows(lite)
     assert invoke("queue", "add", str(jsonl(tmp_path, 1)), "--db", pg)[1].startswith("request 5 opened")
     back = str(tmp_path / "back.sqlite3")
     assert invoke("db", "copy", "--db", pg, "--to", back)[0] == 0
-    assert _rows(back) == _rows(pg)
+    assert db_rows(back) == db_rows(pg)
 
 
 def test_backup_is_consistent_while_the_queue_is_in_use(db_url: str, tmp_path: Path) -> None:

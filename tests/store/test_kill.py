@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from priorauth.store import open_store
-from priorauth.store.maintenance import dump
 from tests.helpers import ROOT, invoke
-from tests.store.util import READY, jsonl
+from tests.store.util import READY, db_rows, jsonl
 
 CHILD = """
 import os, signal, sys
@@ -45,21 +43,13 @@ def _killed_at(statement: int, *args: str) -> int:
     return done.returncode
 
 
-def _state(db: str) -> list[dict]:
-    store = open_store(db)
-    try:
-        return [rec for rec in dump(store) if "row" in rec]
-    finally:
-        store.close()
-
-
 @pytest.mark.parametrize("statement", [3, 12])
 def test_kill_in_the_middle_of_an_import(db_url: str, tmp_path: Path, statement: int) -> None:
     invoke("queue", "add", str(READY), "--db", db_url)
-    before = _state(db_url)
+    before = db_rows(db_url)
     cases = jsonl(tmp_path, 600)  # several chunks of INSERTs: the 12th statement is in the second
     assert _killed_at(statement, "queue", "add", str(cases), "--jobs", "2", "--db", db_url) == -signal.SIGKILL
-    assert _state(db_url) == before
+    assert db_rows(db_url) == before
     # nothing is left locked or half-written: the same import now goes through whole
     code, out, _ = invoke("queue", "add", str(cases), "--db", db_url)
     assert code == 0 and out.splitlines()[-1] == "600 opened, 0 updated, 0 unchanged, 0 not added"
@@ -70,11 +60,11 @@ def test_kill_in_the_middle_of_an_import(db_url: str, tmp_path: Path, statement:
 def test_kill_in_the_middle_of_a_decision(db_url: str, statement: int) -> None:
     invoke("queue", "add", str(READY), "--db", db_url)
     invoke("queue", "submit", "1", "--ref", "0042", "--db", db_url)
-    before = _state(db_url)
+    before = db_rows(db_url)
     args = ("queue", "decide", "1", "approved", "--valid-to", "2030-01-01", "--units", "90868=36", "--db", db_url)
     assert _killed_at(statement, *args) == -signal.SIGKILL
-    assert _state(db_url) == before
+    assert db_rows(db_url) == before
     assert _killed_at(10_000, *args) == 0  # not killed: the whole decision is there
-    after = _state(db_url)
+    after = db_rows(db_url)
     assert sum(1 for r in after if r["table"] == "decisions") == 1
     assert next(r["row"]["status"] for r in after if r["table"] == "requests") == "approved"

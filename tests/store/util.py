@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from priorauth.store import open_store
+from priorauth.store.maintenance import dump
 from tests.helpers import SAMPLES
 
 READY = SAMPLES / "cigna-tms-ready.yaml"
@@ -42,3 +44,12 @@ def jsonl(folder: Path, count: int, name: str = "cases.jsonl") -> Path:
             base["patient"]["id"] = f"P-{i:05d}"
             handle.write(json.dumps(base, default=str, ensure_ascii=False) + "\n")
     return path
+
+
+def db_rows(db: str) -> list[dict[str, Any]]:
+    """Every row of every table, in a stable order (as a backup holds them)."""
+    store = open_store(db)
+    try:
+        return [rec for rec in dump(store) if "row" in rec]
+    finally:
+        store.close()
