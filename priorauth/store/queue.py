@@ -148,13 +148,31 @@ class _Checked:
 _CHECKER: tuple[Any, str | None, str | None] | None = None  # (registry, payer, treatment) of this process
 
 
-def _init_checker(rules_dirs: Sequence[str], payer: str | None, treatment: str | None, worker: bool = True) -> None:
+def _die_with(parent: int) -> None:
+    """A worker whose parent is killed (SIGKILL, out of memory) ends too, instead of
+    waiting forever on its queue (Linux; elsewhere the pool's own checks apply)."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # it died before prctl took effect
+            os._exit(1)
+
+
+def _init_checker(rules_dirs: Sequence[str], payer: str | None, treatment: str | None, parent: int | None = None) -> None:
     from priorauth.rules import Registry
 
-    if worker:
+    if parent is not None:  # a worker process
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        _die_with(parent)
     global _CHECKER
     _CHECKER = (Registry(rules_dirs), payer, treatment)
 
@@ -199,7 +217,7 @@ def _checked(inputs: Sequence[str | Path], rules_dirs: Sequence[str], payer: str
     if total <= batch.CHUNK_EVALUATE:  # a few cases: starting workers would cost more than it saves
         jobs = 1
     if jobs <= 1:
-        _init_checker(rules_dirs, payer, treatment, worker=False)
+        _init_checker(rules_dirs, payer, treatment)
         for item in items:
             yield _check(item)
         return
@@ -207,7 +225,7 @@ def _checked(inputs: Sequence[str | Path], rules_dirs: Sequence[str], payer: str
     from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_checker, initargs=(tuple(rules_dirs), payer, treatment))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_checker, initargs=(tuple(rules_dirs), payer, treatment, os.getpid()))
     pending: deque[Future[list[_Checked]]] = deque()
     try:
         for chunk in batch._chunks(items, batch.CHUNK_EVALUATE):

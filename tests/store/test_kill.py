@@ -2,14 +2,17 @@
 
 The child runs the real command; a listener kills it (SIGKILL, no clean-up of any kind)
 just before its Nth INSERT or UPDATE statement: rows are written, nothing is committed.
-The kill takes the command's whole process group (its checking workers too).
+The kill takes the command's process group, or the command alone: its checking workers
+must then end by themselves, never linger.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,38 +20,76 @@ import pytest
 from tests.helpers import ROOT, invoke
 from tests.store.util import READY, db_rows, jsonl
 
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc (Linux)")
+
 CHILD = """
 import os, signal, sys
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-target, seen = int(sys.argv[1]), [0]
+target, seen, group = int(sys.argv[1]), [0], sys.argv[2] == "group"
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _die(conn, cursor, statement, parameters, context, executemany):
     if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
         seen[0] += 1
         if seen[0] == target:
-            os.killpg(0, signal.SIGKILL)  # the command and its worker processes
+            if group:
+                os.killpg(0, signal.SIGKILL)  # the command and its worker processes
+            os.kill(os.getpid(), signal.SIGKILL)
 
 from priorauth.cli import main
-main(sys.argv[2:], prog_name="priorauth")
+main(sys.argv[3:], prog_name="priorauth")
 """
 
 
-def _killed_at(statement: int, *args: str) -> int:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(statement), *args], cwd=ROOT, capture_output=True, text=True, timeout=120, start_new_session=True
+def _killed_at(statement: int, *args: str, group: bool = True) -> int:
+    """Run the command, killed before its Nth INSERT/UPDATE; its exit status."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(statement), "group" if group else "alone", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, to find its workers
     )
-    return done.returncode
+    try:
+        return proc.wait(120)
+    finally:
+        _gone(proc.pid)
 
 
-@pytest.mark.parametrize("statement", [3, 12])
+def _running(group: int) -> list[int]:
+    """Processes of the group that still run (a zombie has ended: it only waits to be reaped)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != b"Z":  # state, ppid, process group
+            out.append(int(name))
+    return out
+
+
+def _gone(group: int) -> None:
+    """Every process of the group has ended within 10 s; a straggler fails the test."""
+    deadline = time.monotonic() + 10
+    while _running(group):
+        if time.monotonic() > deadline:
+            os.killpg(group, signal.SIGKILL)
+            pytest.fail("worker processes outlived the killed command")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("statement", [3, 12])  # 12: the command alone is killed; its workers follow
 def test_kill_in_the_middle_of_an_import(db_url: str, tmp_path: Path, statement: int) -> None:
     invoke("queue", "add", str(READY), "--db", db_url)
     before = db_rows(db_url)
     cases = jsonl(tmp_path, 600)  # several chunks of INSERTs: the 12th statement is in the second
-    assert _killed_at(statement, "queue", "add", str(cases), "--jobs", "2", "--db", db_url) == -signal.SIGKILL
+    assert _killed_at(statement, "queue", "add", str(cases), "--jobs", "2", "--db", db_url, group=statement == 3) == -signal.SIGKILL
     assert db_rows(db_url) == before
     # nothing is left locked or half-written: the same import now goes through whole
     code, out, _ = invoke("queue", "add", str(cases), "--db", db_url)
