@@ -51,10 +51,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+import yaml
 
-from priorauth import catalog  # noqa: E402
-from priorauth.rules import Registry  # noqa: E402
+from priorauth import catalog
+from priorauth.rules import Registry
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from priorauth.batch.discover import CASE_SUFFIXES, JSONL_SUFFIX, CaseInput, Source, at_line, case_inputs, discover, load_input
 from priorauth.batch.run import (
+    CHUNK_EVALUATE,
+    CHUNKS_IN_FLIGHT_PER_WORKER,
     LETTER_FORMATS,
     BatchAborted,
     BatchEvent,
@@ -22,7 +24,10 @@ from priorauth.batch.run import (
     BatchOptions,
     BatchStarted,
     CaseDone,
+    chunks,
     default_jobs,
+    error_text,
+    internal_error,
     run_batch,
 )
 from priorauth.batch.summary import FIELDS, STATUSES, SUMMARY_CSV, SUMMARY_JSON, Row, RowStatus, exit_code, summary_csv, summary_json
@@ -51,6 +56,11 @@ __all__ = [
     "load_input",
     "at_line",
     "default_jobs",
+    "error_text",
+    "internal_error",
+    "chunks",
+    "CHUNK_EVALUATE",
+    "CHUNKS_IN_FLIGHT_PER_WORKER",
     "summary_csv",
     "summary_json",
     "exit_code",

@@ -44,7 +44,7 @@ from priorauth.rules import Registry, RuleSource
 if TYPE_CHECKING:
     from priorauth.letters import DocKind, Format, Planned
 
-__all__ = ["LETTER_FORMATS", "BatchOptions", "BatchStarted", "CaseDone", "BatchFinished", "BatchEvent", "BatchAborted", "run_batch", "default_jobs"]
+__all__ = ["LETTER_FORMATS", "CHUNK_EVALUATE", "CHUNKS_IN_FLIGHT_PER_WORKER", "error_text", "internal_error", "chunks", "BatchOptions", "BatchStarted", "CaseDone", "BatchFinished", "BatchEvent", "BatchAborted", "run_batch", "default_jobs"]
 
 LetterFormat = Literal["none", "pdf", "docx", "both"]
 
@@ -142,7 +142,7 @@ def default_jobs() -> int:
 # ---- one case -------------------------------------------------------------------------------
 
 
-def _error_text(exc: PriorAuthError, source: str) -> str:
+def error_text(exc: PriorAuthError, source: str) -> str:
     """One line for the summary. The error classes never quote a value from the case."""
     if isinstance(exc, InputFileError):
         shown = exc.issues[:MAX_ISSUES]
@@ -156,7 +156,7 @@ def _error_text(exc: PriorAuthError, source: str) -> str:
     return " ".join(text.split())  # a CSV cell and a table line: no line breaks
 
 
-def _internal_error(source: str, exc: BaseException) -> str:
+def internal_error(source: str, exc: BaseException) -> str:
     # The exception's text may quote the case: name only its type.
     return f"{source}: unexpected internal error ({type(exc).__name__}); this is a bug in priorauth"
 
@@ -188,14 +188,14 @@ class _Worker:
         try:
             return self._process(item)
         except Exception as exc:  # a bug must cost one case, not the batch
-            return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=_internal_error(item.source, exc)),))
+            return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=internal_error(item.source, exc)),))
 
     def _process(self, item: CaseInput) -> _Outcome:
         opts = self.options
         try:
             case, digest = load_input(item)
         except PriorAuthError as exc:
-            return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=_error_text(exc, item.source)),))
+            return _Outcome(item.source, (Row(item.source, None, None, None, None, "error", error=error_text(exc, item.source)),))
         try:
             checked = check_case_sources(case, self.registry, opts.payer, opts.treatment)
         except PriorAuthError as exc:
@@ -203,7 +203,7 @@ class _Worker:
                 exc = at_line(exc, item)
             payer = opts.payer if opts.payer not in (None, "all") else case.coverage.payer
             treatment = opts.treatment if opts.treatment not in (None, "both") else case.request.treatment
-            row = Row(item.source, case.patient.id, payer, treatment, None, "error", error=_error_text(exc, item.source))
+            row = Row(item.source, case.patient.id, payer, treatment, None, "error", error=error_text(exc, item.source))
             return _Outcome(item.source, (row,))
         rows = [_row(item.source, r) for _, r in checked]
         if not opts.writes_documents:
@@ -211,7 +211,7 @@ class _Worker:
         try:
             files, resumed = self._documents(item, case, digest, checked)
         except PriorAuthError as exc:
-            message = _error_text(exc, item.source)
+            message = error_text(exc, item.source)
             return _Outcome(item.source, tuple(dataclasses.replace(r, status="error", error=message) for r in rows))
         return _Outcome(item.source, tuple(dataclasses.replace(r, files=tuple(files.get(r.rule_set or "", ()))) for r in rows), resumed)
 
@@ -351,7 +351,7 @@ def _process_chunk(items: list[CaseInput]) -> list[_Outcome]:
     return [_WORKER.process(item) for item in items]
 
 
-def _chunks(items: Iterator[CaseInput], size: int) -> Iterator[list[CaseInput]]:
+def chunks(items: Iterator[CaseInput], size: int) -> Iterator[list[CaseInput]]:
     chunk: list[CaseInput] = []
     for item in items:
         chunk.append(item)
@@ -381,7 +381,7 @@ def _execute(items: Iterator[CaseInput], options: BatchOptions, workers: int) ->
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,))
     pending: deque[Future[list[_Outcome]]] = deque()
     try:
-        for chunk in _chunks(items, size):
+        for chunk in chunks(items, size):
             pending.append(pool.submit(_process_chunk, chunk))
             while len(pending) >= window:
                 yield from pending.popleft().result()

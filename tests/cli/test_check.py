@@ -115,7 +115,7 @@ def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
         "import sys\n"
         "from priorauth.cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
-        "print('IMPORTED:' + ','.join(m for m in ('pydantic', 'yaml', 'jinja2', 'reportlab', 'docx') if m in sys.modules))\n"
+        "print('IMPORTED:' + ','.join(m for m in ('pydantic', 'yaml', 'jinja2', 'reportlab', 'docx', 'sqlalchemy', 'alembic', 'platformdirs') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "IMPORTED:"

@@ -29,6 +29,11 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("rules", "test"), []),
     (("rules", "new"), ["acme", "tms"]),
     (("new",), ["--payer", "cigna", "--treatment", "tms"]),
+    (("queue", "add"), [str(READY_TMS), "--db", "q.sqlite3"]),
+    (("queue", "list"), ["--db", "q.sqlite3"]),
+    (("queue", "decide"), ["1", "denied", "--db", "q.sqlite3"]),
+    (("db", "check"), ["--db", "q.sqlite3"]),
+    (("db", "backup"), ["b.jsonl", "--db", "q.sqlite3"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 
