@@ -107,7 +107,8 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The PostgreSQL half starts a server once per session: part of the full run, not the fast one.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def engine_name(request: pytest.FixtureRequest) -> str:
     return request.param
 

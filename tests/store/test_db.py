@@ -18,6 +18,8 @@ from priorauth.store.database import HEAD
 from tests.helpers import SAMPLES, invoke
 from tests.store.util import READY, db_rows, jsonl
 
+pytestmark = pytest.mark.slow  # backups, restores, copies and damaged files: whole databases each
+
 
 def test_head_is_alembics_head_and_migrations_go_down_and_up(db_url: str) -> None:
     from alembic import command

@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, invoke
+
 from tests.store.util import READY, db_rows, jsonl
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc (Linux)")
+pytestmark = [
+    pytest.mark.slow,  # each test kills a child process at a chosen statement
+    pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc (Linux)"),
+]
 
 CHILD = """
 import os, signal, sys
