@@ -45,17 +45,69 @@ def _document_options(f: F) -> F:
     return f
 
 
-def _run(case: str, output: str, force: bool, **kw: Any) -> None:
+def _request_options(f: F) -> F:
+    """--request ID (with --db and --user): write for a request of the work queue, and record it there."""
+    from priorauth.cli.queue import db_options
+
+    f = db_options(f)
+    return click.option(
+        "--request",
+        "request_id",
+        type=click.IntRange(min=1),
+        metavar="ID",
+        help="Write for request ID of the work queue: its payer and treatment, checked against the case version it stands on; the files are recorded against it.",
+    )(f)
+
+
+def _run(case: str, output: str, force: bool, request_id: int | None = None, db: str | None = None, user: str | None = None, **kw: Any) -> None:
     from priorauth.letters import DocumentOptions, plan_documents, write_documents
 
     kw["date"] = kw["date"] or options.today()
+    store, basis = None, None
+    if request_id is not None:
+        store, basis = _request_basis(case, request_id, db, user, kw)
     planned = plan_documents(case, DocumentOptions(**kw), output_dir=output)
-    for path in write_documents(planned, output, force=force):
+    written = write_documents(planned, output, force=force)
+    for path in written:
         click.echo(f"wrote {path}")
+    if store is not None and basis is not None:
+        from priorauth.store import queue as q
+
+        kind = "appeal" if kw.get("template") == "letter-appeal" else kw["kind"]
+        for path in written:
+            q.attach(store, basis.request_id, path, kind)
+        click.echo(f"request {basis.request_id}: {len(written)} file(s) recorded as {kind}")
+
+
+def _request_basis(case: str, request_id: int, db: str | None, user: str | None, kw: dict[str, Any]) -> tuple[Any, Any]:
+    """Open the queue and refuse, before anything is written, a case file that is not the
+    version the request stands on, or options that name another rule set."""
+    import hashlib
+    from pathlib import Path
+
+    from priorauth.cli.queue import _open
+    from priorauth.errors import CaseFileError, UsageError
+    from priorauth.loading import read_bytes
+    from priorauth.store import queue as q
+
+    store = _open(db, user)
+    basis = q.request_basis(store, request_id)
+    for name, value in (("payer", basis.payer), ("treatment", basis.treatment)):
+        given = kw.get(name)
+        if given is not None and given.casefold() != value:
+            raise UsageError(f"--{name}: request {request_id} is for {basis.rule_set}", f"leave --{name} out: the request decides it")
+        kw[name] = value
+    if hashlib.sha256(read_bytes(Path(case), "case file", CaseFileError)).hexdigest() != basis.case_sha256:
+        raise UsageError(
+            f"{case} is not the case version request {request_id} stands on (version {basis.case_version}); nothing was written",
+            f"add the case to the queue again (priorauth queue add {case}) so the request moves to it, then write the document",
+        )
+    return store, basis
 
 
 @click.command()
 @_document_options
+@_request_options
 @click.option("--draft", is_flag=True, help="Write a letter watermarked DRAFT that lists the open gaps, even when the case is not ready.")
 @click.option(
     "--template",
@@ -66,7 +118,7 @@ def _run(case: str, output: str, force: bool, **kw: Any) -> None:
 )
 @click.option("--denial-date", type=DateType(), help="Appeal letters: the date of the denial.")
 @click.option("--denial-ref", metavar="TEXT", help="Appeal letters: the payer's reference number of the denial.")
-def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, draft: bool, template: str, denial_date: dt.date | None, denial_ref: str | None) -> None:
+def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, request_id: int | None, db: str | None, user: str | None, draft: bool, template: str, denial_date: dt.date | None, denial_ref: str | None) -> None:
     """Write the letter of medical necessity for CASE as DOCX and PDF.
 
     The letter states the history the policy asks for, criterion by criterion, and cites
@@ -80,6 +132,7 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
       priorauth letter case.yaml --draft -o drafts/
       priorauth letter case.yaml --template letter-appeal --denial-ref PA-123 --denial-date 2026-11-25 -o out/
       priorauth letter case.yaml --date 2026-12-01 -o out/
+      priorauth letter case.yaml --request 12 -o out/   # for queue request 12, and recorded there
 
     The letter is dated today unless --date says otherwise; it may not be dated before
     the case's request date (its history is measured up to that date), nor an appeal
@@ -98,12 +151,13 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
             "an appeal is written after the denial: give --date on or after the denial date (default: today)",
         )
     extra = {"appeal": {"date": f"{denial_date:%B} {denial_date.day}, {denial_date.year}" if denial_date else None, "reference": denial_ref}}
-    _run(case, output, force, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
+    _run(case, output, force, request_id, db, user, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
 
 
 @click.command()
 @_document_options
-def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None) -> None:
+@_request_options
+def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, request_id: int | None, db: str | None, user: str | None) -> None:
     """Write the documentation checklist for CASE as DOCX and PDF.
 
     Each criterion with its status, each required document as on file, missing or stale,
@@ -114,11 +168,12 @@ def checklist(case: str, payer: str | None, treatment: str | None, fmt: str, out
       priorauth checklist samples/medicare-tms-incomplete.yaml -o out/
       priorauth checklist case.yaml --payer all --format pdf -o out/
       priorauth checklist case.yaml --date 2026-11-10 -o out/
+      priorauth checklist case.yaml --request 12 -o out/   # for queue request 12, recorded there
 
     The checklist says it was prepared today unless --date says otherwise; it may be
     dated before the case's request date (it is how the request is prepared).
     """
-    _run(case, output, force, kind="checklist", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date)
+    _run(case, output, force, request_id, db, user, kind="checklist", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date)
 
 
 @click.command()

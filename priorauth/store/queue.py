@@ -664,6 +664,29 @@ def withdraw(store: Store, request_id: int, reason: str | None = None, expected_
     return r
 
 
+@dataclass(frozen=True)
+class RequestBasis:
+    """What a request stands on: the rule set, and the case version (by its file's sha256)."""
+
+    request_id: int
+    payer: str
+    treatment: str
+    rule_set: str
+    case_sha256: str
+    case_version: int
+
+
+def request_basis(store: Store, request_id: int) -> RequestBasis:
+    """The rule set and case version of request ``request_id``, to write its documents from."""
+    with store.reading() as s:
+        r = s.get(Request, request_id)
+        if r is None:
+            raise StoreError(f"there is no request {request_id}", "see `priorauth queue list --all` for the requests")
+        version = s.get(CaseVersion, r.case_version_id)
+        assert version is not None
+        return RequestBasis(r.id, r.payer, r.treatment, r.rule_set, version.sha256, version.number)
+
+
 def attach(store: Store, request_id: int, path: str | Path, kind: str, expected_version: int | None = None) -> GeneratedDocument:
     """Record a letter, checklist or packet made for the request: its file and sha256."""
     if kind not in DOCUMENT_KINDS:

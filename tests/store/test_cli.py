@@ -149,6 +149,45 @@ def test_attach_records_a_letter(db_url: str, tmp_path: Path) -> None:
     assert f"letter {letter} sha256 " in q(db_url, "show", "1")[1]
 
 
+def test_letter_and_checklist_for_a_request_are_recorded_against_it(db_url: str, tmp_path: Path) -> None:
+    import hashlib
+
+    case = tmp_path / "case.yaml"
+    case.write_bytes(READY.read_bytes())
+    q(db_url, "add", str(case))
+    out_dir = tmp_path / "out"
+    code, out, err = invoke("letter", str(case), "--request", "1", "--db", db_url, "--user", "alice", "--date", "2026-12-01", "-o", str(out_dir))
+    assert (code, err) == (0, "")
+    pdf, docx = out_dir / "DEMO-1001_cigna_tms_letter.pdf", out_dir / "DEMO-1001_cigna_tms_letter.docx"
+    assert out.splitlines() == [f"wrote {pdf}", f"wrote {docx}", "request 1: 2 file(s) recorded as letter"]
+    code, out, err = invoke("checklist", str(case), "--request", "1", "--db", db_url, "--format", "pdf", "--date", "2026-12-01", "-o", str(out_dir))
+    assert (code, err) == (0, "") and out.endswith("request 1: 1 file(s) recorded as checklist\n")
+    documents = json.loads(q(db_url, "show", "1", "--format", "json")[1])["documents"]
+    assert [(d["kind"], d["file"], d["sha256"], d["case_version"]) for d in documents] == [
+        ("letter", str(p.absolute()), hashlib.sha256(p.read_bytes()).hexdigest(), 1)
+        for p in (pdf, docx)
+    ] + [("checklist", str((out_dir / "DEMO-1001_cigna_tms_checklist.pdf").absolute()), hashlib.sha256((out_dir / "DEMO-1001_cigna_tms_checklist.pdf").read_bytes()).hexdigest(), 1)]
+
+
+def test_a_document_for_a_request_needs_the_case_version_it_stands_on(db_url: str, tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_bytes(READY.read_bytes())
+    q(db_url, "add", str(case))
+    case.write_bytes(READY.read_bytes() + b"# edited after it was added\n")
+    out_dir = tmp_path / "out"
+    code, out, err = invoke("letter", str(case), "--request", "1", "--db", db_url, "-o", str(out_dir))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {case} is not the case version request 1 stands on (version 1); nothing was written\n"
+        f"  hint: add the case to the queue again (priorauth queue add {case}) so the request moves to it, then write the document\n"
+    )
+    assert not out_dir.exists() or not any(out_dir.iterdir())
+    code, _, err = invoke("checklist", str(READY), "--request", "1", "--db", db_url, "--payer", "uhc", "-o", str(out_dir))
+    assert code == 2 and err.startswith("error: --payer: request 1 is for cigna/tms")
+    code, _, err = invoke("letter", str(READY), "--request", "7", "--db", db_url, "-o", str(out_dir))
+    assert code == 2 and err.startswith("error: there is no request 7")
+
+
 def test_errors_name_no_patient_value(db_url: str, tmp_path: Path) -> None:
     data = sample()
     data["coverage"]["member_id"] = ["U0000000001"]
