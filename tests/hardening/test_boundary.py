@@ -29,6 +29,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("rules", "test"), []),
     (("rules", "new"), ["acme", "tms"]),
     (("new",), ["--payer", "cigna", "--treatment", "tms"]),
+    (("import", "fhir"), ["chart.json", "-o", "out"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 
