@@ -49,7 +49,8 @@ def _run(case: str, output: str, force: bool, **kw: Any) -> None:
     from priorauth.letters import DocumentOptions, plan_documents, write_documents
 
     kw["date"] = kw["date"] or options.today()
-    planned = plan_documents(case, DocumentOptions(**kw), output_dir=output)
+    imported = options.fhir_case(case, kw.get("treatment"), kw.get("payer"))
+    planned = plan_documents(case, DocumentOptions(**kw), output_dir=output, case_and_digest=imported)
     for path in write_documents(planned, output, force=force):
         click.echo(f"wrote {path}")
 

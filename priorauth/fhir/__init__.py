@@ -17,12 +17,16 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from priorauth.errors import InputFileError
 from priorauth.fhir.mapping import Imported, Options, ToComplete, map_chart
 from priorauth.fhir.read import FhirFileError, is_fhir_source, read_charts
 from priorauth.fhir.tables import Tables, TablesFileError, load_tables
 from priorauth.fhir.write import case_json, case_yaml, todo_lines
+
+if TYPE_CHECKING:
+    from priorauth.case import Case
 
 __all__ = [
     "FhirFileError",
@@ -32,6 +36,8 @@ __all__ = [
     "TablesFileError",
     "ToComplete",
     "Written",
+    "batch_cases",
+    "load_fhir_case",
     "cases_from_fhir",
     "case_json",
     "case_yaml",
@@ -90,7 +96,7 @@ def write_imports(items: Iterator[Imported], folder: Path, force: bool = False, 
         yield Written(imp, path, attachments)
 
 
-def cases_from_fhir(sources: Sequence[str | Path], options: Options, tables: Tables | None = None) -> Iterator[tuple[Imported, object, str]]:
+def cases_from_fhir(sources: Sequence[str | Path], options: Options, tables: Tables | None = None) -> Iterator[tuple[Imported, Case, str]]:
     """(imported data, :class:`~priorauth.case.Case`, SHA-256 of its YAML) of every patient,
     validated in memory exactly as the written case file would be."""
     from priorauth.case import case_from_document
@@ -107,3 +113,24 @@ def _case_error() -> type[InputFileError]:
     from priorauth.errors import CaseFileError
 
     return CaseFileError
+
+
+def load_fhir_case(source: str | Path, options: Options, tables: Tables | None = None) -> tuple[Case, str]:
+    """The case of the one patient in ``source``, in memory, exactly as `priorauth import
+    fhir` would write it, and the SHA-256 of that text (for a letter's audit line)."""
+    from priorauth.errors import UsageError
+
+    if options.treatment is None:
+        raise UsageError(f"{source}: a FHIR chart does not say which treatment is requested", "give --treatment tms or --treatment spravato")
+    found = list(itertools.islice(cases_from_fhir([source], options, tables), 2))
+    if not found:
+        raise UsageError(f"{source}: no Patient resource in the FHIR source", "export the Patient resources with the rest of the chart")
+    if len(found) > 1:
+        raise UsageError(f"{source}: holds the charts of more than one patient", "check them all with `priorauth batch`, or import them with `priorauth import fhir`")
+    _, case, digest = found[0]
+    return case, digest
+
+
+def batch_cases(source: str | Path, options: Options) -> list[tuple[str, bytes]]:
+    """(label, case YAML) of every patient of ``source``, for ``priorauth batch``."""
+    return [(f"{imp.source} ({imp.fhir_id})", case_yaml(imp).encode("utf-8")) for imp in imports([source], options)]
