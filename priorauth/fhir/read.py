@@ -187,12 +187,15 @@ class _JsonStream:
         self.buf = ""
         self.pos = 0
         self.eof = False
-        self.lines_before = 0  # newlines in text already dropped from the buffer
+        self.lines_before = 0  # newlines before buf[mark], counted once
+        self.mark = 0
         self.decoder = json.JSONDecoder()
         self.size = _CHUNK
 
     def line(self) -> int:
-        return self.lines_before + self.buf.count("\n", 0, self.pos) + 1
+        self.lines_before += self.buf.count("\n", self.mark, self.pos)
+        self.mark = self.pos
+        return self.lines_before + 1
 
     def _more(self) -> bool:
         if self.eof:
@@ -201,9 +204,9 @@ class _JsonStream:
         if not chunk:
             self.eof = True
             return False
-        self.lines_before += self.buf.count("\n", 0, self.pos)
+        self.line()
         self.buf = self.buf[self.pos :] + chunk
-        self.pos = 0
+        self.pos = self.mark = 0
         return True
 
     def peek(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -61,11 +62,16 @@ def _read(text: str, name: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict[str, dict[str, Any]]:
+    return _read(files("priorauth.fhir").joinpath("tables.yaml").read_text(encoding="utf-8"), "tables.yaml")
+
+
 def load_tables(path: str | Path | None = None) -> Tables:
     """The shipped tables, with the entries of ``path`` added (and winning)."""
     from priorauth.loading import read_text
 
-    merged = _read(files("priorauth.fhir").joinpath("tables.yaml").read_text(encoding="utf-8"), "tables.yaml")
+    merged = {section: dict(entries) for section, entries in _shipped().items()}
     if path is not None:
         own = _read(read_text(Path(path), "FHIR tables file", TablesFileError), str(path))
         for section, entries in own.items():
