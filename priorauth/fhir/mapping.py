@@ -218,7 +218,10 @@ def _practitioner_of(chart: Chart, ref: str | None, owner: m.Resource | None) ->
 
 def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables, out: Imported) -> None:
     data: dict[str, Any] = {}
-    refs: list[tuple[str | None, m.Resource]] = [(o.requester.reference, o) for o in sorted(orders, key=lambda o: o.authoredOn or "", reverse=True) if o.requester]
+    # the order of the treatment itself first (a ServiceRequest), then the latest drug order
+    services = sorted(chart.of_type(m.ServiceRequest), key=lambda o: o.authoredOn or "", reverse=True)
+    refs: list[tuple[str | None, m.Resource]] = [(o.requester.reference, o) for o in services if o.requester and o.status not in ("entered-in-error", "revoked")]
+    refs += [(o.requester.reference, o) for o in sorted(orders, key=lambda o: o.authoredOn or "", reverse=True) if o.requester]
     refs += [(r.reference, chart.patient) for r in chart.patient.generalPractitioner]
     practitioner: m.Practitioner | None = None
     roles: list[m.PractitionerRole] = []
@@ -620,6 +623,26 @@ def _courses(items: list[tuple[m.Resource, dt.date]]) -> list[list[tuple[m.Resou
     return groups
 
 
+def _care_plans(chart: Chart, req: dt.date | None) -> list[tuple[str, m.CarePlan, dt.date, dt.date | None]]:
+    """(modality, care plan, start, end) of psychotherapy activities done or under way."""
+    out = []
+    for plan in chart.of_type(m.CarePlan):
+        if plan.status in ("entered-in-error", "revoked", "draft"):
+            continue
+        for activity in plan.activity:
+            detail = activity.detail
+            if detail is None or detail.code is None or detail.status not in ("completed", "in-progress", None):
+                continue
+            modality = next((THERAPY_SNOMED[c] for c in detail.code.codes(SNOMED) if c in THERAPY_SNOMED), None)
+            period = detail.scheduledPeriod or plan.period
+            start = m.day(period.start) if period else None
+            if modality is None or start is None or (req is not None and start > req):
+                continue
+            end = m.day(period.end) if period else None
+            out.append((modality, plan, start, end if end is not None and (req is None or end <= req) and end >= start else None))
+    return out
+
+
 def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
     therapy: dict[str, list[tuple[m.Resource, dt.date]]] = {}
     ect: list[tuple[m.Resource, dt.date]] = []
@@ -636,6 +659,7 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
             prior["tms"].append((r, when))
         if any(c in SPRAVATO_HCPCS for c in billing):
             prior["spravato"].append((r, when))
+    planned = _care_plans(chart, req)
     rows = []
     for modality, items in therapy.items():
         for group in _courses(items):
@@ -656,6 +680,17 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
         path = f"psychotherapy[{len(data)}]"
         data.append({"modality": modality, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)})
         out.note(path, *(_cite(r, d.isoformat()) for r, d in group))
+        out.need(f"{path}.outcome", "FHIR does not record the outcome of psychotherapy: write inadequate_response, partial_response, response or ongoing")
+    for modality, plan, start, end in planned:
+        if modality in therapy:
+            continue  # its sessions are read from the procedures
+        path = f"psychotherapy[{len(data)}]"
+        item: dict[str, Any] = {"modality": modality, "start": start.isoformat()}
+        if end is not None:
+            item["end"] = end.isoformat()
+        data.append(item)
+        out.note(path, _cite(plan, start.isoformat()) + " (a care plan activity: its sessions are not counted)")
+        out.need(f"{path}.sessions", "a care plan does not say how many sessions took place: write the count")
         out.need(f"{path}.outcome", "FHIR does not record the outcome of psychotherapy: write inadequate_response, partial_response, response or ongoing")
     if data:
         out.data["psychotherapy"] = data
@@ -731,6 +766,7 @@ def map_chart(chart: Chart, opts: Options, tables: Tables) -> Imported:
         if path.split(".")[1] not in clinical:
             out.need(path, f"not in the chart: write false only if the chart documents that the patient has no {words}")
     out.need("clinical.pdmp_checked", "FHIR does not record a PDMP review: write true once it is done")
+    out.need("episode.current_start", "FHIR does not say when the current depressive episode began: write the date if the chart gives it")
     if clinical:
         out.data["clinical"] = clinical
     if opts.treatment == "spravato":

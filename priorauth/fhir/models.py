@@ -207,6 +207,31 @@ class Encounter(Resource):
     period: Period | None = None
 
 
+class ServiceRequest(Resource):
+    status: str | None = None
+    subject: Reference | None = None
+    code: CodeableConcept | None = None
+    authoredOn: str | None = None
+    requester: Reference | None = None
+
+
+class ActivityDetail(_E):
+    status: str | None = None
+    code: CodeableConcept | None = None
+    scheduledPeriod: Period | None = None
+
+
+class CarePlanActivity(_E):
+    detail: ActivityDetail | None = None
+
+
+class CarePlan(Resource):
+    status: str | None = None
+    subject: Reference | None = None
+    period: Period | None = None
+    activity: list[CarePlanActivity] = Field(default_factory=list)
+
+
 class Qualification(_E):
     code: CodeableConcept | None = None
 
@@ -265,6 +290,7 @@ MODELS: dict[str, type[Resource]] = {
     for m in (
         Patient, Coverage, Organization, Condition, Medication, MedicationRequest, MedicationStatement, MedicationDispense,
         Observation, Procedure, Encounter, Practitioner, PractitionerRole, Device, AllergyIntolerance, DocumentReference,
+        ServiceRequest, CarePlan,
     )
 }
 PATIENT_LINKS = ("subject", "patient", "beneficiary")

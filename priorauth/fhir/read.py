@@ -261,6 +261,8 @@ def bundle_entries(path: Path, shown: str) -> Iterator[tuple[int, int, Any]]:
 
 
 def _bundle(stream: _JsonStream) -> Iterator[tuple[int, int, Any]]:
+    if stream.peek() != "{":
+        raise stream.error("", "is not a FHIR Bundle (a JSON object): give a Bundle .json file or a Bulk-export folder of .ndjson files")
     stream.expect("{", "")
     kind = None
     if stream.peek() == "}":

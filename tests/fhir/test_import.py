@@ -37,7 +37,7 @@ SYNTHEA_TODO = [
     "coverage.payer", "coverage.member_id", "clinical.suicidal_ideation", "diagnoses",
     "medications[0].max_daily_dose_mg", "medications[0].end", "medications[0].outcome", "medications[0].adherence_pct",
     "ect", "clinical.seizure_history", "clinical.implanted_metal_near_head", "clinical.bipolar_disorder", "clinical.psychotic_features",
-    "clinical.substance_use_disorder", "clinical.pregnant", "clinical.pdmp_checked",
+    "clinical.substance_use_disorder", "clinical.pregnant", "clinical.pdmp_checked", "episode.current_start",
     "prescriber.specialty", "prescriber.board_certified", "prescriber.psychiatrist_consulted",
 ]
 US_CORE_CASE: dict[str, Any] = {
@@ -60,7 +60,7 @@ US_CORE_CASE: dict[str, Any] = {
 US_CORE_TODO = [
     "medications[0].outcome", "medications[0].adherence_pct", "medications[1].outcome", "medications[1].adherence_pct", "medications[2].adherence_pct",
     "psychotherapy[0].outcome", "psychotherapy", "ect", "clinical.seizure_history", "clinical.implanted_metal_near_head", "clinical.bipolar_disorder",
-    "clinical.psychotic_features", "clinical.pregnant", "clinical.pdmp_checked", "prescriber.board_certified",
+    "clinical.psychotic_features", "clinical.pregnant", "clinical.pdmp_checked", "episode.current_start", "prescriber.board_certified",
 ]
 
 
@@ -90,7 +90,7 @@ def test_us_core_bundle_yaml(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     case = tmp_path / "cases" / "MRN-004217.yaml"
     assert _read(case) == US_CORE_CASE
-    assert out.splitlines()[0] == f"wrote {case} and 1 document(s) (Patient/pat-42): 15 fact(s) to complete"
+    assert out.splitlines()[0] == f"wrote {case} and 1 document(s) (Patient/pat-42): 16 fact(s) to complete"
     assert [line.split(":")[0].strip() for line in out.splitlines()[1:]] == US_CORE_TODO
     assert (tmp_path / "cases" / "MRN-004217_document-1.pdf").read_bytes() == charts.PDF
     for f in (tmp_path / "cases").iterdir():
@@ -204,3 +204,26 @@ def test_yaml_reads_back_as_the_data(tmp_path: Path) -> None:
 def test_every_bundle_type(tmp_path: Path, kind: str) -> None:
     (imp,) = imports([charts.write_json(tmp_path / "c.json", charts.us_core_bundle(kind=kind))], TMS)
     assert imp.data["diagnoses"] == [{"code": "F33.2", "primary": True, "diagnosed_on": "2019-03-01"}]
+
+
+def test_care_plan_psychotherapy_and_the_service_request_prescriber(tmp_path: Path) -> None:
+    subj = {"reference": "Patient/p1"}
+    resources = [
+        charts.patient("p1", "MRN-1", ["Ada"], "Stone", "1970-01-01"),
+        {"resourceType": "Practitioner", "id": "gp", "identifier": [{"system": charts.NPI, "value": "1234567893"}], "name": [{"family": "Gee", "given": ["Pat"]}]},
+        {"resourceType": "Practitioner", "id": "psy", "identifier": [{"system": charts.NPI, "value": "1588667638"}], "name": [{"text": "Dr. Ines Ruiz, MD"}],
+         "qualification": [{"code": charts.cc(charts.NUCC, "363LP0808X")}]},
+        {"resourceType": "MedicationRequest", "id": "mr", "status": "completed", "subject": subj, "authoredOn": "2025-01-01", "requester": {"reference": "Practitioner/gp"},
+         "medicationCodeableConcept": {"text": "Paroxetine 20 MG Oral Tablet"}},
+        {"resourceType": "ServiceRequest", "id": "sr", "status": "active", "subject": subj, "authoredOn": "2025-10-01", "requester": {"reference": "Practitioner/psy"},
+         "code": charts.cc(charts.CPT, "90867")},
+        {"resourceType": "CarePlan", "id": "cp", "status": "active", "subject": subj, "period": {"start": "2024-01-10", "end": "2024-04-30"},
+         "activity": [{"detail": {"status": "completed", "code": charts.cc(charts.SCT, "228557008", "Cognitive and behavioral therapy")}},
+                      {"detail": {"status": "cancelled", "code": charts.cc(charts.SCT, "304822001")}}]},
+    ]
+    (imp,) = imports([charts.write_json(tmp_path / "c.json", charts.bundle(resources, "collection"))], TMS)
+    assert imp.data["prescriber"] == {"name": "Dr. Ines Ruiz, MD", "npi": "1588667638", "specialty": "psychiatric_nurse_practitioner"}
+    assert imp.data["psychotherapy"] == [{"modality": "CBT", "start": "2024-01-10", "end": "2024-04-30"}]
+    assert imp.notes["psychotherapy[0]"] == ["CarePlan/cp, 2024-01-10 (a care plan activity: its sessions are not counted)"]
+    assert [t.path for t in imp.todo if t.path.startswith("psychotherapy")] == ["psychotherapy[0].sessions", "psychotherapy[0].outcome"]
+    assert imp.data["medications"] == [{"drug": "paroxetine", "start": "2025-01-01"}]
