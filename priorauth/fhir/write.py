@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from priorauth.case_yaml import scalar
+from priorauth.case_yaml import dump
 from priorauth.fhir.mapping import Imported
 
 __all__ = ["case_yaml", "case_json", "todo_lines"]
@@ -54,49 +54,27 @@ def _clean(line: str) -> str:
     return " ".join(line.split())
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return scalar(v)
-
-
-def _emit(data: Mapping[str, Any], prefix: str, indent: int, comments: dict[str, list[str]], out: list[str], dash: bool = False) -> None:
-    pad = " " * indent
-    for n, (key, value) in enumerate(data.items()):
-        path = f"{prefix}.{key}" if prefix else key
-        lead = " " * (indent - 2) + "- " if dash and n == 0 else pad
-        for line in comments.get(path, []):
-            out.append(f"{' ' * (indent - 2) if dash and n == 0 else pad}# {_clean(line)}")
-        if isinstance(value, Mapping) and value:
-            out.append(f"{lead}{key}:")
-            _emit(value, path, indent + 2, comments, out)
-        elif isinstance(value, list) and value and isinstance(value[0], Mapping):
-            out.append(f"{lead}{key}:")
-            for i, item in enumerate(value):
-                for line in comments.get(f"{path}[{i}]", []):
-                    out.append(f"{pad}  # {_clean(line)}")
-                _emit(item, f"{path}[{i}]", indent + 4, comments, out, dash=True)
-        elif isinstance(value, list):
-            out.append(f"{lead}{key}: [" + ", ".join(_value(v) for v in value) + "]")
-        elif isinstance(value, Mapping):
-            out.append(f"{lead}{key}: {{}}")
-        else:
-            out.append(f"{lead}{key}: {_value(value)}")
+def _whole(value: Any) -> Any:
+    """Doses and scores that are whole numbers written without ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 
 def case_yaml(imp: Imported) -> str:
-    comments = _placed(imp)
-    out = [
-        f"# Imported from FHIR: {_clean(imp.source)}, {imp.fhir_id}.",
-        "# Each fact names the resource it came from. Lines marked TO COMPLETE are what FHIR",
-        "# cannot say: fill them in from the chart, or leave the fact out (absent = not documented).",
-    ]
-    _emit(imp.data, "", 0, comments, out)
-    rest = comments.get("", [])
-    if rest:
-        out.append("")
-        out += [f"# {_clean(line)}" for line in rest]
-    return "\n".join(out) + "\n"
+    comments = {path: [_clean(line) for line in lines] for path, lines in _placed(imp).items()}
+    head = (
+        f"# Imported from FHIR: {_clean(imp.source)}, {imp.fhir_id}.\n"
+        "# Each fact names the resource it came from. Lines marked TO COMPLETE are what FHIR\n"
+        "# cannot say: fill them in from the chart, or leave the fact out (absent = not documented).\n"
+    )
+    rest = comments.pop("", [])
+    text = head + dump(_whole(imp.data), comments)
+    return text + ("\n" + "".join(f"# {line}\n" for line in rest) if rest else "")
 
 
 def case_json(imp: Imported) -> str:

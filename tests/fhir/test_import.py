@@ -227,3 +227,22 @@ def test_care_plan_psychotherapy_and_the_service_request_prescriber(tmp_path: Pa
     assert imp.notes["psychotherapy[0]"] == ["CarePlan/cp, 2024-01-10 (a care plan activity: its sessions are not counted)"]
     assert [t.path for t in imp.todo if t.path.startswith("psychotherapy")] == ["psychotherapy[0].sessions", "psychotherapy[0].outcome"]
     assert imp.data["medications"] == [{"drug": "paroxetine", "start": "2025-01-01"}]
+
+
+def test_case_yaml_comments_at_any_item() -> None:
+    from priorauth.case_yaml import dump
+
+    data = {"medications": [{"drug": "a"}, {"drug": "b", "start": "2025-01-01"}], "clinical": {"pregnant": False}}
+    comments = {"medications[].drug": ["first only"], "medications[1]": ["item 1"], "medications[1].start": ["its start"], "clinical.pregnant": ["p"]}
+    assert dump(data, comments) == (
+        "medications:\n"
+        "  # first only\n"
+        '  - drug: "a"\n'
+        "  # item 1\n"
+        '  - drug: "b"\n'
+        "    # its start\n"
+        '    start: "2025-01-01"\n'
+        "clinical:\n"
+        "  # p\n"
+        "  pregnant: false\n"
+    )
