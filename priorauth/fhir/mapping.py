@@ -216,6 +216,16 @@ def _practitioner_of(chart: Chart, ref: str | None, owner: m.Resource | None) ->
     return found, roles
 
 
+def _valid_npi(npi: str) -> bool:
+    from priorauth.case import _check_npi
+
+    try:
+        _check_npi(npi)
+    except ValueError:
+        return False
+    return True
+
+
 def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables, out: Imported) -> None:
     data: dict[str, Any] = {}
     # the order of the treatment itself first (a ServiceRequest), then the latest drug order
@@ -245,6 +255,8 @@ def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables,
     npi = next((i.value for i in practitioner.identifier if i.system == NPI and i.value), None)
     if npi:
         data["npi"] = npi
+        if not _valid_npi(npi):
+            out.need("prescriber.npi", f"the NPI of {key_of(practitioner)} is not a valid NPI (10 digits with a matching check digit): correct it")
     else:
         out.need("prescriber.npi", f"{key_of(practitioner)} has no NPI identifier")
     taxonomy = _all_codes([*(s for r in roles for s in r.specialty), *(q.code for q in practitioner.qualification)], NUCC)
@@ -270,6 +282,7 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
     snomed_only: list[tuple[m.Condition, str]] = []
     substance: list[str] = []
     cites: dict[str, list[str]] = {}
+    undotted: dict[str, str] = {}
     for cond in chart.of_type(m.Condition):
         if _status(cond.verificationStatus) in ("refuted", "entered-in-error") or cond.code is None:
             continue
@@ -279,7 +292,10 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
         icd = cond.code.codes(ICD10)
         snomed = cond.code.codes(SNOMED)
         for code in icd:
-            upper = code.upper()
+            upper = code.upper().strip()
+            if re.fullmatch(r"[A-Z]\d{2}[0-9A-Z]{1,4}", upper):  # F332: the code without its dot
+                upper = f"{upper[:3]}.{upper[3:]}"
+                undotted[upper] = code
             flag = None
             if upper.startswith(("F32", "F33", "F34.1", "F06.3", "F53")):
                 if _status(cond.clinicalStatus) not in ("resolved", "inactive"):
@@ -313,7 +329,7 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
     data = []
     for n, (code, (onset, cond)) in enumerate(rows):
         item: dict[str, Any] = {"code": code}
-        out.note(f"diagnoses[{n}]", _cite(cond, _iso(onset)))
+        out.note(f"diagnoses[{n}]", _cite(cond, _iso(onset)) + (f" (written {undotted[code]} in the source)" if code in undotted else ""))
         if onset is not None:
             item["diagnosed_on"] = onset.isoformat()
         data.append(item)
@@ -587,6 +603,29 @@ def _value(q: m.Quantity | None, integer: float | None) -> float | None:
     return integer
 
 
+def _improvement(out: Imported) -> None:
+    """A trial's improvement_pct, from scores of one scale within 30 days before its start
+    and within 30 days of its end; the comment names both."""
+    scores = [(i, a["instrument"], dt.date.fromisoformat(a["date"]), a["score"]) for i, a in enumerate(out.data.get("assessments", []))]
+    for n, trial in enumerate(out.data.get("medications", [])):
+        if "start" not in trial or "end" not in trial:
+            continue
+        start, end = dt.date.fromisoformat(trial["start"]), dt.date.fromisoformat(trial["end"])
+        for scale in dict.fromkeys(s[1] for s in scores):
+            before = [s for s in scores if s[1] == scale and 0 <= (start - s[2]).days <= 30]
+            after = [s for s in scores if s[1] == scale and s[2] > start and abs((s[2] - end).days) <= 30]
+            if not before or not after:
+                continue
+            b, a = max(before, key=lambda s: s[2]), min(after, key=lambda s: abs((s[2] - end).days))
+            if b[3] <= 0:
+                continue
+            pct = round((b[3] - a[3]) / b[3] * 100, 1)
+            if -100 <= pct <= 100:
+                trial["improvement_pct"] = pct
+                out.note(f"medications[{n}].improvement_pct", f"computed from the {scale} scores of assessments[{b[0]}] ({_num(b[3])} on {b[2]}) and assessments[{a[0]}] ({_num(a[3])} on {a[2]})")
+            break
+
+
 # ---- procedures: psychotherapy, ECT, earlier courses ------------------------------------------------------------
 
 
@@ -762,6 +801,7 @@ def map_chart(chart: Chart, opts: Options, tables: Tables) -> Imported:
     _procedures(chart, req, out)
     _assessments(chart, tables, req, out)
     _devices_allergies(chart, clinical, out)
+    _improvement(out)
     for path, words in SCREENING:
         if path.split(".")[1] not in clinical:
             out.need(path, f"not in the chart: write false only if the chart documents that the patient has no {words}")

@@ -246,3 +246,26 @@ def test_case_yaml_comments_at_any_item() -> None:
         "  # p\n"
         "  pregnant: false\n"
     )
+
+
+def test_improvement_undotted_code_and_bad_npi(tmp_path: Path) -> None:
+    subj = {"reference": "Patient/p1"}
+    loinc = charts.cc(charts.LOINC, "44261-6")
+    resources = [
+        charts.patient("p1", "MRN-1", ["Ada"], "Stone", "1970-01-01"),
+        {"resourceType": "Practitioner", "id": "dr", "identifier": [{"system": charts.NPI, "value": "1234567890"}], "name": [{"family": "Roe", "given": ["Max"]}]},
+        {"resourceType": "Condition", "id": "c", "subject": subj, "code": charts.cc(charts.ICD, "F332"), "onsetDateTime": "2024-01-01"},
+        {"resourceType": "MedicationStatement", "id": "ms", "status": "completed", "subject": subj, "medicationCodeableConcept": {"text": "Duloxetine 60 MG Delayed Release Oral Capsule"},
+         "effectivePeriod": {"start": "2025-01-10", "end": "2025-04-10"}},
+        {"resourceType": "MedicationRequest", "id": "mr", "status": "completed", "subject": subj, "authoredOn": "2025-01-10", "requester": {"reference": "Practitioner/dr"},
+         "medicationCodeableConcept": {"text": "Duloxetine 60 MG Delayed Release Oral Capsule"}},
+        {"resourceType": "Observation", "id": "o1", "status": "final", "subject": subj, "code": loinc, "valueInteger": 20, "effectiveDateTime": "2025-01-05"},
+        {"resourceType": "Observation", "id": "o2", "status": "final", "subject": subj, "code": loinc, "valueInteger": 15, "effectiveDateTime": "2025-04-20"},
+    ]
+    (imp,) = imports([charts.write_json(tmp_path / "c.json", charts.bundle(resources, "collection"))], TMS)
+    assert imp.data["diagnoses"] == [{"code": "F33.2", "primary": True, "diagnosed_on": "2024-01-01"}]
+    assert imp.notes["diagnoses[0]"] == ["Condition/c, 2024-01-01 (written F332 in the source)"]
+    assert imp.data["medications"] == [{"drug": "duloxetine", "start": "2025-01-10", "end": "2025-04-10", "improvement_pct": 25.0}]
+    assert imp.notes["medications[0].improvement_pct"] == ["computed from the PHQ-9 scores of assessments[0] (20 on 2025-01-05) and assessments[1] (15 on 2025-04-20)"]
+    assert imp.data["prescriber"] == {"name": "Max Roe", "npi": "1234567890"}
+    assert [t.why for t in imp.todo if t.path == "prescriber.npi"] == ["the NPI of Practitioner/dr is not a valid NPI (10 digits with a matching check digit): correct it"]
