@@ -24,9 +24,12 @@ class Raw:
     text: str
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options builds an encoder per call
+
+
 def quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON's escapes are YAML's)."""
-    return json.dumps(text, ensure_ascii=False)
+    return _ENCODE(text)
 
 
 def scalar(value: Any) -> str:

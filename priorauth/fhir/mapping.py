@@ -156,7 +156,7 @@ def _coverage(chart: Chart, opts: Options, tables: Tables, out: Imported) -> Non
         names = [payer_org.name] if payer_org is not None and payer_org.name else []
         names += [i.value for i in (payer_org.identifier if payer_org else []) if i.value]
         names += [r.display for r in (chosen.payor if chosen else []) if r.display]
-        found = next((tables.lookup("payers", n) for n in names if tables.lookup("payers", n)), None)
+        found = next(filter(None, (tables.lookup("payers", n) for n in names)), None)
         if found:
             data["payer"] = str(found)
             out.note("coverage.payer", f"{key_of(payer_org) if payer_org else _cite(chosen) if chosen else ''} via the payer table")
@@ -208,11 +208,7 @@ def _practitioner_of(chart: Chart, ref: str | None, owner: m.Resource | None) ->
         found = chart.pool.get(found.practitioner.reference if found.practitioner else None, found)
     if not isinstance(found, m.Practitioner):
         return None, roles
-    key = key_of(found)
-    for r in list(chart.pool.values()):
-        if isinstance(r, m.PractitionerRole) and r.practitioner and r.practitioner.reference and r not in roles:
-            if chart.pool.get(r.practitioner.reference, r) is found or r.practitioner.reference.endswith(key):
-                roles.append(r)
+    roles += [r for r in chart.pool.roles_of(found) if isinstance(r, m.PractitionerRole) and r not in roles]
     return found, roles
 
 

@@ -19,7 +19,9 @@ or NDJSON line, and the element path; never a value from it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import io
 import json
 import os
@@ -40,6 +42,7 @@ __all__ = ["FhirFileError", "Chart", "Pool", "is_fhir_source", "read_charts"]
 
 NDJSON_SUFFIX = ".ndjson"
 _CHUNK = 1 << 20
+_WS = re.compile(r"[ \t\r\n]*")
 _BUNDLE_HINT = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
 
 
@@ -113,6 +116,38 @@ class Pool:
         if self.fallback is not None:
             yield from self.fallback.values()
 
+    def _index(self) -> dict[tuple[str, str, str], Resource]:
+        """Resources with identifiers and PractitionerRoles by practitioner, built once
+        (a bundle's pool is complete before any patient is mapped)."""
+        cached = self.__dict__.get("_cache")
+        if cached is None or cached[0] != len(self.by_key):
+            index: dict[tuple[str, str, str], Resource] = {}
+            for r in self.by_key.values():
+                for ident in getattr(r, "identifier", []):
+                    if ident.value:
+                        index.setdefault((r.resourceType, ident.system or "", ident.value), r)
+                        index.setdefault((r.resourceType, "", ident.value), r)
+            cached = (len(self.by_key), index)
+            self.__dict__["_cache"] = cached
+        return cached[1]
+
+    def roles_of(self, practitioner: Resource) -> list[Resource]:
+        """The PractitionerRoles that point to ``practitioner``."""
+        key = key_of(practitioner)
+        roles_by = self.__dict__.get("_roles")
+        if roles_by is None or roles_by[0] != len(self.by_key):
+            index: dict[str, list[Resource]] = {}
+            for r in self.by_key.values():
+                ref = getattr(getattr(r, "practitioner", None), "reference", None) if r.resourceType == "PractitionerRole" else None
+                if ref:
+                    target = self.get(ref, r)
+                    index.setdefault(key_of(target) if target is not None else ref_key(ref, self.aliases), []).append(r)
+            roles_by = (len(self.by_key), index)
+            self.__dict__["_roles"] = roles_by
+        found = list(roles_by[1].get(key, []))
+        if self.fallback is not None:
+            found += [r for r in self.fallback.roles_of(practitioner) if r not in found]
+        return found
 
     def _search(self, ref: str) -> Resource | None:
         kind, _, query = ref.partition("?")
@@ -120,12 +155,10 @@ class Pool:
         if name != "identifier" or not wanted:
             return None
         system, _, value = wanted.rpartition("|")
-        for r in self.values():
-            if r.resourceType == kind.rsplit("/", 1)[-1]:
-                for ident in getattr(r, "identifier", []):
-                    if ident.value == value and (not system or ident.system == system):
-                        return r
-        return None
+        found = self._index().get((kind.rsplit("/", 1)[-1], system, value))
+        if found is None and self.fallback is not None:
+            found = self.fallback._search(ref)
+        return found
 
 
 def key_of(resource: Resource) -> str:
@@ -160,7 +193,7 @@ def _model(raw: Any, file: str, where: str, line: int | None) -> tuple[Resource 
     if cls is None:
         return None, []
     try:
-        model = cls.model_validate(raw)
+        model = cls.__pydantic_validator__.validate_python(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         path = format_path([*([where] if where else []), *[p for p in err["loc"] if p != "class"]])
@@ -189,7 +222,7 @@ class _JsonStream:
         self.eof = False
         self.lines_before = 0  # newlines before buf[mark], counted once
         self.mark = 0
-        self.decoder = json.JSONDecoder()
+        self.scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner (raw_decode without its Python frame)
         self.size = _CHUNK
 
     def line(self) -> int:
@@ -211,8 +244,7 @@ class _JsonStream:
 
     def peek(self) -> str:
         while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
-                self.pos += 1
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]  # matches everywhere (may be empty)
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self._more():
@@ -230,8 +262,8 @@ class _JsonStream:
         self.peek()
         while True:
             try:
-                value, end = self.decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError:
+                value, end = self.scan(self.buf, self.pos)
+            except (StopIteration, json.JSONDecodeError):
                 if self._more():
                     self.size *= 2  # a long value: read more at a time, so retries stay linear
                     continue
@@ -301,26 +333,27 @@ def _bundle(stream: _JsonStream) -> Iterator[tuple[int, int, Any]]:
 
 def _read_bundle(path: Path, shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
     for index, line, entry in bundle_entries(path, shown):
-        where = f"entry[{index}]"
         if not isinstance(entry, dict):
-            raise FhirFileError(shown, Issue(where, "must be a JSON object", line=line))
+            raise FhirFileError(shown, Issue(f"entry[{index}]", "must be a JSON object", line=line))
         raw = entry.get("resource")
         if raw is None:
             continue  # a transaction response or a deletion: nothing to read
-        model, contained = _model(raw, shown, f"{where}.resource", line)
+        if isinstance(raw, dict) and raw.get("resourceType") not in MODELS and isinstance(raw.get("resourceType"), str):
+            continue  # a type the import does not read
+        model, contained = _model(raw, shown, f"entry[{index}].resource", line)
         if model is None:
             continue
-        if not model.id:
-            model = model.model_copy(update={"id": str(entry.get("fullUrl") or f"{Path(shown).name}-{index}")})
-        key = key_of(model)
         full = entry.get("fullUrl")
+        if not model.id:
+            model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
+        key = f"{model.resourceType}/{model.id}"
         if isinstance(full, str):
             pool.aliases[full] = key
-        _add(model, contained, raw, pool, order, owners)
+        _add(model, contained, raw, pool, order, owners, key)
 
 
-def _add(model: Resource, contained: list[Resource], raw: dict[str, Any], pool: Pool, order: list[str], owners: dict[str, str]) -> None:
-    key = key_of(model)
+def _add(model: Resource, contained: list[Resource], raw: dict[str, Any], pool: Pool, order: list[str], owners: dict[str, str], key: str | None = None) -> None:
+    key = key or key_of(model)
     if isinstance(model, Patient):
         if key not in pool.by_key:
             order.append(key)
@@ -461,6 +494,20 @@ def _files(sources: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
     return bundles, ndjson
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a bundle makes many objects and keeps them all, and no cycles: the cyclic
+    garbage collector would only scan the growing heap again and again (a third of the
+    time of a 5 MB bundle), so it waits until the bundle is read."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read_charts(sources: Sequence[str | Path]) -> Iterator[Chart]:
     """Every patient's chart in ``sources`` (Bundle files, NDJSON files, folders of them),
     in the order their Patient resources come."""
@@ -469,8 +516,9 @@ def read_charts(sources: Sequence[str | Path]) -> Iterator[Chart]:
         pool = Pool()
         order: list[str] = []
         owners: dict[str, str] = {}
-        for path, shown in bundles:
-            _read_bundle(path, shown, pool, order, owners)
+        with _collector_paused():
+            for path, shown in bundles:
+                _read_bundle(path, shown, pool, order, owners)
         by_patient: dict[str, list[Resource]] = {}
         for key, link in owners.items():
             by_patient.setdefault(ref_key(link, pool.aliases), []).append(pool.by_key[key])

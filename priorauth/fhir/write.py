@@ -4,7 +4,6 @@ to complete as comments at their field) or as JSON."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from priorauth.case_yaml import dump
@@ -17,12 +16,12 @@ TODO = "TO COMPLETE"
 
 def _paths(data: Any, prefix: str = "") -> set[str]:
     out = {prefix} if prefix else set()
-    if isinstance(data, Mapping):
+    if isinstance(data, dict):
         for k, v in data.items():
             out |= _paths(v, f"{prefix}.{k}" if prefix else str(k))
     elif isinstance(data, list):
         for i, v in enumerate(data):
-            if isinstance(v, Mapping):
+            if isinstance(v, dict):
                 out |= _paths(v, f"{prefix}[{i}]")
     return out
 
@@ -58,7 +57,7 @@ def _whole(value: Any) -> Any:
     """Doses and scores that are whole numbers written without ".0"."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {k: _whole(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_whole(v) for v in value]
