@@ -30,7 +30,7 @@ def tables_option(f: click.decorators.FC) -> click.decorators.FC:
 
 
 @import_group.command(name="fhir")
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", metavar="SOURCE...", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output-dir", "output_dir", type=click.Path(file_okay=False), required=True, help="Folder for the case files (created if missing).")
 @click.option("--treatment", type=click.Choice(["tms", "spravato"], case_sensitive=False), help="The treatment requested (FHIR does not say; otherwise left to complete).")
 @click.option("--payer", metavar="ID", help="The payer id of every case (default: from Coverage.payor through the payer table).")
