@@ -7,11 +7,12 @@ Nothing here holds a whole file's text at once:
   resource is turned into a narrow model (:mod:`priorauth.fhir.models`) and its raw JSON
   dropped. The models of all entries are kept until the file ends, because a bundle may
   list one patient's resources in any order;
-- an NDJSON folder is read twice: a first pass notes, for every line, its patient and its
-  byte offset (a few bytes per resource); then each patient's lines are read back and
-  modelled, one patient at a time, so memory stays flat however many patients the
-  export holds. Resources without a patient (Practitioner, Organization, Medication)
-  are kept as models, for references.
+- an NDJSON folder is read twice: a first pass checks every line and notes its patient
+  (a hash of the reference) and byte offset in bucket files on disk (no patient data in
+  them; :class:`_NdjsonIndex`); then each patient's lines are read back and modelled,
+  one patient at a time, so memory stays flat however many patients the export holds.
+  Resources without a patient (Practitioner, Organization, Medication) are kept as
+  models, for references.
 
 A malformed file raises :class:`FhirFileError` naming the file, the line, the entry index
 or NDJSON line, and the element path; never a value from it.
@@ -22,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import io
 import json
 import os
 import re
-from array import array
+import struct
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -392,44 +395,61 @@ def _parse_line(data: bytes, shown: str, number: int | None) -> Any:
         raise FhirFileError(shown, Issue("", "the line is not valid JSON (an NDJSON file holds one resource per line)", line=number)) from None
 
 
+_BUCKETS = 64
+_RECORD = struct.Struct("<QQB")  # patient hash, file number << 40 | byte offset, 1 for the Patient line
+
+
+def _patient_hash(ref: str) -> int:
+    return int.from_bytes(hashlib.blake2b(ref.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
 class _NdjsonIndex:
+    """Where each patient's lines are, kept on disk so that memory does not grow with
+    the export: a record (hash of the patient reference, file and byte offset) per line,
+    in one of 64 bucket files by that hash, in a private temporary folder. The records
+    hold no patient data; the folder is removed when the charts have been read."""
+
     def __init__(self, files: list[tuple[Path, str]]) -> None:
         self.files = files
-        self.patients: dict[str, int] = {}  # Patient key -> packed position of its line
-        self.order: list[str] = []
-        self.lines: dict[str, array[int]] = {}  # patient reference -> packed positions
         self.shared = Pool()
+        self.folder = tempfile.TemporaryDirectory(prefix="priorauth-fhir-")
+        self.handles: dict[int, Any] = {}
+
+    def _bucket(self, number: int) -> Path:
+        return Path(self.folder.name, f"{number:02d}")
 
     def build(self) -> None:
-        for file_no, (path, shown) in enumerate(self.files):
-            for number, offset, data in _ndjson_lines(path, shown):
-                raw = _parse_line(data, shown, number)
-                if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
-                    raise FhirFileError(shown, Issue("", "the line is not a FHIR resource (no resourceType)", line=number))
-                kind = raw["resourceType"]
-                if kind not in MODELS:
-                    continue
-                model, contained = _model(raw, shown, "", number)  # every line checked before any case is written
-                packed = file_no << 40 | offset
-                if kind == "Patient":
-                    key = f"Patient/{raw.get('id')}"
-                    if key not in self.patients:
-                        self.order.append(key)
-                    self.patients[key] = packed
-                    continue
-                link = patient_link(raw)
-                if link is None:
-                    if model is not None and model.id:
-                        _add(model, contained, raw, self.shared, [], {})
-                    continue
-                self.lines.setdefault(ref_key(link), array("q")).append(packed)
+        buckets = [self._bucket(n).open("wb") for n in range(_BUCKETS)]
+        try:
+            for file_no, (path, shown) in enumerate(self.files):
+                for number, offset, data in _ndjson_lines(path, shown):
+                    raw = _parse_line(data, shown, number)
+                    if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+                        raise FhirFileError(shown, Issue("", "the line is not a FHIR resource (no resourceType)", line=number))
+                    kind = raw["resourceType"]
+                    if kind not in MODELS:
+                        continue
+                    model, contained = _model(raw, shown, "", number)  # every line checked before any case is written
+                    link = f"Patient/{raw.get('id')}" if kind == "Patient" else patient_link(raw)
+                    if link is None:
+                        if model is not None and model.id:
+                            _add(model, contained, raw, self.shared, [], {})
+                        continue
+                    h = _patient_hash(ref_key(link) if kind != "Patient" else link)
+                    buckets[h % _BUCKETS].write(_RECORD.pack(h, file_no << 40 | offset, kind == "Patient"))
+        finally:
+            for handle in buckets:
+                handle.close()
 
     def read(self, packed: int) -> tuple[Resource | None, list[Resource], dict[str, Any]]:
-        path, shown = self.files[packed >> 40]
+        file_no = packed >> 40
+        path, shown = self.files[file_no]
         offset = packed & ((1 << 40) - 1)
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            data = handle.readline()
+        handle = self.handles.get(file_no)
+        if handle is None:
+            handle = self.handles[file_no] = path.open("rb")
+        handle.seek(offset)
+        data = handle.readline()
         try:
             raw = _parse_line(data, shown, None)
             model, contained = _model(raw, shown, "", None)
@@ -439,17 +459,36 @@ class _NdjsonIndex:
         return model, contained, raw
 
     def charts(self) -> Iterator[Chart]:
-        for key in self.order:
-            patient, _, _ = self.read(self.patients[key])
-            assert isinstance(patient, Patient)
-            pool = Pool(fallback=self.shared)
-            resources: list[Resource] = []
-            for packed in self.lines.get(key, ()):
-                model, contained, raw = self.read(packed)
-                if model is not None:
-                    _add(model, contained, raw, pool, [], {})
-                    resources.append(model)
-            yield Chart(self.files[self.patients[key] >> 40][1], patient, _dedupe(resources), pool)
+        try:
+            for bucket in range(_BUCKETS):
+                patients: dict[int, int] = {}  # hash -> the patient's line (the last, if given twice)
+                lines: dict[int, list[int]] = {}
+                for h, packed, is_patient in _RECORD.iter_unpack(self._bucket(bucket).read_bytes()):
+                    if is_patient:
+                        patients[h] = packed
+                    else:
+                        lines.setdefault(h, []).append(packed)
+                for h, packed in patients.items():
+                    patient, _, _ = self.read(packed)
+                    assert isinstance(patient, Patient)
+                    key = key_of(patient)
+                    pool = Pool(fallback=self.shared)
+                    resources: list[Resource] = []
+                    for where in lines.get(h, ()):
+                        model, contained, raw = self.read(where)
+                        link = patient_link(raw)
+                        if model is not None and link is not None and ref_key(link) == key:  # never a hash collision
+                            _add(model, contained, raw, pool, [], {})
+                            resources.append(model)
+                    yield Chart(self.files[packed >> 40][1], patient, _dedupe(resources), pool)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for handle in self.handles.values():
+            handle.close()
+        self.handles.clear()
+        self.folder.cleanup()
 
 
 def _line_number(path: Path, offset: int) -> int:
@@ -529,5 +568,9 @@ def read_charts(sources: Sequence[str | Path]) -> Iterator[Chart]:
             yield Chart(shown_of, patient, by_patient.get(key, []), pool)
     if ndjson:
         index = _NdjsonIndex(ndjson)
-        index.build()
+        try:
+            index.build()
+        except BaseException:
+            index.close()
+            raise
         yield from index.charts()

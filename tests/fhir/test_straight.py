@@ -77,7 +77,7 @@ def test_batch_an_ndjson_export(tmp_path: Path) -> None:
     assert direct.exit_code == imported.exit_code == 1
     rows_a = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
     rows_b = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("source", "file")} for r in (rows["rows"] if isinstance(rows, dict) else rows)]  # noqa: E731
+    strip = lambda rows: sorted(({k: v for k, v in r.items() if k not in ("source", "file")} for r in (rows["rows"] if isinstance(rows, dict) else rows)), key=lambda r: r["case"])  # noqa: E731
     assert len(strip(rows_a)) == 20
     assert strip(rows_a) == strip(rows_b)
     bad = invoke("batch", str(export), "-o", str(tmp_path / "c"))
