@@ -269,3 +269,16 @@ def test_improvement_undotted_code_and_bad_npi(tmp_path: Path) -> None:
     assert imp.notes["medications[0].improvement_pct"] == ["computed from the PHQ-9 scores of assessments[0] (20 on 2025-01-05) and assessments[1] (15 on 2025-04-20)"]
     assert imp.data["prescriber"] == {"name": "Max Roe", "npi": "1234567890"}
     assert [t.why for t in imp.todo if t.path == "prescriber.npi"] == ["the NPI of Practitioner/dr is not a valid NPI (10 digits with a matching check digit): correct it"]
+
+
+def test_file_names_stay_in_the_folder(tmp_path: Path) -> None:
+    one, two = charts.us_core_bundle("a"), charts.us_core_bundle("b")
+    one["entry"][0]["resource"]["identifier"][1]["value"] = "../../escape"
+    two["entry"][0]["resource"]["identifier"][1]["value"] = "../../escape"  # the same MRN twice
+    both = charts.bundle([e["resource"] for e in one["entry"][:1] + two["entry"][:1]], "collection")
+    src = charts.write_json(tmp_path / "c.json", both)
+    code, _, err = invoke("import", "fhir", str(src), "-o", str(tmp_path / "out"), "--treatment", "tms", "--request-date", "2025-11-01")
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["escape.yaml", "escape_b.yaml"]
+    assert _read(tmp_path / "out" / "escape.yaml")["patient"]["id"] == "../../escape"
+    assert not (tmp_path / "escape.yaml").exists()
