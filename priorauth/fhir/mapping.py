@@ -386,7 +386,16 @@ def _concept(chart: Chart, use: m._MedicationUse) -> m.CodeableConcept | None:
 
 
 def resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
-    """(catalog generic name, role, strength of one unit in mg) of a medication concept."""
+    """(catalog generic name, role, strength of one unit in mg) of a medication concept
+    (remembered per concept: an export names the same few drugs again and again)."""
+    key = (concept.text, tuple((c.system, c.code, c.display) for c in concept.coding))
+    cache = tables.memo.setdefault("drugs", {})
+    if key not in cache:
+        cache[key] = _resolve_drug(concept, tables)
+    return cache[key]
+
+
+def _resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
     for code in concept.codes(RXNORM):
         entry = tables.lookup("rxnorm", code)
         if isinstance(entry, dict) and entry.get("drug"):
@@ -628,7 +637,7 @@ def _improvement(out: Imported) -> None:
 def _events(chart: Chart, req: dt.date | None) -> list[tuple[m.Resource, dt.date, list[str], list[str]]]:
     """(resource, day, CPT/HCPCS codes, SNOMED codes) of done procedures and encounters."""
     out: list[tuple[m.Resource, dt.date, list[str], list[str]]] = []
-    for r in chart.resources:
+    for r in chart.of_type(m.Procedure) + chart.of_type(m.Encounter):
         if isinstance(r, m.Procedure) and r.status not in ("not-done", "entered-in-error", "stopped", "preparation"):
             when = m.day(r.performedDateTime) or (m.day(r.performedPeriod.start) if r.performedPeriod else None)
             concepts = [r.code]

@@ -178,6 +178,15 @@ class Chart:
     pool: Pool
 
     def of_type(self, cls: type[Any]) -> list[Any]:
+        """The resources of type ``cls`` (or of its subclasses), in chart order."""
+        groups = self.__dict__.get("_groups")
+        if groups is None:
+            groups = {}
+            for r in self.resources:
+                groups.setdefault(type(r), []).append(r)
+            self.__dict__["_groups"] = groups
+        if not cls.__subclasses__():
+            return list(groups.get(cls, ()))
         return [r for r in self.resources if isinstance(r, cls)]
 
 
@@ -536,8 +545,8 @@ def _files(sources: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Reading a bundle makes many objects and keeps them all, and no cycles: the cyclic
-    garbage collector would only scan the growing heap again and again (a third of the
-    time of a 5 MB bundle), so it waits until the bundle is read."""
+    garbage collector would only scan the growing heap again and again, so it waits
+    until the bundle is read."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -558,14 +567,20 @@ def read_charts(sources: Sequence[str | Path]) -> Iterator[Chart]:
         with _collector_paused():
             for path, shown in bundles:
                 _read_bundle(path, shown, pool, order, owners)
+            # The bundle's models live until the last chart is mapped: kept out of the
+            # collector's scans meanwhile (they would be scanned again and again).
+            gc.freeze()
         by_patient: dict[str, list[Resource]] = {}
         for key, link in owners.items():
             by_patient.setdefault(ref_key(link, pool.aliases), []).append(pool.by_key[key])
         shown_of = bundles[0][1] if len(bundles) == 1 else os.path.commonpath([s for _, s in bundles])
-        for key in order:
-            patient = pool.by_key[key]
-            assert isinstance(patient, Patient)
-            yield Chart(shown_of, patient, by_patient.get(key, []), pool)
+        try:
+            for key in order:
+                patient = pool.by_key[key]
+                assert isinstance(patient, Patient)
+                yield Chart(shown_of, patient, by_patient.get(key, []), pool)
+        finally:
+            gc.unfreeze()
     if ndjson:
         index = _NdjsonIndex(ndjson)
         try:

@@ -33,6 +33,7 @@ class Tables:
     rxnorm: dict[str, dict[str, Any]] = field(default_factory=dict)
     taxonomy: dict[str, str] = field(default_factory=dict)
     documents: dict[str, str] = field(default_factory=dict)
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, compare=False, repr=False)  # answers worked out from the tables
 
     def lookup(self, section: str, key: str | None) -> Any:
         if not key:
