@@ -24,9 +24,12 @@ class Raw:
     text: str
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options builds an encoder per call
+
+
 def quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON's escapes are YAML's)."""
-    return json.dumps(text, ensure_ascii=False)
+    return _ENCODE(text)
 
 
 def scalar(value: Any) -> str:
@@ -43,7 +46,9 @@ def scalar(value: Any) -> str:
 
 def dump(data: Mapping[str, Any], comments: Mapping[str, list[str]] | None = None) -> str:
     """``data`` as block YAML; ``comments`` maps a path ("medications", "clinical.pregnant",
-    "medications[].drug") to lines written as comments above that key (first item only)."""
+    "medications[].drug") to lines written as comments above that key (first item only);
+    a path with an index ("medications[2].drug", or "medications[2]" for the item) is
+    commented at that item."""
     out: list[str] = []
     _mapping(data, "", 0, comments or {}, out, first_item=True)
     return "\n".join(out) + "\n"
@@ -53,22 +58,29 @@ def _comment(out: list[str], pad: str, lines: list[str]) -> None:
     out.extend(f"{pad}# {line}".rstrip() for line in lines)
 
 
-def _mapping(data: Mapping[str, Any], prefix: str, indent: int, comments: Mapping[str, list[str]], out: list[str], first_item: bool, dash: bool = False) -> None:
+def _mapping(
+    data: Mapping[str, Any], prefix: str, indent: int, comments: Mapping[str, list[str]], out: list[str], first_item: bool, dash: bool = False, at: str = ""
+) -> None:
     pad = " " * indent
     for n, (key, value) in enumerate(data.items()):
         path = f"{prefix}{key}"
+        indexed = f"{at or prefix}{key}"  # the path with item numbers: medications[2].drug
         lead = pad
         if dash and n == 0:
             lead = " " * (indent - 2) + "- "
-        if first_item and path in comments:
-            _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), comments[path])
+        lines = list(comments.get(path, [])) if first_item else []
+        if indexed != path:
+            lines += comments.get(indexed, [])
+        if lines:
+            _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), lines)
         if isinstance(value, Mapping) and value:
             out.append(f"{lead}{key}:")
-            _mapping(value, f"{path}.", indent + 2, comments, out, first_item)
+            _mapping(value, f"{path}.", indent + 2, comments, out, first_item, at=f"{indexed}.")
         elif isinstance(value, list) and value and any(isinstance(v, Mapping) for v in value):
             out.append(f"{lead}{key}:")
             for i, item in enumerate(value):
-                _mapping(item, f"{path}[].", indent + 4, comments, out, first_item and i == 0, dash=True)
+                _comment(out, pad + "  ", comments.get(f"{indexed}[{i}]", []))
+                _mapping(item, f"{path}[].", indent + 4, comments, out, first_item and i == 0, dash=True, at=f"{indexed}[{i}].")
         elif isinstance(value, list):
             out.append(f"{lead}{key}: [" + ", ".join(scalar(v) for v in value) + "]")
         elif isinstance(value, Mapping):

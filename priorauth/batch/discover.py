@@ -15,10 +15,11 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from priorauth.batch.summary import SUMMARY_JSON
 from priorauth.case import Case, load_case_text, load_case_with_digest
-from priorauth.errors import CaseFileError, InputFileError, Issue
+from priorauth.errors import CaseFileError, InputFileError, Issue, PriorAuthError
 from priorauth.loading import MAX_FILE_BYTES, decode_text
 
 __all__ = ["CASE_SUFFIXES", "JSONL_SUFFIX", "CaseInput", "Source", "discover", "case_inputs", "load_input", "at_line"]
@@ -48,6 +49,7 @@ class Source:
     jsonl: bool
     count: int  # cases in it
     problem: str | None = None  # e.g. a folder without case files: one error row
+    cases: tuple[tuple[str, bytes], ...] = ()  # a FHIR source: (label, case YAML) of each patient, imported in memory
 
 
 def _folder_files(folder: Path) -> list[tuple[Path, str]]:
@@ -70,7 +72,7 @@ def _folder_files(folder: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def discover(inputs: Sequence[str | Path], output_dir: Path | None = None) -> list[Source]:
+def discover(inputs: Sequence[str | Path], output_dir: Path | None = None, fhir: Any = None) -> list[Source]:
     """The case files and JSON Lines files named by ``inputs``, in order, each once.
 
     ``inputs`` are case files (.yaml, .yml, .json), JSON Lines files (.jsonl) and folders
@@ -79,6 +81,9 @@ def discover(inputs: Sequence[str | Path], output_dir: Path | None = None) -> li
     error instead of stopping the run. ``output_dir``'s summary.json, the record of an
     earlier batch, is never taken for a case. :func:`case_inputs` then gives every case
     of the sources, and :func:`load_input` reads one.
+
+    A FHIR Bundle file, or a folder holding Bulk-export NDJSON files, is imported in
+    memory with ``fhir`` (:class:`priorauth.fhir.Options`): one case per patient.
     """
     own = os.path.realpath(output_dir / SUMMARY_JSON) if output_dir is not None else None
     seen: set[str] = set()
@@ -88,12 +93,19 @@ def discover(inputs: Sequence[str | Path], output_dir: Path | None = None) -> li
         if identity in seen or identity == own:
             return
         seen.add(identity)
+        if path.suffix.lower() == ".json" and _is_fhir(path):
+            out.append(_fhir_source(path, fhir))
+            return
         jsonl = path.suffix.lower() == JSONL_SUFFIX
         out.append(Source(path, str(path), jsonl, _count_jsonl(path) if jsonl else 1))
 
     for given in inputs:
         path = Path(given)
-        if path.is_dir():
+        if path.is_dir() and any(p.suffix.lower() == ".ndjson" for p in path.iterdir()):
+            if os.path.realpath(path) not in seen:
+                seen.add(os.path.realpath(path))
+                out.append(_fhir_source(path, fhir))
+        elif path.is_dir():
             found = _folder_files(path)
             if not found:
                 out.append(Source(path, str(path), False, 1, "no case files in this folder (they end in .yaml, .yml, .json or .jsonl)"))
@@ -102,6 +114,30 @@ def discover(inputs: Sequence[str | Path], output_dir: Path | None = None) -> li
         else:
             add(path, os.path.realpath(path))
     return out
+
+
+def _is_fhir(path: Path) -> bool:
+    from priorauth.fhir.read import is_fhir_source
+
+    return is_fhir_source(path)
+
+
+def _fhir_source(path: Path, options: Any) -> Source:
+    """Every patient of a FHIR source as a case, imported now (a problem: one error row)."""
+    from priorauth.fhir import batch_cases
+
+    if options is None or options.treatment is None:
+        return Source(path, str(path), False, 1, "a FHIR chart does not say which treatment is requested: give --treatment tms or spravato")
+    try:
+        cases = batch_cases(path, options)
+    except InputFileError as exc:
+        text = "; ".join((f"line {i.line}: " if i.line else "") + (f"{i.path}: " if i.path else "") + i.message for i in exc.issues)
+        return Source(path, exc.file, False, 1, text)
+    except PriorAuthError as exc:
+        return Source(path, str(path), False, 1, exc.message)
+    if not cases:
+        return Source(path, str(path), False, 1, "no Patient resource in the FHIR source")
+    return Source(path, str(path), False, len(cases), cases=tuple(cases))
 
 
 def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
@@ -139,6 +175,10 @@ def case_inputs(sources: Iterable[Source]) -> Iterator[CaseInput]:
     the caller asks for more. An input that cannot be read at all is one ``CaseInput``
     with a ``problem``, which :func:`load_input` raises as a :class:`CaseFileError`."""
     for src in sources:
+        if src.cases:
+            for label, case_text in src.cases:
+                yield CaseInput(label, src.shown, data=case_text)
+            continue
         if not src.jsonl:
             yield CaseInput(src.shown, src.shown, problem=src.problem)
             continue
@@ -164,6 +204,9 @@ def load_input(item: CaseInput) -> tuple[Case, str]:
     """The case and the SHA-256 of its bytes as given; errors name the file, line and field."""
     if item.problem is not None:
         raise CaseFileError(item.path, Issue("", item.problem, line=item.line))
+    if item.line is None and item.data is not None:  # a patient of a FHIR source, imported in memory
+        text = item.data.decode("utf-8")
+        return load_case_text(text, item.source, "yaml"), hashlib.sha256(item.data).hexdigest()
     if item.line is None:
         return load_case_with_digest(item.path)
     assert item.data is not None

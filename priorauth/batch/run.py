@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from priorauth.api import check_case_sources, check_choice
 from priorauth.batch.discover import CaseInput, at_line, case_inputs, discover, load_input
@@ -423,6 +423,16 @@ def _check_earlier_run(options: BatchOptions) -> None:
         )
 
 
+def _fhir_options(options: BatchOptions) -> Any:
+    """How a FHIR source among the inputs is imported: --treatment and --payer, and the
+    documents' date (today, from the command) as the request date."""
+    from priorauth.fhir import Options
+
+    treatment = options.treatment if options.treatment in ("tms", "spravato") else ("tms" if options.treatment == "both" else None)
+    payer = options.payer if options.payer and options.payer.strip().casefold() != "all" else None
+    return Options(treatment, payer, options.date)
+
+
 def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[BatchEvent]:
     """Process every case; yield ``BatchStarted``, one ``CaseDone`` per case, ``BatchFinished``.
 
@@ -441,7 +451,7 @@ def run_batch(inputs: Sequence[str | Path], options: BatchOptions) -> Iterator[B
     _check_earlier_run(options)
     folder = ensure_folder(options.output_dir)
     options = dataclasses.replace(options, output_dir=folder)
-    sources = discover(inputs, folder)
+    sources = discover(inputs, folder, _fhir_options(options))
     total = sum(s.count for s in sources)
     workers = max(1, min(options.jobs, total))
     parts = _unique_parts(case_inputs(sources)) if options.writes_documents else {}

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from priorauth.cli.options import as_of_option, case_argument, payer_option, rules_dir_option, treatment_option
+from priorauth.cli.options import as_of_option, case_argument, fhir_case, payer_option, rules_dir_option, treatment_option
 from priorauth.reporters import REPORTERS
 
 
@@ -20,6 +20,9 @@ from priorauth.reporters import REPORTERS
 def check(case: str, payer: str | None, treatment: str | None, fmt: str, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
     """Check CASE, a YAML or JSON case file, against a payer's TMS or Spravato criteria.
 
+    CASE may also be a FHIR R4 Bundle file or Bulk NDJSON folder holding one patient's
+    chart, imported in memory as `priorauth import fhir` would (give --treatment).
+
     Shows, criterion by criterion, what the chart meets, what it does not, what it
     does not document, and which documents are missing or stale, headed by the policy
     and its effective date.
@@ -29,12 +32,19 @@ def check(case: str, payer: str | None, treatment: str | None, fmt: str, rules_d
       priorauth check samples/cigna-tms-ready.yaml
       priorauth check case.yaml --payer all --format markdown
       priorauth check case.yaml --treatment both --format json
+      priorauth check chart.json --treatment tms
 
     Exit status: 0 every rule set ready; 1 incomplete or not eligible; 2 invalid input.
     """
     from priorauth.api import check as run_check
+    from priorauth.api import check_case
     from priorauth.report import exit_code
+    from priorauth.rules import Registry
 
-    reports = run_check(case, payer=payer, treatment=treatment, rules_dirs=rules_dirs, as_of=as_of)
+    imported = fhir_case(case, treatment, payer)
+    if imported is not None:
+        reports = check_case(imported[0], Registry(rules_dirs), payer, treatment, as_of)
+    else:
+        reports = run_check(case, payer=payer, treatment=treatment, rules_dirs=rules_dirs, as_of=as_of)
     click.echo(REPORTERS[fmt](reports), nl=False)
     raise SystemExit(exit_code(reports))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from priorauth.cli.options import as_of_option, case_argument, rules_dir_option
+from priorauth.cli.options import as_of_option, case_argument, fhir_case, rules_dir_option
 from priorauth.cli.text import table
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ STATUS_WORDS = {"ready": "ready", "incomplete": "incomplete", "not_eligible": "n
 @as_of_option
 def compare(case: str, payer: str | None, fmt: str, rules_dirs: tuple[str, ...], as_of: dt.date | None) -> None:
     """Compare TMS and Spravato side by side for CASE, at its payer or every payer.
+
+    CASE may also be a FHIR R4 Bundle file or Bulk NDJSON folder holding one patient's
+    chart, imported in memory as `priorauth import fhir` would.
 
     Evaluates the case against the payer's TMS and Spravato rule sets, whichever
     treatment it requests, and shows for each: the status, how many criteria are not
@@ -46,7 +49,8 @@ def compare(case: str, payer: str | None, fmt: str, rules_dirs: tuple[str, ...],
     from priorauth.compare import compare_case
     from priorauth.rules import Registry
 
-    result = compare_case(load_case(case), Registry(rules_dirs), payer, as_of)
+    imported = fhir_case(case, "both", payer)
+    result = compare_case(imported[0] if imported is not None else load_case(case), Registry(rules_dirs), payer, as_of)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -66,7 +66,8 @@ def _run(case: str, output: str, force: bool, request_id: int | None = None, db:
     store, basis = None, None
     if request_id is not None:
         store, basis = _request_basis(case, request_id, db, user, kw)
-    planned = plan_documents(case, DocumentOptions(**kw), output_dir=output)
+    imported = options.fhir_case(case, kw.get("treatment"), kw.get("payer"))
+    planned = plan_documents(case, DocumentOptions(**kw), output_dir=output, case_and_digest=imported)
     written = write_documents(planned, output, force=force)
     for path in written:
         click.echo(f"wrote {path}")

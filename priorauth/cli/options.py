@@ -64,7 +64,24 @@ def date_option(f: F) -> F:
 
 
 def case_argument(f: F) -> F:
-    return click.argument("case", type=click.Path(dir_okay=False))(f)
+    # a case file, or a FHIR Bundle file or Bulk NDJSON folder (see fhir_case)
+    return click.argument("case", type=click.Path())(f)
+
+
+def fhir_case(case: str, treatment: str | None, payer: str | None) -> Any:
+    """(Case, digest) when CASE is a FHIR source, imported in memory exactly as
+    `priorauth import fhir` writes it (request date: today); None for a case file."""
+    from pathlib import Path
+
+    from priorauth.fhir.read import is_fhir_source
+
+    if not is_fhir_source(Path(case)):
+        return None
+    from priorauth.fhir import Options, load_fhir_case
+
+    chosen = treatment.lower() if treatment else None
+    given = payer if payer and payer.strip().casefold() != "all" else None
+    return load_fhir_case(case, Options("tms" if chosen == "both" else chosen, given, today()))
 
 
 def clinic_option(f: F) -> F:

@@ -13,6 +13,7 @@ EXTRA: dict[str, tuple[str, str]] = {
     "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
     "batch": ("priorauth.cli.batch:batch", "Check many cases (files, folders, JSON Lines) and write a summary and letters."),
     "compare": ("priorauth.cli.compare:compare", "Compare TMS and Spravato side by side for CASE, at its payer or every payer."),
+    "import": ("priorauth.cli.fhir:import_group", "Import cases from an EHR export: FHIR R4 bundles and Bulk NDJSON folders."),
     "new": ("priorauth.cli.new:new", "Start a case file: answer questions, or get a commented skeleton to fill in."),
     "queue": ("priorauth.cli.queue:queue", "Track every request from the first check to the payer's decision."),
     "db": ("priorauth.cli.db:db", "Look after the work queue's database (an SQLite file, or PostgreSQL)."),

@@ -34,6 +34,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("queue", "decide"), ["1", "denied", "--db", "q.sqlite3"]),
     (("db", "check"), ["--db", "q.sqlite3"]),
     (("db", "backup"), ["b.jsonl", "--db", "q.sqlite3"]),
+    (("import", "fhir"), ["chart.json", "-o", "out"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 

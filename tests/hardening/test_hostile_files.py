@@ -74,7 +74,7 @@ def test_a_folder_given_as_a_case(tmp_path: Path) -> None:
     folder = tmp_path / "case.yaml"
     folder.mkdir()
     result = invoke("check", folder)
-    assert result.exit_code == 2 and "is a directory" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2 and "is a folder, not a case file" in result.stderr and "Traceback" not in result.output
     from priorauth.case import load_case
     from priorauth.errors import CaseFileError
 

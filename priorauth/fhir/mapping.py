@@ -1,0 +1,827 @@
+"""One patient's FHIR chart -> case data, the source of every fact, and what is left to complete.
+
+What FHIR can say is read (fhir.md maps it); what it cannot say (a trial's outcome,
+adherence, REMS, PDMP review, documented negatives) is left absent, so a check reports it
+as *not documented*, and listed in :attr:`Imported.todo` for the prescriber.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from priorauth.catalog import lookup_drug
+from priorauth.fhir import models as m
+from priorauth.fhir.read import Chart, key_of
+from priorauth.fhir.tables import Tables
+
+__all__ = ["Options", "ToComplete", "Imported", "map_chart"]
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CPT = "http://www.ama-assn.org/go/cpt"
+HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+NPI = "http://hl7.org/fhir/sid/us-npi"
+NUCC = "http://nucc.org/provider-taxonomy"
+
+MERGE_GAP_DAYS = 90  # orders of one drug this close together are one trial (refills, titration)
+COURSE_GAP_DAYS = 90  # sessions this close together are one course
+SNOMED_DEPRESSION = {"370143000": "major depressive disorder", "36923009": "major depression, single episode", "35489007": "depressive disorder"}
+SNOMED_SUICIDAL_IDEATION = "6471006"
+PHQ2 = "55758-7"
+PHQ9_TEEN = ("89204-2", "89206-7")
+# Psychotherapy codes: CPT (modality not coded) and SNOMED (modality coded).
+THERAPY_CPT = {"90832", "90834", "90837", "90833", "90836", "90838", "90853", "90846", "90847"}
+THERAPY_SNOMED = {"228557008": "CBT", "304822001": "psychodynamic", "425680009": "other"}
+ECT_CPT = {"90870"}
+TMS_CPT = {"90867", "90868", "90869"}
+SPRAVATO_HCPCS = {"G2082", "G2083"}
+# Whole-number totals and their range, per scale.
+SCALE_RANGE = {"PHQ-9": (0, 27), "HAM-D17": (0, 52), "MADRS": (0, 60), "BDI-II": (0, 63), "QIDS-SR16": (0, 27), "IDS-C": (0, 84), "GDS": (0, 15), "CGI-S": (1, 7)}
+FREQ_CODES = {"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "AM": 1.0, "PM": 1.0, "QOD": 0.5, "Q12H": 2.0, "Q8H": 3.0, "Q6H": 4.0}
+PER_DAY = {"d": 1.0, "h": 24.0, "wk": 1 / 7, "mo": 1 / 30, "min": 1440.0}
+UNIT_WORDS = {"", "1", "tablet", "tablets", "tab", "capsule", "capsules", "cap", "{tbl}", "{tablet}", "{capsule}", "{cap}", "each", "ea"}
+_SCD = re.compile(r"^(?:\d+ (?:HR|DAY) )?(?P<ing>[A-Za-z][A-Za-z ,\-]*?) (?P<mg>\d+(?:\.\d+)?) MG(?![/\w])", re.IGNORECASE)
+SCREENING = (
+    ("clinical.seizure_history", "seizures or epilepsy"),
+    ("clinical.implanted_metal_near_head", "metal or implants in or near the head"),
+    ("clinical.bipolar_disorder", "bipolar disorder"),
+    ("clinical.psychotic_features", "psychotic features"),
+    ("clinical.substance_use_disorder", "substance use"),
+    ("clinical.pregnant", "pregnancy"),
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    treatment: str | None = None
+    payer: str | None = None
+    request_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ToComplete:
+    """A fact FHIR could not give: where it goes in the case, and why it is missing."""
+
+    path: str
+    why: str
+
+
+@dataclass
+class Imported:
+    fhir_id: str
+    source: str
+    data: dict[str, Any]
+    notes: dict[str, list[str]] = field(default_factory=dict)  # "medications[0].max_daily_dose_mg" -> source lines
+    todo: list[ToComplete] = field(default_factory=list)
+    attachments: list[tuple[int, str, str]] = field(default_factory=list)  # (documents index, suffix, base64 data)
+
+    def note(self, path: str, *lines: str) -> None:
+        self.notes.setdefault(path, []).extend(lines)
+
+    def need(self, path: str, why: str) -> None:
+        self.todo.append(ToComplete(path, why))
+
+
+def _cite(resource: m.Resource, when: dt.date | str | None = None) -> str:
+    text = key_of(resource)
+    return f"{text}, {when}" if when else text
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _status(concept: m.CodeableConcept | None) -> str | None:
+    return next((c.code for c in concept.coding if c.code), None) if concept else None
+
+
+def _all_codes(concepts: Iterable[m.CodeableConcept | None], system: str) -> list[str]:
+    return [code for c in concepts if c is not None for code in c.codes(system)]
+
+
+# ---- patient, coverage, request -------------------------------------------------------------------------
+
+
+def _patient(chart: Chart, out: Imported) -> None:
+    p = chart.patient
+    data: dict[str, Any] = {}
+    mrn = next((i for i in p.identifier if i.has_type("MR") and i.value), None)
+    data["id"] = mrn.value if mrn else p.id
+    out.note("patient.id", f"{key_of(p)}" + (" identifier MR" if mrn else " id (no MR identifier)"))
+    name = next((n for n in p.name if n.use == "official"), p.name[0] if p.name else None)
+    if name is not None and name.given:
+        data["given_name"] = " ".join(name.given)
+    else:
+        out.need("patient.given_name", "the Patient resource has no given name")
+    if name is not None and name.family:
+        data["family_name"] = name.family
+    else:
+        out.need("patient.family_name", "the Patient resource has no family name")
+    birth = m.day(p.birthDate)
+    if birth is not None:
+        data["birth_date"] = birth.isoformat()
+    else:
+        out.need("patient.birth_date", "the Patient resource has no full birth date")
+    if p.gender in ("female", "male", "other", "unknown"):
+        data["sex"] = p.gender
+    out.data["patient"] = data
+
+
+def _coverage(chart: Chart, opts: Options, tables: Tables, out: Imported) -> None:
+    coverages = [c for c in chart.of_type(m.Coverage) if c.status not in ("cancelled", "entered-in-error")]
+    data: dict[str, Any] = {}
+    chosen = None
+    if coverages:
+        coverages.sort(key=lambda c: (c.status == "active", (c.period.start or "") if c.period else ""), reverse=True)
+        chosen = coverages[0]
+        out.note("coverage", _cite(chosen) + (f" (also in the chart: {', '.join(key_of(c) for c in coverages[1:])})" if len(coverages) > 1 else ""))
+    payer_org = None
+    if chosen is not None:
+        for ref in chosen.payor:
+            org = chart.pool.get(ref.reference, chosen)
+            if isinstance(org, m.Organization):
+                payer_org = org
+                break
+    if opts.payer:
+        data["payer"] = opts.payer
+        out.note("coverage.payer", "given with --payer")
+    else:
+        names = [payer_org.name] if payer_org is not None and payer_org.name else []
+        names += [i.value for i in (payer_org.identifier if payer_org else []) if i.value]
+        names += [r.display for r in (chosen.payor if chosen else []) if r.display]
+        found = next(filter(None, (tables.lookup("payers", n) for n in names)), None)
+        if found:
+            data["payer"] = str(found)
+            out.note("coverage.payer", f"{key_of(payer_org) if payer_org else _cite(chosen) if chosen else ''} via the payer table")
+        elif chosen is None:
+            out.need("coverage.payer", "the chart has no Coverage: write the payer's id (`priorauth rules list`), or use --payer")
+        else:
+            label = f"'{names[0]}'" if names else "of the Coverage"
+            out.need("coverage.payer", f"the payer {label} is not in the payer table: write its id (`priorauth rules list`), use --payer, or add it to your --tables file")
+    if chosen is None:
+        out.need("coverage.member_id", "the chart has no Coverage: copy the member id from the insurance card")
+        out.data["coverage"] = data
+        return
+    member = next((i.value for i in chosen.identifier if i.has_type("MB") and i.value), None) or chosen.subscriberId
+    if member:
+        data["member_id"] = member
+        out.note("coverage.member_id", _cite(chosen))
+    else:
+        out.need("coverage.member_id", f"{key_of(chosen)} has no member id: copy it from the insurance card")
+    for cls in chosen.class_:
+        kind = _status(cls.type)
+        if kind == "plan" and (cls.name or cls.value):
+            data["plan"] = cls.name or cls.value
+        elif kind == "group" and cls.value:
+            data["group_number"] = cls.value
+    out.data["coverage"] = data
+
+
+def _request(opts: Options, out: Imported) -> None:
+    data: dict[str, Any] = {}
+    if opts.treatment:
+        data["treatment"] = opts.treatment
+    else:
+        out.need("request.treatment", "FHIR does not say which treatment is requested: write tms or spravato, or use --treatment")
+    if opts.request_date:
+        data["date"] = opts.request_date.isoformat()
+    else:
+        out.need("request.date", "the date of the request: write it, or use --request-date")
+    out.data["request"] = data
+
+
+# ---- prescriber -------------------------------------------------------------------------------------------------
+
+
+def _practitioner_of(chart: Chart, ref: str | None, owner: m.Resource | None) -> tuple[m.Practitioner | None, list[m.PractitionerRole]]:
+    found = chart.pool.get(ref, owner)
+    roles: list[m.PractitionerRole] = []
+    if isinstance(found, m.PractitionerRole):
+        roles.append(found)
+        found = chart.pool.get(found.practitioner.reference if found.practitioner else None, found)
+    if not isinstance(found, m.Practitioner):
+        return None, roles
+    roles += [r for r in chart.pool.roles_of(found) if isinstance(r, m.PractitionerRole) and r not in roles]
+    return found, roles
+
+
+def _valid_npi(npi: str) -> bool:
+    from priorauth.case import _check_npi
+
+    try:
+        _check_npi(npi)
+    except ValueError:
+        return False
+    return True
+
+
+def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables, out: Imported) -> None:
+    data: dict[str, Any] = {}
+    # the order of the treatment itself first (a ServiceRequest), then the latest drug order
+    services = sorted(chart.of_type(m.ServiceRequest), key=lambda o: o.authoredOn or "", reverse=True)
+    refs: list[tuple[str | None, m.Resource]] = [(o.requester.reference, o) for o in services if o.requester and o.status not in ("entered-in-error", "revoked")]
+    refs += [(o.requester.reference, o) for o in sorted(orders, key=lambda o: o.authoredOn or "", reverse=True) if o.requester]
+    refs += [(r.reference, chart.patient) for r in chart.patient.generalPractitioner]
+    practitioner: m.Practitioner | None = None
+    roles: list[m.PractitionerRole] = []
+    for ref, owner in refs:
+        practitioner, roles = _practitioner_of(chart, ref, owner)
+        if practitioner is not None:
+            break
+    if practitioner is None:
+        out.need("prescriber.name", "no order in the chart names its prescriber: write the prescriber's name and credentials")
+        out.need("prescriber.npi", "write the prescriber's 10-digit NPI")
+        out.data["prescriber"] = data
+        return
+    name = next((n for n in practitioner.name if n.use == "official"), practitioner.name[0] if practitioner.name else None)
+    if name is not None and (name.text or name.family):
+        text = name.text or " ".join([*name.given, name.family or ""]).strip()
+        if name.suffix and not name.text:
+            text += ", " + " ".join(name.suffix)
+        data["name"] = text
+    else:
+        out.need("prescriber.name", f"{key_of(practitioner)} has no name")
+    npi = next((i.value for i in practitioner.identifier if i.system == NPI and i.value), None)
+    if npi:
+        data["npi"] = npi
+        if not _valid_npi(npi):
+            out.need("prescriber.npi", f"the NPI of {key_of(practitioner)} is not a valid NPI (10 digits with a matching check digit): correct it")
+    else:
+        out.need("prescriber.npi", f"{key_of(practitioner)} has no NPI identifier")
+    taxonomy = _all_codes([*(s for r in roles for s in r.specialty), *(q.code for q in practitioner.qualification)], NUCC)
+    specialty = next((tables.lookup("taxonomy", c) for c in taxonomy if tables.lookup("taxonomy", c)), None)
+    cite = ", ".join([key_of(practitioner), *(key_of(r) for r in roles)])
+    out.note("prescriber", cite)
+    if specialty:
+        data["specialty"] = str(specialty)
+    else:
+        out.need("prescriber.specialty", "no NUCC taxonomy code of the prescriber is in the taxonomy table: write psychiatry, psychiatric_nurse_practitioner, primary_care or other")
+    out.need("prescriber.board_certified", "FHIR does not record board certification: write true or false")
+    if specialty != "psychiatry":
+        out.need("prescriber.psychiatrist_consulted", "when the prescriber is not a psychiatrist: was a psychiatrist consulted (true or false)")
+    out.data["prescriber"] = data
+
+
+# ---- diagnoses and clinical flags -----------------------------------------------------------------------------
+
+
+def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, Any]:
+    clinical: dict[str, Any] = {}
+    diagnoses: dict[str, tuple[dt.date | None, m.Condition]] = {}
+    snomed_only: list[tuple[m.Condition, str]] = []
+    substance: list[str] = []
+    cites: dict[str, list[str]] = {}
+    undotted: dict[str, str] = {}
+    for cond in chart.of_type(m.Condition):
+        if _status(cond.verificationStatus) in ("refuted", "entered-in-error") or cond.code is None:
+            continue
+        onset = m.day(cond.onsetDateTime) or m.day(cond.recordedDate)
+        if req is not None and onset is not None and onset > req:
+            continue
+        icd = cond.code.codes(ICD10)
+        snomed = cond.code.codes(SNOMED)
+        for code in icd:
+            upper = code.upper().strip()
+            if re.fullmatch(r"[A-Z]\d{2}[0-9A-Z]{1,4}", upper):  # F332: the code without its dot
+                upper = f"{upper[:3]}.{upper[3:]}"
+                undotted[upper] = code
+            flag = None
+            if upper.startswith(("F32", "F33", "F34.1", "F06.3", "F53")):
+                if _status(cond.clinicalStatus) not in ("resolved", "inactive"):
+                    prev = diagnoses.get(upper)
+                    if prev is None or (onset and (prev[0] is None or onset < prev[0])):
+                        diagnoses[upper] = (onset, cond)
+                if upper.startswith(("F32.3", "F33.3")):
+                    flag = "psychotic_features"
+            elif upper.startswith("F31"):
+                flag = "bipolar_disorder"
+            elif upper[:3] in {f"F2{i}" for i in range(10)}:
+                flag = "schizophrenia_spectrum"
+            elif upper.startswith("G40"):
+                flag = "seizure_history"
+            elif upper[:3] in {f"F1{i}" for i in range(10)}:
+                substance.append(upper)
+                cites.setdefault("substance_use_disorder", []).append(_cite(cond, _iso(onset)))
+            if flag:
+                clinical[flag] = True
+                cites.setdefault(flag, []).append(_cite(cond, _iso(onset)))
+        if not icd and any(c in SNOMED_DEPRESSION for c in snomed):
+            snomed_only.append((cond, next(SNOMED_DEPRESSION[c] for c in snomed if c in SNOMED_DEPRESSION)))
+        if SNOMED_SUICIDAL_IDEATION in snomed:
+            out.need("clinical.suicidal_ideation", f"{_cite(cond, _iso(onset))} records suicidal ideation: write passive or active_with_intent (FHIR does not say which)")
+    if substance:
+        # ICD-10-CM F1x.11 / F1x.21 are "in remission"
+        clinical["substance_use_disorder"] = "remission" if all(c.endswith((".11", ".21")) for c in substance) else "active"
+    for flag, lines in cites.items():
+        out.note(f"clinical.{flag}", *lines)
+    rows = sorted(diagnoses.items(), key=lambda kv: (kv[1][0] or dt.date.min, kv[0]))
+    data = []
+    for n, (code, (onset, cond)) in enumerate(rows):
+        item: dict[str, Any] = {"code": code}
+        out.note(f"diagnoses[{n}]", _cite(cond, _iso(onset)) + (f" (written {undotted[code]} in the source)" if code in undotted else ""))
+        if onset is not None:
+            item["diagnosed_on"] = onset.isoformat()
+        data.append(item)
+    primary = next((i for i in range(len(data) - 1, -1, -1) if data[i]["code"].startswith(("F32", "F33"))), len(data) - 1)
+    if data:
+        data[primary] = {"code": data[primary]["code"], "primary": True, **{k: v for k, v in data[primary].items() if k != "code"}}
+        out.note(f"diagnoses[{primary}].primary", "the latest depression code: check it is the one this request is for")
+    for cond, label in snomed_only:
+        out.need("diagnoses", f"{_cite(cond, _iso(m.day(cond.onsetDateTime)))} is coded in SNOMED only ({label}): give its ICD-10-CM code (F32.x or F33.x); severity, psychotic features and recurrence cannot be read from it")
+    if not data and not snomed_only:
+        out.need("diagnoses", "the chart has no depression diagnosis with an ICD-10-CM code: give the code (F32.x or F33.x)")
+    out.data["diagnoses"] = data
+    return clinical
+
+
+def _devices_allergies(chart: Chart, clinical: dict[str, Any], out: Imported) -> None:
+    names: list[str] = []
+    cites: list[str] = []
+    for dev in chart.of_type(m.Device):
+        if dev.status in ("inactive", "entered-in-error"):
+            continue
+        label = next((d.name for d in dev.deviceName if d.name), None) or (dev.type.label() if dev.type else None)
+        if label and label not in names:
+            names.append(label)
+            cites.append(_cite(dev))
+    if names:
+        clinical["implanted_devices"] = names
+        out.note("clinical.implanted_devices", *cites)
+    for allergy in chart.of_type(m.AllergyIntolerance):
+        if _status(allergy.verificationStatus) in ("refuted", "entered-in-error") or allergy.code is None:
+            continue
+        words = " ".join(filter(None, [allergy.code.text, *(c.display for c in allergy.code.coding)])).lower()
+        if "ketamine" in words:
+            clinical["ketamine_hypersensitivity"] = True
+            out.note("clinical.ketamine_hypersensitivity", _cite(allergy))
+
+
+# ---- medications -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Use:
+    resource: m.Resource
+    drug: str
+    role: str
+    start: dt.date
+    end: dt.date | None
+    ongoing: bool
+    dose: float | None
+    how: str | None  # how the daily dose was computed
+
+
+def _concept(chart: Chart, use: m._MedicationUse) -> m.CodeableConcept | None:
+    if use.medicationCodeableConcept is not None:
+        return use.medicationCodeableConcept
+    med = chart.pool.get(use.medicationReference.reference if use.medicationReference else None, use)
+    return med.code if isinstance(med, m.Medication) else None
+
+
+def resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
+    """(catalog generic name, role, strength of one unit in mg) of a medication concept
+    (remembered per concept: an export names the same few drugs again and again)."""
+    key = (concept.text, tuple((c.system, c.code, c.display) for c in concept.coding))
+    cache = tables.memo.setdefault("drugs", {})
+    if key not in cache:
+        cache[key] = _resolve_drug(concept, tables)
+    return cache[key]
+
+
+def _resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
+    for code in concept.codes(RXNORM):
+        entry = tables.lookup("rxnorm", code)
+        if isinstance(entry, dict) and entry.get("drug"):
+            drug = lookup_drug(str(entry["drug"]))
+            if drug is not None:
+                strength = entry.get("strength_mg")
+                return drug.generic, drug.role, float(strength) if strength else _strength(concept)
+    texts = [t for t in [concept.text, *(c.display for c in concept.coding)] if t]
+    for text in texts:
+        match = _SCD.match(text.strip())
+        if match:
+            drug = lookup_drug(match.group("ing"))
+            if drug is not None:
+                return drug.generic, drug.role, float(match.group("mg"))
+        drug = lookup_drug(text)
+        if drug is not None:
+            return drug.generic, drug.role, None
+    return None
+
+
+def _strength(concept: m.CodeableConcept) -> float | None:
+    for text in [concept.text, *(c.display for c in concept.coding)]:
+        match = _SCD.match((text or "").strip())
+        if match:
+            return float(match.group("mg"))
+    return None
+
+
+def _per_day(dosage: m.Dosage) -> float | None:
+    timing = dosage.timing
+    if timing is None:
+        return None
+    rep = timing.repeat
+    if rep is not None and rep.frequency and rep.period and rep.periodUnit in PER_DAY:
+        return rep.frequency * PER_DAY[rep.periodUnit] / rep.period
+    code = _status(timing.code)
+    return FREQ_CODES.get(code.upper()) if code else None
+
+
+def daily_dose(dosages: list[m.Dosage], strength: float | None) -> tuple[float | None, str | None]:
+    """The highest daily dose the instructions give, in mg, and how it was computed."""
+    best: tuple[float | None, str | None] = (None, None)
+    for dosage in dosages:
+        per_day = _per_day(dosage)
+        for dr in dosage.doseAndRate:
+            q = dr.doseQuantity
+            if q is None or q.value is None or per_day is None:
+                continue
+            unit = (q.unit or q.code or "").strip().lower()
+            if unit == "mg":
+                mg, how = q.value * per_day, f"{_num(q.value)} mg x {_num(per_day)}/day"
+            elif unit in UNIT_WORDS and strength:
+                mg, how = strength * q.value * per_day, f"{_num(strength)} mg x {_num(q.value)} x {_num(per_day)}/day"
+            else:
+                continue
+            if best[0] is None or mg > best[0]:
+                best = (round(mg, 2), how)
+    return best
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _uses(chart: Chart, tables: Tables, req: dt.date | None) -> list[_Use]:
+    out: list[_Use] = []
+    for use in chart.of_type(m._MedicationUse):
+        if use.status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined"):
+            continue
+        concept = _concept(chart, use)
+        found = resolve_drug(concept, tables) if concept is not None else None
+        if found is None:
+            continue
+        drug, role, strength = found
+        if role == "not_a_trial":
+            continue
+        end = None
+        if isinstance(use, m.MedicationRequest):
+            start = m.day(use.authoredOn)
+            if use.dispenseRequest and use.dispenseRequest.validityPeriod and use.status in ("completed", "stopped"):
+                end = m.day(use.dispenseRequest.validityPeriod.end)
+            dose, how = daily_dose(use.dosageInstruction, strength)
+        elif isinstance(use, m.MedicationStatement):
+            period = use.effectivePeriod
+            start = m.day(use.effectiveDateTime) or (m.day(period.start) if period else None)
+            end = m.day(period.end) if period and use.status in ("completed", "stopped") else None
+            dose, how = daily_dose(use.dosage, strength)
+        else:
+            assert isinstance(use, m.MedicationDispense)
+            start = m.day(use.whenHandedOver)
+            dose, how = daily_dose(use.dosageInstruction, strength)
+            q, days = use.quantity, use.daysSupply
+            if dose is None and strength and q and q.value and days and days.value:
+                dose, how = round(strength * q.value / days.value, 2), f"{_num(strength)} mg x {_num(q.value)} / {_num(days.value)} days"
+        if start is None or (req is not None and start > req):
+            continue
+        if end is not None and (end < start or (req is not None and end > req)):
+            end = None
+        ongoing = use.status in ("active", "on-hold", "intended") and not isinstance(use, m.MedicationDispense)
+        out.append(_Use(use, drug, role, start, end, ongoing, dose, how))
+    return out
+
+
+def _medications(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> list[m.MedicationRequest]:
+    uses = _uses(chart, tables, req)
+    trials: list[list[_Use]] = []
+    for use in sorted(uses, key=lambda u: (u.drug, u.start, key_of(u.resource))):
+        last = trials[-1] if trials else None
+        if last is not None and last[0].drug == use.drug:
+            reach = max((u.end or u.start) for u in last)
+            if (use.start - reach).days <= MERGE_GAP_DAYS:
+                last.append(use)
+                continue
+        trials.append([use])
+    trials.sort(key=lambda t: (t[0].start, t[0].drug))
+    data = []
+    for n, trial in enumerate(trials):
+        item: dict[str, Any] = {"drug": trial[0].drug}
+        path = f"medications[{n}]"
+        out.note(path, *(_cite(u.resource, u.start.isoformat()) for u in trial))
+        doses = [u for u in trial if u.dose is not None]
+        if doses:
+            top = max(doses, key=lambda u: u.dose or 0)
+            item["max_daily_dose_mg"] = top.dose
+            out.note(f"{path}.max_daily_dose_mg", f"{key_of(top.resource)}: {top.how}")
+        else:
+            out.need(f"{path}.max_daily_dose_mg", "no order of this trial gives strength, dose and frequency: write the highest daily dose in mg")
+        item["start"] = trial[0].start.isoformat()
+        final = trial[-1]
+        ends = [u.end for u in trial if u.end is not None]
+        if final.ongoing:
+            item["outcome"] = "ongoing"
+            out.note(f"{path}.outcome", f"{key_of(final.resource)} is {getattr(final.resource, 'status', None)}")
+        else:
+            if ends:
+                item["end"] = max(ends).isoformat()
+            else:
+                out.need(f"{path}.end", "the orders say the trial stopped but not when: write the end date")
+            out.need(f"{path}.outcome", "FHIR does not record why a trial ended: write inadequate_response, partial_response, intolerance, contraindicated or response")
+        if trial[0].role == "augmenting_agent":
+            item["role"] = "augmentation"
+        out.need(f"{path}.adherence_pct", "FHIR does not record adherence: write it if the chart documents it")
+        data.append(item)
+    if data:
+        out.data["medications"] = data
+    return [u.resource for u in uses if isinstance(u.resource, m.MedicationRequest)]
+
+
+# ---- assessments -----------------------------------------------------------------------------------------------
+
+
+def _scale_of(concept: m.CodeableConcept | None, tables: Tables) -> str | None:
+    if concept is None:
+        return None
+    for c in concept.coding:
+        found = tables.lookup("scales", f"{c.system or ''}|{c.code or ''}")
+        if found:
+            return str(found)
+    return None
+
+
+def _round(value: float) -> int:
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _assessments(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> None:
+    rows: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    skipped: list[str] = []
+    for obs in chart.of_type(m.Observation):
+        if obs.status in ("entered-in-error", "cancelled", "registered"):
+            continue
+        when = m.day(obs.effectiveDateTime) or (m.day(obs.effectivePeriod.start) if obs.effectivePeriod else None)
+        loinc = obs.code.codes(LOINC) if obs.code else []
+        if PHQ2 in loinc or any(c in PHQ9_TEEN for c in loinc):
+            skipped.append(_cite(obs, _iso(when)))
+            continue
+        candidates: list[tuple[str | None, float | None]] = [(_scale_of(obs.code, tables), _value(obs.valueQuantity, obs.valueInteger))]
+        candidates += [(_scale_of(c.code, tables), _value(c.valueQuantity, c.valueInteger)) for c in obs.component]
+        for scale, value in candidates:
+            if scale is None or value is None:
+                continue
+            if when is None or (req is not None and when > req):
+                if when is None:
+                    out.need("assessments", f"{key_of(obs)} ({scale}) has no full date: add it by hand with its date")
+                continue
+            score = _round(value)
+            low, high = SCALE_RANGE.get(scale, (0, 200))
+            if not low <= score <= high:
+                out.need("assessments", f"{key_of(obs)} ({scale}) is outside the scale's range {low}-{high}: check the chart")
+                continue
+            line = _cite(obs, when.isoformat()) + ("" if score == value else f" (the source value {_num(value)} rounded to a whole number)")
+            key = (scale, when.isoformat())
+            if key in rows and rows[key][0] == score:
+                rows[key][1].append(line)
+            else:
+                rows[key if key not in rows else (scale, f"{when.isoformat()}#{key_of(obs)}")] = (score, [line])
+    data: list[dict[str, Any]] = []
+    for n, ((scale, dated), (score, lines)) in enumerate(sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0]))):
+        data.append({"instrument": scale, "score": score, "date": dated[:10]})
+        out.note(f"assessments[{n}]", *lines)
+    if data:
+        out.data["assessments"] = data
+    if skipped:
+        out.note("assessments", "not imported: PHQ-2 screens and PHQ-9 modified for teens are not the severity scales these policies read (" + "; ".join(skipped) + ")")
+
+
+def _value(q: m.Quantity | None, integer: float | None) -> float | None:
+    if q is not None and q.value is not None:
+        return q.value
+    return integer
+
+
+def _improvement(out: Imported) -> None:
+    """A trial's improvement_pct, from scores of one scale within 30 days before its start
+    and within 30 days of its end; the comment names both."""
+    scores = [(i, a["instrument"], dt.date.fromisoformat(a["date"]), a["score"]) for i, a in enumerate(out.data.get("assessments", []))]
+    for n, trial in enumerate(out.data.get("medications", [])):
+        if "start" not in trial or "end" not in trial:
+            continue
+        start, end = dt.date.fromisoformat(trial["start"]), dt.date.fromisoformat(trial["end"])
+        for scale in dict.fromkeys(s[1] for s in scores):
+            before = [s for s in scores if s[1] == scale and 0 <= (start - s[2]).days <= 30]
+            after = [s for s in scores if s[1] == scale and s[2] > start and abs((s[2] - end).days) <= 30]
+            if not before or not after:
+                continue
+            b, a = max(before, key=lambda s: s[2]), min(after, key=lambda s: abs((s[2] - end).days))
+            if b[3] <= 0:
+                continue
+            pct = round((b[3] - a[3]) / b[3] * 100, 1)
+            if -100 <= pct <= 100:
+                trial["improvement_pct"] = pct
+                out.note(f"medications[{n}].improvement_pct", f"computed from the {scale} scores of assessments[{b[0]}] ({_num(b[3])} on {b[2]}) and assessments[{a[0]}] ({_num(a[3])} on {a[2]})")
+            break
+
+
+# ---- procedures: psychotherapy, ECT, earlier courses ------------------------------------------------------------
+
+
+def _events(chart: Chart, req: dt.date | None) -> list[tuple[m.Resource, dt.date, list[str], list[str]]]:
+    """(resource, day, CPT/HCPCS codes, SNOMED codes) of done procedures and encounters."""
+    out: list[tuple[m.Resource, dt.date, list[str], list[str]]] = []
+    for r in chart.of_type(m.Procedure) + chart.of_type(m.Encounter):
+        if isinstance(r, m.Procedure) and r.status not in ("not-done", "entered-in-error", "stopped", "preparation"):
+            when = m.day(r.performedDateTime) or (m.day(r.performedPeriod.start) if r.performedPeriod else None)
+            concepts = [r.code]
+        elif isinstance(r, m.Encounter) and r.status not in ("cancelled", "entered-in-error", "planned"):
+            when = m.day(r.period.start) if r.period else None
+            concepts = list(r.type)
+        else:
+            continue
+        if when is None or (req is not None and when > req):
+            continue
+        billing = [c.upper() for c in _all_codes(concepts, CPT) + _all_codes(concepts, HCPCS)]
+        out.append((r, when, billing, _all_codes(concepts, SNOMED)))
+    return out
+
+
+def _cites(group: list[tuple[m.Resource, dt.date]], most: int = 5) -> str:
+    return ", ".join(key_of(r) for r, _ in group[:most]) + (", ..." if len(group) > most else "")
+
+
+def _courses(items: list[tuple[m.Resource, dt.date]]) -> list[list[tuple[m.Resource, dt.date]]]:
+    groups: list[list[tuple[m.Resource, dt.date]]] = []
+    for item in sorted(items, key=lambda x: (x[1], key_of(x[0]))):
+        if groups and (item[1] - groups[-1][-1][1]).days <= COURSE_GAP_DAYS:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _care_plans(chart: Chart, req: dt.date | None) -> list[tuple[str, m.CarePlan, dt.date, dt.date | None]]:
+    """(modality, care plan, start, end) of psychotherapy activities done or under way."""
+    out = []
+    for plan in chart.of_type(m.CarePlan):
+        if plan.status in ("entered-in-error", "revoked", "draft"):
+            continue
+        for activity in plan.activity:
+            detail = activity.detail
+            if detail is None or detail.code is None or detail.status not in ("completed", "in-progress", None):
+                continue
+            modality = next((THERAPY_SNOMED[c] for c in detail.code.codes(SNOMED) if c in THERAPY_SNOMED), None)
+            period = detail.scheduledPeriod or plan.period
+            start = m.day(period.start) if period else None
+            if modality is None or start is None or (req is not None and start > req):
+                continue
+            end = m.day(period.end) if period else None
+            out.append((modality, plan, start, end if end is not None and (req is None or end <= req) and end >= start else None))
+    return out
+
+
+def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
+    therapy: dict[str, list[tuple[m.Resource, dt.date]]] = {}
+    ect: list[tuple[m.Resource, dt.date]] = []
+    prior: dict[str, list[tuple[m.Resource, dt.date]]] = {"tms": [], "spravato": []}
+    for r, when, billing, snomed in _events(chart, req):
+        modality = next((THERAPY_SNOMED[c] for c in snomed if c in THERAPY_SNOMED), None)
+        if modality is None and any(c in THERAPY_CPT for c in billing):
+            modality = "unknown"
+        if modality is not None:
+            therapy.setdefault(modality, []).append((r, when))
+        if any(c in ECT_CPT for c in billing):
+            ect.append((r, when))
+        if any(c in TMS_CPT for c in billing):
+            prior["tms"].append((r, when))
+        if any(c in SPRAVATO_HCPCS for c in billing):
+            prior["spravato"].append((r, when))
+    planned = _care_plans(chart, req)
+    rows = []
+    for modality, items in therapy.items():
+        for group in _courses(items):
+            rows.append((modality, group))
+    rows.sort(key=lambda x: (x[1][0][1], x[0]))
+    data: list[dict[str, Any]] = []
+    for modality, group in rows:
+        days = sorted({d for _, d in group})
+        if modality == "unknown":
+            # A billing code says psychotherapy, not which kind: an entry needs its
+            # modality, and "other" would read as "not evidence-based". Left to complete.
+            out.need(
+                "psychotherapy",
+                f"{len(days)} psychotherapy session(s) from {days[0]} to {days[-1]} are billed without saying which therapy "
+                f"({_cites(group)}): add an entry with its modality (CBT, IPT, ...), these dates and sessions, and its outcome",
+            )
+            continue
+        path = f"psychotherapy[{len(data)}]"
+        data.append({"modality": modality, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)})
+        out.note(path, *(_cite(r, d.isoformat()) for r, d in group))
+        out.need(f"{path}.outcome", "FHIR does not record the outcome of psychotherapy: write inadequate_response, partial_response, response or ongoing")
+    for modality, plan, start, end in planned:
+        if modality in therapy:
+            continue  # its sessions are read from the procedures
+        path = f"psychotherapy[{len(data)}]"
+        item: dict[str, Any] = {"modality": modality, "start": start.isoformat()}
+        if end is not None:
+            item["end"] = end.isoformat()
+        data.append(item)
+        out.note(path, _cite(plan, start.isoformat()) + " (a care plan activity: its sessions are not counted)")
+        out.need(f"{path}.sessions", "a care plan does not say how many sessions took place: write the count")
+        out.need(f"{path}.outcome", "FHIR does not record the outcome of psychotherapy: write inadequate_response, partial_response, response or ongoing")
+    if data:
+        out.data["psychotherapy"] = data
+    if ect:
+        days = sorted({d for _, d in ect})
+        out.need("ect", f"{len(days)} ECT session(s) from {days[0]} to {days[-1]} ({_cites(ect)}): write status failed or responded")
+    else:
+        out.need("ect", "no ECT in the chart: write not_tried, declined or contraindicated if the chart says so")
+    courses: list[tuple[dict[str, Any], list[tuple[m.Resource, dt.date]]]] = []
+    for treatment, items in prior.items():
+        for group in _courses(items):
+            days = sorted({d for _, d in group})
+            courses.append(({"treatment": treatment, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)}, group))
+    courses.sort(key=lambda c: str(c[0]["start"]))
+    for n, (_, group) in enumerate(courses):
+        out.note(f"prior_courses[{n}]", *(_cite(r, d.isoformat()) for r, d in group[:10]), *(["..."] if len(group) > 10 else []))
+        out.need(f"prior_courses[{n}].baseline_score", "write the scale scores before and after the course, and any relapse date")
+    if courses:
+        out.data["prior_courses"] = [c for c, _ in courses]
+
+
+# ---- documents -------------------------------------------------------------------------------------------------------
+
+
+def _documents(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> None:
+    data: list[dict[str, Any]] = []
+    for doc in chart.of_type(m.DocumentReference):
+        if doc.status == "entered-in-error" or doc.type is None:
+            continue
+        kind = next((tables.lookup("documents", f"{c.system or ''}|{c.code or ''}") for c in doc.type.coding if tables.lookup("documents", f"{c.system or ''}|{c.code or ''}")), None)
+        if not kind:
+            continue
+        when = m.day(doc.date)
+        if when is not None and req is not None and when > req:
+            continue
+        item: dict[str, Any] = {"kind": str(kind)}
+        if when is not None:
+            item["date"] = when.isoformat()
+        attachment = next((c.attachment for c in doc.content if c.attachment is not None), None)
+        title = doc.description or (attachment.title if attachment else None) or doc.type.label()
+        if title:
+            item["title"] = title
+        n = len(data)
+        out.note(f"documents[{n}]", _cite(doc, _iso(when)) + (f", attachment at {attachment.url}" if attachment and attachment.url and not attachment.data else ""))
+        if attachment is not None and attachment.data:
+            out.attachments.append((n, _suffix(attachment.contentType), attachment.data))
+        data.append(item)
+    if data:
+        out.data["documents"] = data
+
+
+def _suffix(content_type: str | None) -> str:
+    return {"application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg"}.get((content_type or "").split(";")[0].strip().lower(), ".bin")
+
+
+# ---- the whole case -------------------------------------------------------------------------------------------------
+
+
+def map_chart(chart: Chart, opts: Options, tables: Tables) -> Imported:
+    out = Imported(key_of(chart.patient), chart.source, {"format": 1})
+    req = opts.request_date
+    _patient(chart, out)
+    _coverage(chart, opts, tables, out)
+    _request(opts, out)
+    orders = list(chart.of_type(m.MedicationRequest))
+    prescriber_at = len(out.data)
+    clinical = _conditions(chart, req, out)
+    _medications(chart, tables, req, out)
+    _procedures(chart, req, out)
+    _assessments(chart, tables, req, out)
+    _devices_allergies(chart, clinical, out)
+    _improvement(out)
+    for path, words in SCREENING:
+        if path.split(".")[1] not in clinical:
+            out.need(path, f"not in the chart: write false only if the chart documents that the patient has no {words}")
+    out.need("clinical.pdmp_checked", "FHIR does not record a PDMP review: write true once it is done")
+    out.need("episode.current_start", "FHIR does not say when the current depressive episode began: write the date if the chart gives it")
+    if clinical:
+        out.data["clinical"] = clinical
+    if opts.treatment == "spravato":
+        out.need("rems.patient_enrolled", "FHIR does not record REMS enrollment: write true or false")
+        out.need("rems.setting_certified", "write whether the treatment setting is REMS certified")
+    _documents(chart, tables, req, out)
+    # the prescriber goes after the request, as in every case file
+    _prescriber(chart, orders, tables, out)
+    items = list(out.data.items())
+    prescriber = items.pop()
+    items.insert(prescriber_at, prescriber)
+    out.data = dict(items)
+    return out

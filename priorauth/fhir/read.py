@@ -1,0 +1,591 @@
+"""Reading FHIR R4 sources: Bundle JSON files (any type) and Bulk-export NDJSON folders.
+
+Nothing here holds a whole file's text at once:
+
+- a Bundle file is read in chunks of 1 MB and decoded one entry at a time
+  (:class:`_JsonStream`, on top of the standard library's ``raw_decode``); each entry's
+  resource is turned into a narrow model (:mod:`priorauth.fhir.models`) and its raw JSON
+  dropped. The models of all entries are kept until the file ends, because a bundle may
+  list one patient's resources in any order;
+- an NDJSON folder is read twice: a first pass checks every line and notes its patient
+  (a hash of the reference) and byte offset in bucket files on disk (no patient data in
+  them; :class:`_NdjsonIndex`); then each patient's lines are read back and modelled,
+  one patient at a time, so memory stays flat however many patients the export holds.
+  Resources without a patient (Practitioner, Organization, Medication) are kept as
+  models, for references.
+
+A malformed file raises :class:`FhirFileError` naming the file, the line, the entry index
+or NDJSON line, and the element path; never a value from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import hashlib
+import io
+import json
+import os
+import re
+import struct
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from priorauth.errors import InputFileError, Issue
+from priorauth.fhir.models import MODELS, Patient, Resource, patient_link
+from priorauth.loading import _safe_message, format_path
+
+__all__ = ["FhirFileError", "Chart", "Pool", "is_fhir_source", "read_charts"]
+
+NDJSON_SUFFIX = ".ndjson"
+_CHUNK = 1 << 20
+_WS = re.compile(r"[ \t\r\n]*")
+_BUNDLE_HINT = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
+
+
+class FhirFileError(InputFileError):
+    what = "FHIR file"
+
+
+def is_fhir_source(path: Path) -> bool:
+    """A Bundle JSON file, an NDJSON file, or a folder holding either."""
+    if path.is_dir():
+        try:
+            return any(_is_fhir_file(p) for p in sorted(path.iterdir()) if not p.name.startswith("."))
+        except OSError:
+            return False
+    return _is_fhir_file(path)
+
+
+def _is_fhir_file(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix == NDJSON_SUFFIX:
+        return True
+    if suffix != ".json":
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return False
+    return _BUNDLE_HINT.search(head) is not None
+
+
+# ---- references --------------------------------------------------------------------------
+
+
+def ref_key(ref: str, aliases: dict[str, str] | None = None, owner: str | None = None) -> str:
+    """``Type/id`` for a relative, absolute or versioned reference; a bundle's
+    ``urn:uuid:`` full URL through ``aliases``; ``#id`` inside ``owner``."""
+    if ref.startswith("#"):
+        return f"{owner}{ref}" if owner else ref
+    if aliases and ref in aliases:
+        return aliases[ref]
+    if ref.startswith("urn:"):
+        return ref
+    parts = [p for p in ref.split("/") if p]
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else ref
+
+
+@dataclass
+class Pool:
+    """Resources by ``Type/id`` (and contained ones by ``Type/id#cid``)."""
+
+    by_key: dict[str, Resource] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    fallback: Pool | None = None  # shared resources (an NDJSON export's practitioners)
+
+    def get(self, ref: str | None, owner: Resource | None = None) -> Resource | None:
+        if not ref:
+            return None
+        if "?" in ref:  # a conditional reference: Practitioner?identifier=system|value
+            return self._search(ref)
+        key = ref_key(ref, self.aliases, key_of(owner) if owner is not None else None)
+        found = self.by_key.get(key)
+        if found is None and self.fallback is not None:
+            found = self.fallback.get(ref, owner)
+        return found
+
+    def values(self) -> Iterator[Resource]:
+        yield from self.by_key.values()
+        if self.fallback is not None:
+            yield from self.fallback.values()
+
+    def _index(self) -> dict[tuple[str, str, str], Resource]:
+        """Resources with identifiers and PractitionerRoles by practitioner, built once
+        (a bundle's pool is complete before any patient is mapped)."""
+        cached = self.__dict__.get("_cache")
+        if cached is None or cached[0] != len(self.by_key):
+            index: dict[tuple[str, str, str], Resource] = {}
+            for r in self.by_key.values():
+                for ident in getattr(r, "identifier", []):
+                    if ident.value:
+                        index.setdefault((r.resourceType, ident.system or "", ident.value), r)
+                        index.setdefault((r.resourceType, "", ident.value), r)
+            cached = (len(self.by_key), index)
+            self.__dict__["_cache"] = cached
+        return cached[1]
+
+    def roles_of(self, practitioner: Resource) -> list[Resource]:
+        """The PractitionerRoles that point to ``practitioner``."""
+        key = key_of(practitioner)
+        roles_by = self.__dict__.get("_roles")
+        if roles_by is None or roles_by[0] != len(self.by_key):
+            index: dict[str, list[Resource]] = {}
+            for r in self.by_key.values():
+                ref = getattr(getattr(r, "practitioner", None), "reference", None) if r.resourceType == "PractitionerRole" else None
+                if ref:
+                    target = self.get(ref, r)
+                    index.setdefault(key_of(target) if target is not None else ref_key(ref, self.aliases), []).append(r)
+            roles_by = (len(self.by_key), index)
+            self.__dict__["_roles"] = roles_by
+        found = list(roles_by[1].get(key, []))
+        if self.fallback is not None:
+            found += [r for r in self.fallback.roles_of(practitioner) if r not in found]
+        return found
+
+    def _search(self, ref: str) -> Resource | None:
+        kind, _, query = ref.partition("?")
+        name, _, wanted = query.partition("=")
+        if name != "identifier" or not wanted:
+            return None
+        system, _, value = wanted.rpartition("|")
+        found = self._index().get((kind.rsplit("/", 1)[-1], system, value))
+        if found is None and self.fallback is not None:
+            found = self.fallback._search(ref)
+        return found
+
+
+def key_of(resource: Resource) -> str:
+    return f"{resource.resourceType}/{resource.id}"
+
+
+@dataclass
+class Chart:
+    """One patient's resources, and the pool their references resolve in."""
+
+    source: str
+    patient: Patient
+    resources: list[Resource]
+    pool: Pool
+
+    def of_type(self, cls: type[Any]) -> list[Any]:
+        """The resources of type ``cls`` (or of its subclasses), in chart order."""
+        groups = self.__dict__.get("_groups")
+        if groups is None:
+            groups = {}
+            for r in self.resources:
+                groups.setdefault(type(r), []).append(r)
+            self.__dict__["_groups"] = groups
+        if not cls.__subclasses__():
+            return list(groups.get(cls, ()))
+        return [r for r in self.resources if isinstance(r, cls)]
+
+
+# ---- turning raw JSON into models ---------------------------------------------------------
+
+
+def _model(raw: Any, file: str, where: str, line: int | None) -> tuple[Resource | None, list[Resource]]:
+    """The resource's model (None for a type the import does not read) and its contained
+    resources, keyed under it."""
+    if not isinstance(raw, dict):
+        raise FhirFileError(file, Issue(where, "must be a JSON object (a FHIR resource)", line=line))
+    kind = raw.get("resourceType")
+    if not isinstance(kind, str):
+        raise FhirFileError(file, Issue(where, "has no resourceType", line=line, hint="every FHIR resource names its type"))
+    cls = MODELS.get(kind)
+    if cls is None:
+        return None, []
+    try:
+        model = cls.__pydantic_validator__.validate_python(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = format_path([*([where] if where else []), *[p for p in err["loc"] if p != "class"]])
+        raise FhirFileError(file, Issue(path, f"{kind}: {_safe_message(err)}", line=line, hint="the element does not have the shape FHIR R4 gives it")) from None
+    contained: list[Resource] = []
+    inner = raw.get("contained")
+    if isinstance(inner, list) and model.id:
+        for n, item in enumerate(inner):
+            sub, _ = _model(item, file, f"{where}.contained[{n}]" if where else f"contained[{n}]", line)
+            if sub is not None and sub.id:
+                contained.append(sub.model_copy(update={"id": f"{model.id}#{sub.id}"}))
+    return model, contained
+
+
+# ---- Bundle JSON, streamed --------------------------------------------------------------------
+
+
+class _JsonStream:
+    """JSON values read one at a time from a text file, in chunks."""
+
+    def __init__(self, handle: io.TextIOBase, file: str) -> None:
+        self.handle = handle
+        self.file = file
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.lines_before = 0  # newlines before buf[mark], counted once
+        self.mark = 0
+        self.scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner (raw_decode without its Python frame)
+        self.size = _CHUNK
+
+    def line(self) -> int:
+        self.lines_before += self.buf.count("\n", self.mark, self.pos)
+        self.mark = self.pos
+        return self.lines_before + 1
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.handle.read(self.size)
+        if not chunk:
+            self.eof = True
+            return False
+        self.line()
+        self.buf = self.buf[self.pos :] + chunk
+        self.pos = self.mark = 0
+        return True
+
+    def peek(self) -> str:
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]  # matches everywhere (may be empty)
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return ""
+
+    def expect(self, chars: str, where: str) -> str:
+        c = self.peek()
+        if not c or c not in chars:
+            wanted = " or ".join(repr(x) for x in chars)
+            raise self.error(where, f"is not valid JSON here: expected {wanted}")
+        self.pos += 1
+        return c
+
+    def value(self, where: str) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, end = self.scan(self.buf, self.pos)
+            except (StopIteration, json.JSONDecodeError):
+                if self._more():
+                    self.size *= 2  # a long value: read more at a time, so retries stay linear
+                    continue
+                raise self.error(where, "is not valid JSON (cut short, or a syntax error)") from None
+            if end == len(self.buf) and not isinstance(value, (dict, list, str)) and self._more():
+                continue  # a number or a literal may go on in the next chunk
+            self.size = _CHUNK
+            self.pos = end
+            return value
+
+    def error(self, where: str, message: str) -> FhirFileError:
+        return FhirFileError(self.file, Issue(where, message, line=self.line()))
+
+
+def bundle_entries(path: Path, shown: str) -> Iterator[tuple[int, int, Any]]:
+    """(entry index, line, entry) of a Bundle file, one at a time."""
+    try:
+        handle = path.open("r", encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise FhirFileError(shown, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
+    with handle:
+        stream = _JsonStream(handle, shown)
+        try:
+            yield from _bundle(stream)
+        except UnicodeDecodeError:
+            raise FhirFileError(shown, Issue("", "the file is not UTF-8 text", hint="save it as UTF-8")) from None
+
+
+def _bundle(stream: _JsonStream) -> Iterator[tuple[int, int, Any]]:
+    if stream.peek() != "{":
+        raise stream.error("", "is not a FHIR Bundle (a JSON object): give a Bundle .json file or a Bulk-export folder of .ndjson files")
+    stream.expect("{", "")
+    kind = None
+    if stream.peek() == "}":
+        raise stream.error("", "is an empty JSON object, not a FHIR Bundle")
+    while True:
+        key = stream.value("")
+        if not isinstance(key, str):
+            raise stream.error("", "is not valid JSON (a key must be a string)")
+        stream.expect(":", key)
+        if key == "entry":
+            stream.expect("[", "entry")
+            index = 0
+            if stream.peek() == "]":
+                stream.pos += 1
+            else:
+                while True:
+                    line = stream.line()
+                    entry = stream.value(f"entry[{index}]")
+                    yield index, line, entry
+                    index += 1
+                    if stream.expect(",]", f"entry[{index}]") == "]":
+                        break
+        else:
+            value = stream.value(key)
+            if key == "resourceType":
+                kind = value
+                if kind != "Bundle":
+                    raise stream.error("resourceType", "is not Bundle: give a FHIR Bundle (transaction, collection, searchset or document) or a Bulk-export folder of .ndjson files")
+        if stream.expect(",}", "") == "}":
+            break
+    if stream.peek():
+        raise stream.error("", "has more text after the Bundle's closing brace")
+    if kind is None:
+        raise stream.error("resourceType", "is missing: a FHIR Bundle starts with \"resourceType\": \"Bundle\"")
+
+
+def _read_bundle(path: Path, shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    for index, line, entry in bundle_entries(path, shown):
+        if not isinstance(entry, dict):
+            raise FhirFileError(shown, Issue(f"entry[{index}]", "must be a JSON object", line=line))
+        raw = entry.get("resource")
+        if raw is None:
+            continue  # a transaction response or a deletion: nothing to read
+        if isinstance(raw, dict) and raw.get("resourceType") not in MODELS and isinstance(raw.get("resourceType"), str):
+            continue  # a type the import does not read
+        model, contained = _model(raw, shown, f"entry[{index}].resource", line)
+        if model is None:
+            continue
+        full = entry.get("fullUrl")
+        if not model.id:
+            model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
+        key = f"{model.resourceType}/{model.id}"
+        if isinstance(full, str):
+            pool.aliases[full] = key
+        _add(model, contained, raw, pool, order, owners, key)
+
+
+def _add(model: Resource, contained: list[Resource], raw: dict[str, Any], pool: Pool, order: list[str], owners: dict[str, str], key: str | None = None) -> None:
+    key = key or key_of(model)
+    if isinstance(model, Patient):
+        if key not in pool.by_key:
+            order.append(key)
+    else:
+        link = patient_link(raw)
+        if link is not None:
+            owners[key] = link
+    pool.by_key[key] = model  # a duplicate (same type and id) replaces the earlier copy
+    for sub in contained:  # found by "#id" from the resource that contains them
+        pool.by_key[f"{key}#{str(sub.id).split('#', 1)[1]}"] = sub
+
+
+# ---- NDJSON, indexed then read patient by patient -----------------------------------------------
+
+
+def _ndjson_lines(path: Path, shown: str) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, byte offset, bytes) of every non-blank line."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise FhirFileError(shown, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
+    with handle:
+        offset = 0
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield number, offset, line
+            offset += len(line)
+
+
+def _parse_line(data: bytes, shown: str, number: int | None) -> Any:
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise FhirFileError(shown, Issue("", "the line is not UTF-8 text", line=number, hint="save it as UTF-8")) from None
+    except json.JSONDecodeError:
+        raise FhirFileError(shown, Issue("", "the line is not valid JSON (an NDJSON file holds one resource per line)", line=number)) from None
+
+
+_BUCKETS = 64
+_RECORD = struct.Struct("<QQB")  # patient hash, file number << 40 | byte offset, 1 for the Patient line
+
+
+def _patient_hash(ref: str) -> int:
+    return int.from_bytes(hashlib.blake2b(ref.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+class _NdjsonIndex:
+    """Where each patient's lines are, kept on disk so that memory does not grow with
+    the export: a record (hash of the patient reference, file and byte offset) per line,
+    in one of 64 bucket files by that hash, in a private temporary folder. The records
+    hold no patient data; the folder is removed when the charts have been read."""
+
+    def __init__(self, files: list[tuple[Path, str]]) -> None:
+        self.files = files
+        self.shared = Pool()
+        self.folder = tempfile.TemporaryDirectory(prefix="priorauth-fhir-")
+        self.handles: dict[int, Any] = {}
+
+    def _bucket(self, number: int) -> Path:
+        return Path(self.folder.name, f"{number:02d}")
+
+    def build(self) -> None:
+        buckets = [self._bucket(n).open("wb") for n in range(_BUCKETS)]
+        try:
+            for file_no, (path, shown) in enumerate(self.files):
+                for number, offset, data in _ndjson_lines(path, shown):
+                    raw = _parse_line(data, shown, number)
+                    if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+                        raise FhirFileError(shown, Issue("", "the line is not a FHIR resource (no resourceType)", line=number))
+                    kind = raw["resourceType"]
+                    if kind not in MODELS:
+                        continue
+                    model, contained = _model(raw, shown, "", number)  # every line checked before any case is written
+                    link = f"Patient/{raw.get('id')}" if kind == "Patient" else patient_link(raw)
+                    if link is None:
+                        if model is not None and model.id:
+                            _add(model, contained, raw, self.shared, [], {})
+                        continue
+                    h = _patient_hash(ref_key(link) if kind != "Patient" else link)
+                    buckets[h % _BUCKETS].write(_RECORD.pack(h, file_no << 40 | offset, kind == "Patient"))
+        finally:
+            for handle in buckets:
+                handle.close()
+
+    def read(self, packed: int) -> tuple[Resource | None, list[Resource], dict[str, Any]]:
+        file_no = packed >> 40
+        path, shown = self.files[file_no]
+        offset = packed & ((1 << 40) - 1)
+        handle = self.handles.get(file_no)
+        if handle is None:
+            handle = self.handles[file_no] = path.open("rb")
+        handle.seek(offset)
+        data = handle.readline()
+        try:
+            raw = _parse_line(data, shown, None)
+            model, contained = _model(raw, shown, "", None)
+        except FhirFileError as exc:  # the line number is counted only for the message
+            number = _line_number(path, offset)
+            raise FhirFileError(exc.file, [dataclasses.replace(i, line=number) for i in exc.issues], exc.hint) from None
+        return model, contained, raw
+
+    def charts(self) -> Iterator[Chart]:
+        try:
+            for bucket in range(_BUCKETS):
+                patients: dict[int, int] = {}  # hash -> the patient's line (the last, if given twice)
+                lines: dict[int, list[int]] = {}
+                for h, packed, is_patient in _RECORD.iter_unpack(self._bucket(bucket).read_bytes()):
+                    if is_patient:
+                        patients[h] = packed
+                    else:
+                        lines.setdefault(h, []).append(packed)
+                for h, packed in patients.items():
+                    patient, _, _ = self.read(packed)
+                    assert isinstance(patient, Patient)
+                    key = key_of(patient)
+                    pool = Pool(fallback=self.shared)
+                    resources: list[Resource] = []
+                    for where in lines.get(h, ()):
+                        model, contained, raw = self.read(where)
+                        link = patient_link(raw)
+                        if model is not None and link is not None and ref_key(link) == key:  # never a hash collision
+                            _add(model, contained, raw, pool, [], {})
+                            resources.append(model)
+                    yield Chart(self.files[packed >> 40][1], patient, _dedupe(resources), pool)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for handle in self.handles.values():
+            handle.close()
+        self.handles.clear()
+        self.folder.cleanup()
+
+
+def _line_number(path: Path, offset: int) -> int:
+    """The line at ``offset`` (only computed for messages, so cheap enough)."""
+    count = 1
+    with path.open("rb") as handle:
+        left = offset
+        while left > 0:
+            chunk = handle.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            left -= len(chunk)
+    return count
+
+
+def _dedupe(resources: list[Resource]) -> list[Resource]:
+    seen: dict[str, Resource] = {}
+    for r in resources:
+        seen[key_of(r)] = r
+    return list(seen.values())
+
+
+# ---- sources -----------------------------------------------------------------------------------------
+
+
+def _files(sources: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    bundles: list[tuple[Path, str]] = []
+    ndjson: list[tuple[Path, str]] = []
+    for src in sources:
+        if src.is_dir():
+            found = sorted(p for p in src.iterdir() if not p.name.startswith(".") and p.is_file())
+            chosen = [p for p in found if _is_fhir_file(p)]
+            if not chosen:
+                raise FhirFileError(str(src), Issue("", "holds no FHIR files (Bundle .json files or Bulk-export .ndjson files)"))
+            for p in chosen:
+                (ndjson if p.suffix.lower() == NDJSON_SUFFIX else bundles).append((p, str(p)))
+        elif not src.exists():
+            raise FhirFileError(str(src), Issue("", "file not found", hint="check the path"))
+        else:
+            (ndjson if src.suffix.lower() == NDJSON_SUFFIX else bundles).append((src, str(src)))
+    return bundles, ndjson
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a bundle makes many objects and keeps them all, and no cycles: the cyclic
+    garbage collector would only scan the growing heap again and again, so it waits
+    until the bundle is read."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def read_charts(sources: Sequence[str | Path]) -> Iterator[Chart]:
+    """Every patient's chart in ``sources`` (Bundle files, NDJSON files, folders of them),
+    in the order their Patient resources come."""
+    bundles, ndjson = _files([Path(s) for s in sources])
+    if bundles:
+        pool = Pool()
+        order: list[str] = []
+        owners: dict[str, str] = {}
+        with _collector_paused():
+            for path, shown in bundles:
+                _read_bundle(path, shown, pool, order, owners)
+            # The bundle's models live until the last chart is mapped: kept out of the
+            # collector's scans meanwhile (they would be scanned again and again).
+            gc.freeze()
+        by_patient: dict[str, list[Resource]] = {}
+        for key, link in owners.items():
+            by_patient.setdefault(ref_key(link, pool.aliases), []).append(pool.by_key[key])
+        shown_of = bundles[0][1] if len(bundles) == 1 else os.path.commonpath([s for _, s in bundles])
+        try:
+            for key in order:
+                patient = pool.by_key[key]
+                assert isinstance(patient, Patient)
+                yield Chart(shown_of, patient, by_patient.get(key, []), pool)
+        finally:
+            gc.unfreeze()
+    if ndjson:
+        index = _NdjsonIndex(ndjson)
+        try:
+            index.build()
+        except BaseException:
+            index.close()
+            raise
+        yield from index.charts()

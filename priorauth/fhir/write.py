@@ -1,0 +1,84 @@
+"""An imported case as YAML (every fact with a comment naming its source, and the facts
+to complete as comments at their field) or as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from priorauth.case_yaml import dump
+from priorauth.fhir.mapping import Imported
+
+__all__ = ["case_yaml", "case_json", "todo_lines"]
+
+TODO = "TO COMPLETE"
+
+
+def _paths(data: Any, prefix: str = "") -> set[str]:
+    out = {prefix} if prefix else set()
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out |= _paths(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            if isinstance(v, dict):
+                out |= _paths(v, f"{prefix}[{i}]")
+    return out
+
+
+def _parent(path: str) -> str:
+    if path.endswith("]"):
+        return path[: path.rindex("[")]
+    return path[: path.rindex(".")] if "." in path else ""
+
+
+def _placed(imp: Imported) -> dict[str, list[str]]:
+    """Comment lines by the path they stand above ("" = the end of the file)."""
+    exists = _paths(imp.data)
+    out: dict[str, list[str]] = {}
+
+    def at(path: str) -> str:
+        while path and path not in exists:
+            path = _parent(path)
+        return path
+
+    for path, lines in imp.notes.items():
+        out.setdefault(at(path), []).extend(lines)
+    for item in imp.todo:
+        out.setdefault(at(item.path), []).append(f"{TODO} {item.path}: {item.why}")
+    return out
+
+
+def _clean(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _whole(value: Any) -> Any:
+    """Doses and scores that are whole numbers written without ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
+
+
+def case_yaml(imp: Imported) -> str:
+    comments = {path: [_clean(line) for line in lines] for path, lines in _placed(imp).items()}
+    head = (
+        f"# Imported from FHIR: {_clean(imp.source)}, {imp.fhir_id}.\n"
+        "# Each fact names the resource it came from. Lines marked TO COMPLETE are what FHIR\n"
+        "# cannot say: fill them in from the chart, or leave the fact out (absent = not documented).\n"
+    )
+    rest = comments.pop("", [])
+    text = head + dump(_whole(imp.data), comments)
+    return text + ("\n" + "".join(f"# {line}\n" for line in rest) if rest else "")
+
+
+def case_json(imp: Imported) -> str:
+    return json.dumps(imp.data, indent=2, ensure_ascii=False) + "\n"
+
+
+def todo_lines(imp: Imported) -> list[str]:
+    return [f"{item.path}: {item.why}" for item in imp.todo]
