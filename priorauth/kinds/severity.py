@@ -75,7 +75,7 @@ def evaluate(c: SeverityCriterion, case: Case, ctx: Context) -> Finding:
     if fresh:
         parts = ", ".join(f"{a.instrument} {fmt_num(a.score)} on {a.date}" for _, a in fresh.values())
         return Finding("not_met", f"{parts}: below {want_text}", [ptr("assessments", i) for i, _ in fresh.values()], f"The policy requires {want_text}; a current score below it does not qualify")
-    msg = f"No {want_text} score {window}"
+    msg = f"No {want_text if c.alternatives else 'validated depression scale'} score {window}"
     if stale:
         msg += f"; the score in {ptr('assessments', stale[-1])} is older than {c.max_age_days} days"
     return Finding("unknown", msg, [ptr("assessments", i) for i in stale], f"Record a current score ({want_text}) dated within {c.max_age_days} days of the request")
