@@ -70,6 +70,7 @@ class RuleSetDocument(_Output):
     effective: str | None = Field(description="YYYY-MM-DD the policy took effect; null when the payer published none")
     evidence: str = Field(description="how directly the rules were read from the payer's policy")
     ends: str | None = Field(description="YYYY-MM-DD the version stops applying; null when open-ended")
+    checked: str | None = Field(description="YYYY-MM-DD the criteria were last checked against the source; null when not recorded")
     payer_name: str
     origin: str = Field(description='"shipped", or the rules folder the rule file came from')
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from priorauth.vocabulary import in_force_text
+
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["ready", "incomplete", "not_eligible"]
 DocumentState = Literal["on_file", "missing", "stale", "undated"]
@@ -66,12 +68,18 @@ class RuleSetInfo:
     policy: str
     title: str
     url: str | None
-    effective: str
+    effective: str | None  # None: the payer published no effective date
     ends: str | None
     evidence: str
     evidence_note: str | None
     source_file: str
     origin: str
+    checked: str | None = None  # the day the criteria were last checked against the source
+
+    @property
+    def in_force(self) -> str:
+        """'effective 2026-03-15' or 'effective date not published; criteria checked 2026-11-01'."""
+        return in_force_text(self.effective, self.ends, self.checked)
 
 
 @dataclass

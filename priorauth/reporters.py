@@ -18,10 +18,9 @@ STATUS_WORDS = {
 
 def _heading(r: Report) -> list[str]:
     rs = r.rule_set
-    valid = f"effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "")
     lines = [
         f"{rs.payer_name} — {r.treatment.upper()} — policy {rs.policy}: {rs.title}",
-        f"  {valid}; evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
+        f"  {rs.in_force}; evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
     ]
     if rs.url:
         lines.append(f"  {rs.url}")
@@ -108,7 +107,7 @@ def markdown_report(reports: list[Report]) -> str:
         rs = r.rule_set
         out.append(f"## {rs.payer_name} — {r.treatment.upper()} — {rs.policy}")
         out.append("")
-        out.append(f"*{rs.title}*, effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "") + f"; evidence: **{rs.evidence}**" + (f" — <{rs.url}>" if rs.url else ""))
+        out.append(f"*{rs.title}*, {rs.in_force}; evidence: **{rs.evidence}**" + (f" — <{rs.url}>" if rs.url else ""))
         out.append("")
         out.append(f"**Status: {r.status}** (case {r.case}, {r.request_kind} request of {r.request_date})")
         out.append("")

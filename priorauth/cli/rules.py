@@ -90,8 +90,9 @@ def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> 
             rs.payer_name,
             rs.treatment,
             rs.policy,
-            rs.effective.isoformat(),
+            rs.effective.isoformat() if rs.effective else "not published",
             rs.ends.isoformat() if rs.ends else "-",
+            rs.checked.isoformat() if rs.checked else "-",
             rs.evidence,
             s.origin,
             _shown(s.path),
@@ -99,7 +100,7 @@ def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> 
         for s in sources
         for rs in [s.rule_set]
     ]
-    lines = table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"], rows)
+    lines = table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "CHECKED", "EVIDENCE", "FROM", "FILE"], rows)
     shown_paths = {s.path for s in sources}
     for winner, losers in hidden.items():
         if winner in shown_paths:
@@ -186,9 +187,11 @@ def _topics(values: Any) -> str:
 
 
 def _failure_lines(result: Any) -> list[str]:
+    from priorauth.rules.describe import validity_text
+
     ex, rs, report = result.example, result.source.rule_set, result.report
     lines = [f"FAIL {_shown(ex.path)}"]
-    lines.append(f"  rule set {rs.id}, {'effective ' + rs.effective.isoformat()}{' to ' + rs.ends.isoformat() if rs.ends else ''} ({_shown(result.source.path)}); judged as of {report.as_of}")
+    lines.append(f"  rule set {rs.id}, {validity_text(rs)} ({_shown(result.source.path)}); judged as of {report.as_of}")
     if ex.description:
         lines.append(f"  {ex.description}")
     for note in result.notes:

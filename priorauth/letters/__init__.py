@@ -116,7 +116,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
         fax=practice["fax"],
         logo=practice["logo"],
     )
-    policy_text = f"{pol['payer_name']} {pol['number']} (effective {pol['effective_iso']})"
+    policy_text = f"{pol['payer_name']} {pol['number']}" + (f" (effective {pol['effective_iso']})" if pol["effective_iso"] else "")
     return DocMeta(
         title=title,
         author=ctx["prescriber"]["name"],

@@ -262,7 +262,9 @@ def build_context(
             "number": rs.policy,
             "title": rs.title,
             "url": rs.url,
-            "effective": long_date(dt.date.fromisoformat(rs.effective)),
+            # None when the payer published no effective date: letters then cite the policy
+            # by number and title only
+            "effective": long_date(dt.date.fromisoformat(rs.effective)) if rs.effective else None,
             "effective_iso": rs.effective,
             "evidence": rs.evidence,
             "evidence_note": rs.evidence_note,
@@ -280,7 +282,7 @@ def build_context(
         + [{"kind": d.kind, "name": f"{DOCUMENT_LABELS[d.kind]}: {d.attach}", "date": d.date} for d in report.documents if d.satisfied_by],
         "notes": list(report.notes),
         "limits": {"sessions": rule_set.limits.sessions, "devices": rule_set.limits.devices, "approval": rule_set.limits.approval},
-        "audit": {"version": version(), "rule_set": rs.id, "effective": rs.effective, "case_sha256": case_sha256},
+        "audit": {"version": version(), "rule_set": rs.id, "effective": rs.effective or "not published", "case_sha256": case_sha256},
     }
     if extra:
         ctx.update(extra)

@@ -111,7 +111,7 @@ class Registry:
         return rs
 
     def _sources_for(self, entries: Iterable[tuple[str, Path, str]]) -> list[RuleSource]:
-        seen: set[tuple[str, dt.date]] = set()
+        seen: set[tuple[str, dt.date | None]] = set()
         out: list[RuleSource] = []
         for rule_id, path, origin in entries:  # user folders come first and win
             rs = self._load(path, rule_id)
@@ -120,7 +120,7 @@ class Registry:
                 continue
             seen.add(key)
             out.append(RuleSource(rs, path, origin))
-        out.sort(key=lambda s: (s.rule_set.id, s.rule_set.effective))
+        out.sort(key=lambda s: (s.rule_set.id, s.rule_set.starts))
         return out
 
     def sources(self) -> list[RuleSource]:
@@ -148,7 +148,7 @@ class Registry:
         in_force = [v for v in versions if v.rule_set.in_force(on)]
         if in_force:
             return in_force[-1], None
-        earlier = [v for v in versions if v.rule_set.effective <= on]
+        earlier = [v for v in versions if v.rule_set.starts <= on]
         chosen = earlier[-1] if earlier else versions[0]
         rs = chosen.rule_set
         if rs.ends is not None and rs.ends < on:

@@ -24,7 +24,7 @@ from priorauth.kinds.base import join_words as _join
 from priorauth.kinds.combinators import head as _combinator_head
 from priorauth.rules import Registry, RuleSource, _load_cached, _rule_files
 from priorauth.rules import model as m
-from priorauth.vocabulary import DOCUMENT_LABELS, TREATMENTS
+from priorauth.vocabulary import DOCUMENT_LABELS, TREATMENTS, in_force_text
 
 __all__ = [
     "Described",
@@ -104,7 +104,11 @@ def describe_document(d: m.RequiredDocument) -> str:
 
 
 def validity_text(rs: m.RuleSet) -> str:
-    return f"effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "")
+    return in_force_text(_iso(rs.effective), _iso(rs.ends), _iso(rs.checked))
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_versions: Sequence[m.RuleSet] = ()) -> list[str]:
@@ -121,7 +125,7 @@ def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_ver
     if source is not None:
         out.append(f"Rule file: {source.path} ({source.origin})")
     for other in other_versions:
-        out.append(f"Other version: {validity_text(other)} (see --as-of {other.effective})")
+        out.append(f"Other version: {validity_text(other)} (see --as-of {other.effective or other.ends})")
     if rs.report_notes:
         out += ["", "Shown in every report:"] + [f"  - {n}" for n in rs.report_notes]
     out += ["", "Criteria (every one must be met):"]
@@ -159,8 +163,9 @@ def rule_set_summary(source: RuleSource) -> dict[str, Any]:
         "policy": rs.policy,
         "title": rs.title,
         "url": rs.url,
-        "effective": rs.effective.isoformat(),
-        "ends": rs.ends.isoformat() if rs.ends else None,
+        "effective": _iso(rs.effective),
+        "checked": _iso(rs.checked),
+        "ends": _iso(rs.ends),
         "evidence": rs.evidence,
         "origin": source.origin,
         "path": str(source.path),
@@ -175,7 +180,7 @@ def hidden_files(registry: Registry) -> dict[Path, list[tuple[Path, str]]]:
     with the same id and effective date. ``rules list`` shows this so that a clinic sees
     its own file win, and an author sees an accidental duplicate.
     """
-    first: dict[tuple[str, dt.date], Path] = {}
+    first: dict[tuple[str, dt.date | None], Path] = {}
     out: dict[Path, list[tuple[Path, str]]] = {}
     for folder, origin in registry.dirs:
         for path in _rule_files(folder):
@@ -199,12 +204,13 @@ def version_conflicts(rule_sets: Sequence[tuple[str, m.RuleSet]]) -> list[tuple[
         for other_name, other in rule_sets[:i]:
             if other.id != rs.id:
                 continue
-            start = max(rs.effective, other.effective)
+            start = max(rs.starts, other.starts)
             ends = [d for d in (rs.ends, other.ends) if d is not None]
             if not ends or start <= min(ends):
                 if rs.effective == other.effective:
                     message = f"same id ({rs.id}) and effective date as {other_name}; only one of them is used"
                 else:
-                    message = f"{rs.id} {validity_text(rs)} overlaps {other_name} ({validity_text(other)}): both in force on {start}"
+                    day = "any date" if start == dt.date.min else str(start)
+                    message = f"{rs.id} {validity_text(rs)} overlaps {other_name} ({validity_text(other)}): both in force on {day}"
                 out.append((name, message))
     return out

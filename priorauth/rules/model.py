@@ -79,7 +79,8 @@ class RuleSet(_Strict):
     policy: str
     title: str
     url: str | None = None
-    effective: Date
+    effective: Date | None  # first day in force; null when the payer published none
+    checked: Date | None = None  # the day the criteria were last checked against the source
     ends: Date | None = None  # last day in force (inclusive)
     evidence: Evidence
     evidence_note: str | None = None
@@ -103,7 +104,9 @@ class RuleSet(_Strict):
         payer, _, treatment = self.id.partition("/")
         if payer != self.payer or treatment != self.treatment:
             raise ValueError(f"id must be '{self.payer}/{self.treatment}' (payer/treatment)")
-        if self.ends is not None and self.ends < self.effective:
+        if self.effective is None and self.checked is None:
+            raise ValueError("effective is null: give `checked`, the date the criteria were last checked against the source")
+        if self.ends is not None and self.ends < self.starts:
             raise ValueError("ends is before effective")
         seen: set[str] = set()
         for crit in walk(self.criteria):
@@ -112,8 +115,15 @@ class RuleSet(_Strict):
             seen.add(crit.id)
         return self
 
+    @property
+    def starts(self) -> dt.date:
+        """The first day in force: ``effective``, or the earliest date when it is not published
+        (such a rule set is in force for any request date unless an end date or a later
+        version says otherwise)."""
+        return self.effective or dt.date.min
+
     def in_force(self, day: dt.date) -> bool:
-        return self.effective <= day and (self.ends is None or day <= self.ends)
+        return self.starts <= day and (self.ends is None or day <= self.ends)
 
 
 def walk(criteria: list[Any]) -> list[_Criterion]:

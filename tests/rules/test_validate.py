@@ -107,6 +107,7 @@ def test_folder_and_missing_file(tmp_path: Path) -> None:
 def test_json_rule_file(tmp_path: Path) -> None:
     data = yaml.safe_load(CIGNA_TMS.read_text(encoding="utf-8"))
     data["effective"] = str(data["effective"])
+    data["checked"] = str(data["checked"])
     path = write(tmp_path / "tms.json", json.dumps(data, indent=2))
     assert lines(invoke("rules", "validate", str(path))) == [f"ok  {path}  (cigna/tms, effective 2026-03-15)"]
 
