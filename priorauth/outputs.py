@@ -88,6 +88,7 @@ class CriterionDocument(_Output):
     next_step: str | None
     explanations: list[str] = Field(description='per-item reasons: "medications[2]: ..."')
     details: Annotated[list[CriterionDocument], Field(exclude_if=_unset, description="sub-results of all_of / any_of / n_of; only when there are some")] = []
+    unverified: Annotated[str | None, Field(exclude_if=_unset, description="why the source does not confirm this criterion's number or wording; only when it does not")] = None
 
 
 class MissingDocument(_Output):

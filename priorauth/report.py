@@ -32,6 +32,9 @@ class CriterionResult:
     # why each item that could have counted did not ("medications[1] duloxetin: not in the drug
     # catalog; ..."), shown under the criterion line; the JSON carries the same in explanations
     gaps: list[str] = field(default_factory=list)
+    # the reason the source does not confirm this criterion (None: it does); reports show
+    # the mark and letters never quote such a criterion as the policy's words
+    unverified: str | None = None
 
 
 @dataclass

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 
 from priorauth.report import CriterionResult, DocumentStatus, Report
-from priorauth.vocabulary import DOCUMENT_MARKS, STATUS_MARKS
+from priorauth.vocabulary import DOCUMENT_MARKS, STATUS_MARKS, unverified_mark
 
 STATUS_WORDS = {
     "ready": "READY: every criterion met and every document on file",
@@ -51,6 +51,8 @@ def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
     pad = "  " * depth
     lines = _wrap(f"{STATUS_MARKS[c.status]} {c.label}: {c.message}", "  " + pad)
     lines = [lines[0]] + [("      " + pad) + line.strip() for line in lines[1:]]
+    if c.unverified:
+        lines += _hanging(unverified_mark(c.unverified), "      " + pad)
     if c.evidence and depth == 0:
         lines += _wrap("see " + ", ".join(c.evidence), "      " + pad)
     for gap in c.gaps:
@@ -115,7 +117,8 @@ def markdown_report(reports: list[Report]) -> str:
         out.append("|---|---|---|---|")
         for c in r.criteria:
             icon = {"met": "✅", "not_met": "❌", "unknown": "❓"}[c.status]
-            out.append(f"| {icon} | {_md_cell(c.label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
+            label = c.label + (f" *({unverified_mark(c.unverified)})*" if c.unverified else "")
+            out.append(f"| {icon} | {_md_cell(label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
             out += [f"| | | ↳ {_md_cell(gap)} | |" for gap in c.gaps]
         if r.documents:
             out.append("")

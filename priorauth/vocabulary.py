@@ -169,3 +169,8 @@ def in_force_text(effective: str | None, ends: str | None, checked: str | None) 
         text = "effective date not published" + (f"; in force until {ends}" if ends else "")
         return text + (f"; criteria checked {checked}" if checked else "")
     return f"effective {effective}" + (f" to {ends}" if ends else "")
+
+
+def unverified_mark(reason: str) -> str:
+    """The mark on a criterion whose number or wording the source does not show."""
+    return f"unverified (not confirmed by the source: {reason})"

@@ -85,6 +85,9 @@ class _Criterion(_Strict):
     applies_to: list[RequestKind] | None = None  # default depends on the kind
     indication: list[Indication] | None = None  # spravato: only for these indications
     next_step: str | None = None  # overrides the generated next step
+    # why the source does not confirm this criterion's number or wording (a third-party
+    # summary, an older version, an inference); None: the source shows it
+    unverified: str | None = None
 
 
 class RuleSetView(Protocol):

@@ -126,6 +126,7 @@ def judge(c: Any, case: Case, ctx: Context) -> CriterionResult:
         details=list(found.details),
         source=c.source,
         gaps=[] if met else list(found.gaps),
+        unverified=c.unverified,
     )
 
 

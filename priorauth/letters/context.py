@@ -120,7 +120,9 @@ def _criteria(report: Report) -> list[dict[str, Any]]:
             "met": c.status == "met",
             "message": c.message,
             "next_step": c.next_step,
-            "source": c.source,
+            # a criterion the source does not confirm is never quoted as the policy's words
+            "source": None if c.unverified else c.source,
+            "unverified": c.unverified is not None,
         }
         for c in report.criteria
     ]

@@ -21,10 +21,11 @@ from typing import Any
 
 from priorauth.kinds import COMBINATORS, default_applies_to, describe_criterion, kind_of
 from priorauth.kinds.base import join_words as _join
+from priorauth.kinds.base import walk
 from priorauth.kinds.combinators import head as _combinator_head
 from priorauth.rules import Registry, RuleSource, _load_cached, _rule_files
 from priorauth.rules import model as m
-from priorauth.vocabulary import DOCUMENT_LABELS, TREATMENTS, in_force_text
+from priorauth.vocabulary import DOCUMENT_LABELS, TREATMENTS, cap, in_force_text, unverified_mark
 
 __all__ = [
     "Described",
@@ -64,6 +65,7 @@ class Described:
     source: str | None = None
     note: str | None = None
     children: list[Described] = field(default_factory=list)
+    unverified: str | None = None
 
     def lines(self, indent: str = "", marker: str = "- ") -> list[str]:
         """Nested-list text: the sentence, then source, note and applicability."""
@@ -75,6 +77,8 @@ class Described:
             out.append(f'{pad}Policy text: "{self.source}"')
         if self.note:
             out.append(f"{pad}Note: {self.note}")
+        if self.unverified:
+            out.append(f"{pad}{cap(unverified_mark(self.unverified))}.")
         meta = f"id {self.id}, topic {self.topic}" + (f', label "{self.label}"' if self.label else "")
         out.append(f"{pad}({meta})")
         for child in self.children:
@@ -93,7 +97,7 @@ def describe(c: Any, rule_set: m.RuleSet | None = None) -> Described:
         children = []
         topic = topic or kind_of(c).topic
         text = describe_criterion(c, rule_set)
-    return Described(c.id, c.kind, topic or "other", text, c.label, applies_text(c), c.source, c.note, children)
+    return Described(c.id, c.kind, topic or "other", text, c.label, applies_text(c), c.source, c.note, children, c.unverified)
 
 
 def describe_document(d: m.RequiredDocument) -> str:
@@ -167,6 +171,7 @@ def rule_set_summary(source: RuleSource) -> dict[str, Any]:
         "checked": _iso(rs.checked),
         "ends": _iso(rs.ends),
         "evidence": rs.evidence,
+        "unverified": [{"id": c.id, "reason": c.unverified} for c in walk(rs.criteria) if c.unverified],
         "origin": source.origin,
         "path": str(source.path),
     }

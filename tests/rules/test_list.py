@@ -81,6 +81,7 @@ def test_json_fields() -> None:
         "checked": "2026-11-01",
         "ends": None,
         "evidence": "secondary",
+        "unverified": [],
         "origin": "shipped",
         "path": str(SHIPPED / "cigna" / "tms.yaml"),
         "overrides": [],
