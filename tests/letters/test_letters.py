@@ -151,7 +151,7 @@ def test_draft_is_watermarked_on_every_page_and_lists_gaps(tmp_path: Path) -> No
     assert "DRAFT: not ready to send" in pages[0]
     assert "Document clinical.seizure_history (true or false) from the screening" in pages[0]
     text = docx_text(tmp_path / "DEMO-1003_medicare_tms_letter-draft.docx")
-    assert "DRAFT" in text and "Document request.sessions (at most 36)" in text
+    assert "DRAFT" in text and "Document request.sessions (at most 30)" in text
 
 
 def test_checklist_is_always_allowed(tmp_path: Path) -> None:

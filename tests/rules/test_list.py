@@ -36,10 +36,10 @@ def test_text_table_has_a_header_and_aligned_columns() -> None:
 def test_text_row_of_a_shipped_rule_set() -> None:
     rows = _rows(invoke("rules", "list").output)
     assert rows["cigna/tms"] == [
-        ["cigna/tms", "Cigna Healthcare", "tms", "EN0383", "2026-03-15", "-", "2026-11-01", "secondary", "shipped", "payer_rules/cigna/tms.yaml"]
+        ["cigna/tms", "Cigna Healthcare", "tms", "EN0383", "2026-03-15", "-", "2026-12-01", "secondary", "shipped", "payer_rules/cigna/tms.yaml"]
     ]
     assert rows["medicare/tms"] == [
-        ["medicare/tms", "Medicare", "tms", "LCD L34998", "2022-12-11", "-", "2026-11-01", "secondary", "shipped", "payer_rules/medicare/tms.yaml"]
+        ["medicare/tms", "Medicare", "tms", "LCD L34998", "2022-12-11", "-", "2026-12-01", "secondary", "shipped", "payer_rules/medicare/tms.yaml"]
     ]
 
 
@@ -78,7 +78,7 @@ def test_json_fields() -> None:
         "title": "Transcranial Magnetic Stimulation",
         "url": None,
         "effective": "2026-03-15",
-        "checked": "2026-11-01",
+        "checked": "2026-12-01",
         "ends": None,
         "evidence": "secondary",
         "unverified": [],

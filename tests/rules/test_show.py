@@ -61,7 +61,10 @@ def test_cigna_tms_reads_like_the_policy() -> None:
     assert "  - Records of the prior treatment course, any date (continuation requests only)" in out
     assert "  - Sessions: up to 36" in out
     assert "  - Procedure codes: 90867, 90868, 90869" in out
-    assert "  - Since 2026-03-06 Evernorth-contracted providers need no prior authorization for TMS; these criteria still apply at claim review." in out
+    assert (
+        "  - Since 2026-03-06 Evernorth-contracted (in-network) providers need no prior authorization for TMS. It is still required out of network, "
+        "for network-exception requests, and for Cigna Connect members treated out of their state (Evernorth provider notice, 2026-02-06). The criteria below still apply."
+    ) in out
 
 
 def test_as_of_picks_the_version_and_names_the_others(tmp_path: Path) -> None:
