@@ -35,6 +35,9 @@ class CriterionResult:
     # the reason the source does not confirm this criterion (None: it does); reports show
     # the mark and letters never quote such a criterion as the policy's words
     unverified: str | None = None
+    # documents this result rests on for this case, (kind, max age in days); the engine
+    # adds them to the required documents (an attestation the criterion relies on)
+    requires: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass

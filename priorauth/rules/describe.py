@@ -41,12 +41,15 @@ __all__ = [
 ]
 
 
+_REQUEST_WORDS = {"retreatment": "retreatment (a continuation after a relapse)", "course_continuation": "course-continuation (no relapse)"}
+
+
 def applies_text(item: Any) -> str | None:
     """'initial requests only', 'TRD only' or None when the item applies to every request."""
     kinds = item.applies_to if item.applies_to is not None else default_applies_to(item)
     parts = []
     if set(kinds) != {"initial", "continuation"}:
-        parts.append(_join([f"{k}" for k in kinds]) + " requests")
+        parts.append(_join([_REQUEST_WORDS.get(k, k) for k in kinds]) + " requests")
     if item.indication is not None:
         parts.append(_join([k.upper() for k in item.indication]))
     return " and ".join(parts) + " only" if parts else None

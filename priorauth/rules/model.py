@@ -28,6 +28,7 @@ from priorauth.kinds.document import DocumentCriterion
 from priorauth.kinds.ect import EctCriterion
 from priorauth.kinds.episode_window import EpisodeWindowCriterion
 from priorauth.kinds.failed_trials import FailedTrialsCriterion, OutcomeRule
+from priorauth.kinds.not_covered import NotCoveredCriterion
 from priorauth.kinds.oral_antidepressant import OralAntidepressantCriterion
 from priorauth.kinds.pdmp import PdmpCriterion
 from priorauth.kinds.prescriber import PrescriberCriterion
@@ -36,15 +37,16 @@ from priorauth.kinds.psychotherapy import PsychotherapyCriterion
 from priorauth.kinds.rems import RemsCriterion
 from priorauth.kinds.sessions import SessionsCriterion
 from priorauth.kinds.severity import SeverityCriterion, Threshold
+from priorauth.kinds.suicidal_ideation import SuicidalIdeationCriterion
 
 # The criterion models live with their kinds (priorauth/kinds/); they are named here too
 # because rule-file code and tests know them as part of the rule-file model.
 __all__ = [
     "AgeCriterion", "AllOf", "AnyOf", "AugmentationCriterion", "ClinicalFlag", "Codes", "COMBINATORS", "ConcurrentCriterion",
     "ContraindicationCriterion", "Criterion", "Days", "DevicesCriterion", "DiagnosisCriterion", "DocumentCriterion", "DoseRule",
-    "DrugClass", "EctCriterion", "EpisodeWindowCriterion", "Evidence", "FailedTrialsCriterion", "ICD", "KINDS", "Limits", "NOf",
+    "DrugClass", "EctCriterion", "EpisodeWindowCriterion", "Evidence", "FailedTrialsCriterion", "ICD", "KINDS", "Limits", "NOf", "NotCoveredCriterion",
     "OralAntidepressantCriterion", "OutcomeRule", "PdmpCriterion", "Pct", "PrescriberCriterion", "PriorResponseCriterion",
-    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "SeverityCriterion",
+    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "SeverityCriterion", "SuicidalIdeationCriterion",
     "Threshold", "Topic", "TrialOutcomeName", "Weeks", "Years", "walk",
 ]
 

@@ -100,6 +100,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any], dict[s
         ],
     ),
     "episode_window": ({"within_years": 2}, [("within_years", {"within_years": 3}, {})]),
+    "suicidal_ideation": ({}, [("meets", {"meets": ["active_with_intent"]}, {})]),
+    "not_covered": ({"reason": "not medically necessary"}, [("reason", {"reason": "investigational"}, {})]),
     "contraindication": (
         {"flag": "substance_use_disorder"},
         [

@@ -187,9 +187,14 @@ SAMPLES: dict[str, list[tuple[dict[str, Any], str]]] = {
     ],
     "sessions": [
         ({"kind": "sessions", "max": 36, "by_protocol": {"theta_burst": 30}, "continuation_max": 16},
-         "At most 36 sessions requested (theta burst: at most 30); at most 16 for a continuation."),
+         "At most 36 sessions requested (theta burst: at most 30); at most 16 for a continuation of the course (a retreatment after a relapse has the initial limit)."),
     ],
     "devices": [({"kind": "devices", "max": 23}, "At most 23 Spravato 28 mg devices requested.")],
+    "suicidal_ideation": [({"kind": "suicidal_ideation"}, "Suicidal ideation documented (passive or active with intent).")],
+    "not_covered": [
+        ({"kind": "not_covered", "reason": "not medically necessary"},
+         "The treatment is not covered: not medically necessary. Every request fails this; only an exception request or an appeal remains."),
+    ],
     "document": [({"kind": "document", "document": "ect_evaluation", "max_age_days": 365}, "ECT evaluation dated within 365 days of the request is on file.")],
     "all_of": [({"kind": "all_of", "criteria": [AGE]}, "All of: (1) Age 18 or older on the date of the request.")],
     "any_of": [
