@@ -75,6 +75,10 @@ INITIAL_ONLY: tuple[RequestKind, ...] = ("initial",)
 PROGRAM_DEFAULT_TRIAL_DAYS = 42  # 6 weeks
 
 
+# the case fields that tell a retreatment from a continuation of the course
+RELAPSE_FIELDS = ["prior_courses[].treatment", "prior_courses[].start", "prior_courses[].end", "prior_courses[].relapse_date"]
+
+
 def is_retreatment(case: Case, treatment: str) -> bool:
     """A continuation request whose most recent prior course of ``treatment`` relapsed."""
     if case.request.kind != "continuation":

@@ -37,7 +37,7 @@ from priorauth.kinds import (
     severity,
     suicidal_ideation,
 )
-from priorauth.kinds.base import BOTH_REQUESTS, Context, Kind, _Criterion, request_kinds
+from priorauth.kinds.base import BOTH_REQUESTS, RELAPSE_FIELDS, Context, Kind, _Criterion, request_kinds
 from priorauth.report import CriterionResult
 
 # The order is the order of the union, of the JSON Schema and of docs/rules.md.
@@ -150,4 +150,8 @@ def describe_criterion(c: Any, rule_set: Any = None) -> str:
 
 def fields_read(c: Any) -> list[str]:
     """The case fields one criterion reads, its anchor field first (none for a combinator)."""
-    return kind_of(c).fields_read(c)
+    out = kind_of(c).fields_read(c)
+    if set(c.applies_to or ()) & {"retreatment", "course_continuation"}:
+        # which reading of a continuation applies rests on the prior course's relapse date
+        out = out + [f for f in RELAPSE_FIELDS if f not in out]
+    return out

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from priorauth.case import Case, Protocol
-from priorauth.kinds.base import Context, Finding, Kind, RuleSetView, _Criterion, is_retreatment
+from priorauth.kinds.base import Context, Finding, Kind, RuleSetView, _Criterion, RELAPSE_FIELDS, is_retreatment
 
 
 class SessionsCriterion(_Criterion):
@@ -40,7 +40,7 @@ def describe(c: SessionsCriterion, rule_set: RuleSetView | None) -> str:
 
 
 def fields_read(c: SessionsCriterion) -> list[str]:
-    return ["request.sessions"] + (["request.protocol"] if c.by_protocol else [])
+    return ["request.sessions"] + (["request.protocol"] if c.by_protocol else []) + (RELAPSE_FIELDS if c.continuation_max is not None else [])
 
 
 KIND = Kind(SessionsCriterion, evaluate, describe, fields_read, label="Sessions requested", topic="sessions")
