@@ -146,6 +146,32 @@ def show(rule_id: str, as_of: dt.date | None, rules_dirs: tuple[str, ...]) -> No
     click.echo("\n".join(lines))
 
 
+# ---- diff ---------------------------------------------------------------------------------------
+
+
+@rules.command("diff")
+@click.argument("rule_id", metavar="ID")
+@click.option("--from", "from_day", type=DateType(), help="The older version: the one in force on this date (default: the version before --to's).")
+@click.option("--to", "to_day", type=DateType(), help="The newer version: the one in force on this date (default: the newest).")
+@rules_dir_option
+def diff(rule_id: str, from_day: dt.date | None, to_day: dt.date | None, rules_dirs: tuple[str, ...]) -> None:
+    """Show what changed between two dated versions of rule set ID, criterion by criterion.
+
+    Each added, removed or changed criterion is shown before and after in plain
+    English with the policy text it rests on, then the required documents, limits and
+    policy details that changed.
+
+    \b
+    Examples:
+      priorauth rules diff texas-medicaid/spravato
+      priorauth rules diff texas-medicaid/spravato --from 2024-06-01 --to 2025-06-01
+    """
+    from priorauth.changes import diff_versions
+    from priorauth.rules import Registry
+
+    click.echo("\n".join(diff_versions(Registry(rules_dirs), rule_id, from_day, to_day).lines()))
+
+
 # ---- validate -----------------------------------------------------------------------------------
 
 
