@@ -270,6 +270,9 @@ def build_context(
             "effective_iso": rs.effective,
             "evidence": rs.evidence,
             "evidence_note": rs.evidence_note,
+            # false: no prior-authorization step (Original Medicare); the letter is a
+            # documentation summary kept with the chart, addressed to no PA department
+            "prior_authorization": rule_set.prior_authorization,
         },
         "status": report.status,
         "criteria": _criteria(report),

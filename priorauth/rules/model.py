@@ -89,6 +89,9 @@ class RuleSet(_Strict):
     source: str  # what the criteria were read from
     notes: list[str] = Field(default_factory=list)  # what the source leaves unsaid, defaults used
     report_notes: list[str] = Field(default_factory=list)  # shown in every report (e.g. PA waived)
+    # false: the payer has no prior-authorization step (Original Medicare: coverage is checked
+    # at claim review); letters are then a documentation summary for the chart
+    prior_authorization: bool = True
     codes: Codes = Field(default_factory=Codes)
     limits: Limits = Field(default_factory=Limits)
     criteria: Annotated[list[Criterion], Field(min_length=1)]
