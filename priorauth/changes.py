@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from priorauth.case import Case
 from priorauth.engine import evaluate
@@ -69,20 +69,8 @@ class RuleSetDiff:
         return out
 
 
-def _criterion_text(c: Any, rs: RuleSet) -> list[str]:
-    d = describe(c, rs)
-    out = [d.text]
-    if d.applies:
-        out.append(f"Applies to: {d.applies}.")
-    if d.source:
-        out.append(f'Policy text: "{d.source}"')
-    if d.unverified:
-        out.append(f"Unverified: {d.unverified}")
-    return out
-
-
 def _criteria(rs: RuleSet) -> dict[str, list[str]]:
-    return {c.id: _criterion_text(c, rs) for c in walk(rs.criteria)}
+    return {c.id: describe(c, rs).own_lines() for c in walk(rs.criteria)}
 
 
 def _other(old: RuleSet, new: RuleSet) -> list[str]:

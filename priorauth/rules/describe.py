@@ -70,18 +70,24 @@ class Described:
     children: list[Described] = field(default_factory=list)
     unverified: str | None = None
 
+    def own_lines(self) -> list[str]:
+        """This criterion alone: the sentence, applicability, policy text, note, verification mark."""
+        out = [self.text]
+        if self.applies:
+            out.append(f"Applies to: {self.applies}.")
+        if self.source:
+            out.append(f'Policy text: "{self.source}"')
+        if self.note:
+            out.append(f"Note: {self.note}")
+        if self.unverified:
+            out.append(f"{cap(unverified_mark(self.unverified))}.")
+        return out
+
     def lines(self, indent: str = "", marker: str = "- ") -> list[str]:
         """Nested-list text: the sentence, then source, note and applicability."""
         pad = indent + " " * len(marker)
-        out = [f"{indent}{marker}{self.text}"]
-        if self.applies:
-            out.append(f"{pad}Applies to: {self.applies}.")
-        if self.source:
-            out.append(f'{pad}Policy text: "{self.source}"')
-        if self.note:
-            out.append(f"{pad}Note: {self.note}")
-        if self.unverified:
-            out.append(f"{pad}{cap(unverified_mark(self.unverified))}.")
+        first, *rest = self.own_lines()
+        out = [f"{indent}{marker}{first}"] + [pad + line for line in rest]
         meta = f"id {self.id}, topic {self.topic}" + (f', label "{self.label}"' if self.label else "")
         out.append(f"{pad}({meta})")
         for child in self.children:
