@@ -132,6 +132,7 @@ def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_ver
         f"Policy {rs.policy}: {rs.title}",
         f"URL: {rs.url}" if rs.url else "URL: none given",
         f"In force: {validity_text(rs)}" + ("" if rs.ends else " (no end date known)"),
+        *([f"Criteria checked against the source: {rs.checked}"] if rs.checked and rs.effective else []),
         f"Evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
         f"Source: {rs.source}",
     ]

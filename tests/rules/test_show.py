@@ -38,11 +38,12 @@ def test_every_shipped_rule_set_renders(source: RuleSource) -> None:
 
 def test_cigna_tms_reads_like_the_policy() -> None:
     out = lines(invoke("rules", "show", "cigna/tms"))
-    assert out[:6] == [
+    assert out[:7] == [
         "cigna/tms: Cigna Healthcare, TMS",
         "Policy EN0383: Transcranial Magnetic Stimulation",
         "URL: none given",
         "In force: effective 2026-03-15 (no end date known)",
+        "Criteria checked against the source: 2026-12-01",
         "Evidence: secondary (criteria known from a third-party summary of the 2026-03-15 revision; a reviewer should confirm)",
         "Source: Cigna / Evernorth Coverage Policy EN0383, revised 2026-03-15",
     ]
