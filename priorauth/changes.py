@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from priorauth.case import Case
 from priorauth.engine import evaluate
@@ -36,6 +36,7 @@ class CriterionChange:
     change: Literal["added", "removed", "changed"]
     before: list[str] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
+    summary: str | None = None  # "codes added: F32.3" when a list of codes changed
 
 
 @dataclass
@@ -57,6 +58,8 @@ class RuleSetDiff:
         words = {"added": "Added", "removed": "Removed", "changed": "Changed"}
         for c in self.criteria:
             out += ["", f"{words[c.change]} criterion ({c.id}):"]
+            if c.summary:
+                out.append(f"  {c.summary}")
             if c.before:
                 out += ["  before: " + c.before[0]] + ["          " + x for x in c.before[1:]]
             if c.after:
@@ -91,16 +94,31 @@ def _other(old: RuleSet, new: RuleSet) -> list[str]:
     return out
 
 
+def _code_summary(old: Any, new: Any) -> str | None:
+    """For a diagnosis criterion whose accepted or excluded codes changed: which ones."""
+    parts = []
+    for name, label in (("accepted", "codes accepted"), ("excluded", "codes excluded")):
+        was, now = getattr(old, name, None) or [], getattr(new, name, None) or []
+        added, removed = [c for c in now if c not in was], [c for c in was if c not in now]
+        if added:
+            parts.append(f"{label}, added: {', '.join(added)}")
+        if removed:
+            parts.append(f"{label}, removed: {', '.join(removed)}")
+    return "; ".join(parts) or None
+
+
 def compare(old: RuleSource, new: RuleSource) -> RuleSetDiff:
     """Two versions of one rule set, criterion by criterion."""
     before, after = _criteria(old.rule_set), _criteria(new.rule_set)
+    old_items = {c.id: c for c in walk(old.rule_set.criteria)}
+    new_items = {c.id: c for c in walk(new.rule_set.criteria)}
     changes: list[CriterionChange] = []
     unchanged = 0
     for cid, text in after.items():
         if cid not in before:
             changes.append(CriterionChange(cid, "added", after=text))
         elif before[cid] != text:
-            changes.append(CriterionChange(cid, "changed", before[cid], text))
+            changes.append(CriterionChange(cid, "changed", before[cid], text, _code_summary(old_items[cid], new_items[cid])))
         else:
             unchanged += 1
     changes += [CriterionChange(cid, "removed", before=text) for cid, text in before.items() if cid not in after]

@@ -18,9 +18,10 @@ def test_diff_defaults_to_the_newest_version_and_the_one_before() -> None:
     assert result.exit_code == 0
     out = lines(result)
     assert out[0] == "texas-medicaid/spravato: what changed from the version effective 2025-05-01 to 2025-09-30 to the version effective 2025-10-01"
-    block = out[out.index("Changed criterion (diagnosis):") :][:5]
-    assert block[1].startswith("  before: The primary diagnosis is one of F32.0, F32.1, F32.2, F32.4,")
-    assert block[3].startswith("  after:  The primary diagnosis is one of F32.0, F32.1, F32.2, F32.3, F32.4,")
+    block = out[out.index("Changed criterion (diagnosis):") :][:6]
+    assert block[1] == "  codes accepted, added: F32.3"
+    assert block[2].startswith("  before: The primary diagnosis is one of F32.0, F32.1, F32.2, F32.4,")
+    assert block[4].startswith("  after:  The primary diagnosis is one of F32.0, F32.1, F32.2, F32.3, F32.4,")
     assert "  - Procedure codes: S0013 -> J0013" in out
     assert out[-1] == "Unchanged: 10 criteria."
 
