@@ -97,14 +97,21 @@ def check_case_sources(
     payer: str | None = None,
     treatment: str | None = None,
     as_of: dt.date | None = None,
+    explain_changes: bool = False,
 ) -> list[tuple[RuleSource, Report]]:
     """:func:`check_case`, with the rule-set version each report was judged by: letters
-    need its wording, and resolving it again could pick another version."""
+    need its wording, and resolving it again could pick another version. With
+    ``explain_changes`` each report notes how the case fares under the previous version."""
     day = as_of or case.request.date
     out = []
     for rule_id in plan(case, registry, payer, treatment):
         source, warning = registry.resolve(rule_id, day)
-        out.append((source, evaluate(case, source, notes=[warning] if warning else None, as_of=day)))
+        report = evaluate(case, source, notes=[warning] if warning else None, as_of=day)
+        if explain_changes:
+            from priorauth.changes import change_note
+
+            report.notes.append(change_note(case, registry, source, report, day))
+        out.append((source, report))
     return out
 
 
@@ -114,5 +121,6 @@ def check(
     treatment: str | None = None,
     rules_dirs: Sequence[str | Path] = (),
     as_of: dt.date | None = None,
+    explain_changes: bool = False,
 ) -> list[Report]:
-    return check_case(load_case(case_path), Registry(rules_dirs), payer, treatment, as_of)
+    return [report for _, report in check_case_sources(load_case(case_path), Registry(rules_dirs), payer, treatment, as_of, explain_changes)]

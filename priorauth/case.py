@@ -139,6 +139,7 @@ class Request(_Model):
     procedure_codes: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=50)
     sessions: Annotated[int, Field(ge=1, le=500)] | None = None
     devices: Annotated[int, Field(ge=1, le=500)] | None = None  # spravato: 28 mg devices requested
+    dose_mg: Literal[56, 84] | None = None  # spravato: the planned dose per session
     protocol: Protocol | None = None
     start_date: Date | None = None
 

@@ -20,7 +20,7 @@ from priorauth.outputs import to_jsonable
 from priorauth.report import Report
 from priorauth.rules import Registry
 
-__all__ = ["TREATMENTS", "TreatmentResult", "PayerComparison", "Comparison", "compare_case", "next_steps"]
+__all__ = ["TREATMENTS", "TreatmentResult", "PayerComparison", "Elsewhere", "Comparison", "compare_case", "next_steps"]
 
 TREATMENTS = ("tms", "spravato")
 CompareStatus = Literal["ready", "incomplete", "not_eligible", "no_rule_set"]
@@ -59,6 +59,15 @@ class PayerComparison:
 
 
 @dataclass(frozen=True)
+class Elsewhere:
+    """A treatment the case's payer has no rule set for, judged at a payer that has one."""
+
+    payer: str
+    payer_name: str
+    result: TreatmentResult
+
+
+@dataclass(frozen=True)
 class Comparison:
     """``priorauth compare --format json``: these fields in order (tuples as arrays), then ``ready``."""
 
@@ -66,6 +75,9 @@ class Comparison:
     request_date: str
     as_of: str | None
     payers: tuple[PayerComparison, ...]
+    # when one payer is compared and it has a rule set for one treatment only: the other
+    # treatment at every payer that has one (for reference: not the patient's coverage)
+    elsewhere: tuple[Elsewhere, ...] = ()
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic reads it from the property
     @property
@@ -128,4 +140,12 @@ def compare_case(case: Case, registry: Registry, payer: str | None = None, as_of
             name = report.rule_set.payer_name
             results[treatment] = _result(report)
         out.append(PayerComparison(payer_id, name, results["tms"], results["spravato"]))
-    return Comparison(case.patient.id, case.request.date.isoformat(), as_of.isoformat() if as_of else None, tuple(out))
+    elsewhere: list[Elsewhere] = []
+    if len(out) == 1:
+        missing = [r.treatment for r in out[0].results if r.status == "no_rule_set"]
+        for treatment in missing:
+            for other in registry.payers():
+                if other != out[0].payer and registry.find_ids(other, [treatment]):
+                    report = check_case(case, registry, other, treatment, as_of)[0]
+                    elsewhere.append(Elsewhere(other, report.rule_set.payer_name, _result(report)))
+    return Comparison(case.patient.id, case.request.date.isoformat(), as_of.isoformat() if as_of else None, tuple(out), tuple(elsewhere))

@@ -70,6 +70,7 @@ class RuleSetDocument(_Output):
     effective: str | None = Field(description="YYYY-MM-DD the policy took effect; null when the payer published none")
     evidence: str = Field(description="how directly the rules were read from the payer's policy")
     ends: str | None = Field(description="YYYY-MM-DD the version stops applying; null when open-ended")
+    checked: str | None = Field(description="YYYY-MM-DD the criteria were last checked against the source; null when not recorded")
     payer_name: str
     origin: str = Field(description='"shipped", or the rules folder the rule file came from')
 
@@ -87,6 +88,7 @@ class CriterionDocument(_Output):
     next_step: str | None
     explanations: list[str] = Field(description='per-item reasons: "medications[2]: ..."')
     details: Annotated[list[CriterionDocument], Field(exclude_if=_unset, description="sub-results of all_of / any_of / n_of; only when there are some")] = []
+    unverified: Annotated[str | None, Field(exclude_if=_unset, description="why the source does not confirm this criterion's number or wording; only when it does not")] = None
 
 
 class MissingDocument(_Output):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from priorauth.vocabulary import in_force_text
+
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["ready", "incomplete", "not_eligible"]
 DocumentState = Literal["on_file", "missing", "stale", "undated"]
@@ -30,6 +32,12 @@ class CriterionResult:
     # why each item that could have counted did not ("medications[1] duloxetin: not in the drug
     # catalog; ..."), shown under the criterion line; the JSON carries the same in explanations
     gaps: list[str] = field(default_factory=list)
+    # the reason the source does not confirm this criterion (None: it does); reports show
+    # the mark and letters never quote such a criterion as the policy's words
+    unverified: str | None = None
+    # documents this result rests on for this case, (kind, max age in days); the engine
+    # adds them to the required documents (an attestation the criterion relies on)
+    requires: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -66,12 +74,18 @@ class RuleSetInfo:
     policy: str
     title: str
     url: str | None
-    effective: str
+    effective: str | None  # None: the payer published no effective date
     ends: str | None
     evidence: str
     evidence_note: str | None
     source_file: str
     origin: str
+    checked: str | None = None  # the day the criteria were last checked against the source
+
+    @property
+    def in_force(self) -> str:
+        """'effective 2026-03-15' or 'effective date not published; criteria checked 2026-11-01'."""
+        return in_force_text(self.effective, self.ends, self.checked)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 
 from priorauth.report import CriterionResult, DocumentStatus, Report
-from priorauth.vocabulary import DOCUMENT_MARKS, STATUS_MARKS
+from priorauth.vocabulary import DOCUMENT_MARKS, STATUS_MARKS, unverified_mark
 
 STATUS_WORDS = {
     "ready": "READY: every criterion met and every document on file",
@@ -18,10 +18,9 @@ STATUS_WORDS = {
 
 def _heading(r: Report) -> list[str]:
     rs = r.rule_set
-    valid = f"effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "")
     lines = [
         f"{rs.payer_name} — {r.treatment.upper()} — policy {rs.policy}: {rs.title}",
-        f"  {valid}; evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
+        f"  {rs.in_force}; evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
     ]
     if rs.url:
         lines.append(f"  {rs.url}")
@@ -52,6 +51,8 @@ def _criterion_lines(c: CriterionResult, depth: int = 0) -> list[str]:
     pad = "  " * depth
     lines = _wrap(f"{STATUS_MARKS[c.status]} {c.label}: {c.message}", "  " + pad)
     lines = [lines[0]] + [("      " + pad) + line.strip() for line in lines[1:]]
+    if c.unverified:
+        lines += _hanging(unverified_mark(c.unverified), "      " + pad)
     if c.evidence and depth == 0:
         lines += _wrap("see " + ", ".join(c.evidence), "      " + pad)
     for gap in c.gaps:
@@ -108,7 +109,7 @@ def markdown_report(reports: list[Report]) -> str:
         rs = r.rule_set
         out.append(f"## {rs.payer_name} — {r.treatment.upper()} — {rs.policy}")
         out.append("")
-        out.append(f"*{rs.title}*, effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "") + f"; evidence: **{rs.evidence}**" + (f" — <{rs.url}>" if rs.url else ""))
+        out.append(f"*{rs.title}*, {rs.in_force}; evidence: **{rs.evidence}**" + (f" — <{rs.url}>" if rs.url else ""))
         out.append("")
         out.append(f"**Status: {r.status}** (case {r.case}, {r.request_kind} request of {r.request_date})")
         out.append("")
@@ -116,7 +117,8 @@ def markdown_report(reports: list[Report]) -> str:
         out.append("|---|---|---|---|")
         for c in r.criteria:
             icon = {"met": "✅", "not_met": "❌", "unknown": "❓"}[c.status]
-            out.append(f"| {icon} | {_md_cell(c.label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
+            label = c.label + (f" *({unverified_mark(c.unverified)})*" if c.unverified else "")
+            out.append(f"| {icon} | {_md_cell(label)} | {_md_cell(c.message)} | {_md_cell(c.next_step or '')} |")
             out += [f"| | | ↳ {_md_cell(gap)} | |" for gap in c.gaps]
         if r.documents:
             out.append("")

@@ -159,3 +159,18 @@ def document_noun(kind: str) -> str:
     label = DOCUMENT_LABELS[kind]
     first = label.split()[0]
     return label if first.isupper() or first == "Spravato" else label[:1].lower() + label[1:]
+
+
+def in_force_text(effective: str | None, ends: str | None, checked: str | None) -> str:
+    """When a rule set is in force, as reports and ``rules show`` say it: "effective
+    2026-03-15 to 2026-09-30", or "effective date not published; criteria checked
+    2026-11-01" (never a date the payer did not publish)."""
+    if effective is None:
+        text = "effective date not published" + (f"; in force until {ends}" if ends else "")
+        return text + (f"; criteria checked {checked}" if checked else "")
+    return f"effective {effective}" + (f" to {ends}" if ends else "")
+
+
+def unverified_mark(reason: str) -> str:
+    """The mark on a criterion whose number or wording the source does not show."""
+    return f"unverified (not confirmed by the source: {reason})"

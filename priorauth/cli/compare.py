@@ -34,7 +34,8 @@ def compare(case: str, payer: str | None, fmt: str, rules_dirs: tuple[str, ...],
     Evaluates the case against the payer's TMS and Spravato rule sets, whichever
     treatment it requests, and shows for each: the status, how many criteria are not
     met and not documented, and what to do next (criteria not met first). A treatment
-    the payer has no rule set for shows as "no rule set".
+    the payer has no rule set for shows as "no rule set", said plainly, and that
+    treatment is then shown at every payer that has a rule set for it.
 
     \b
     Examples:
@@ -75,7 +76,13 @@ def text_lines(result: Comparison) -> list[str]:
         for r in p.results:
             label = TREATMENT_LABELS[r.treatment]
             if r.status == "no_rule_set":
-                lines.append(f"  {label}: no rule set for {label} at this payer")
+                lines += textwrap.wrap(
+                    f"{label}: priorauth has no {label} criteria for {p.payer_name}, so it cannot say whether or how this plan covers {label}; ask the plan."
+                    + (f" {label} at the payers priorauth has criteria for is shown below, for reference." if result.elsewhere else ""),
+                    width=96,
+                    initial_indent="  ",
+                    subsequent_indent="    ",
+                )
                 continue
             head = f"  {label} ({r.rule_set}, policy {r.policy}): {STATUS_WORDS[r.status]}"
             lines.append(head + ("; next steps:" if r.next_steps else "; nothing left to do" if r.ready else ""))
@@ -85,6 +92,11 @@ def text_lines(result: Comparison) -> list[str]:
                 lines += [f"       {w}" for w in wrapped[1:]]
             for note in r.notes:
                 lines += textwrap.wrap(f"note: {note}", width=96, initial_indent="    ", subsequent_indent="      ")
+    for treatment in dict.fromkeys(e.result.treatment for e in result.elsewhere):
+        label = TREATMENT_LABELS[treatment]
+        lines.append("")
+        lines += textwrap.wrap(f"{label} at the payers priorauth has criteria for (for reference: this case judged by each payer's rules; not this patient's coverage):", width=96)
+        lines += table(["PAYER", label.upper(), "RULE SET"], [[e.payer, _cell(e.result), e.result.rule_set or ""] for e in result.elsewhere if e.result.treatment == treatment], indent="  ")
     lines.append("")
     ready = [f"{p.payer} {TREATMENT_LABELS[r.treatment]}" for p in result.payers for r in p.results if r.ready]
     lines.append("Ready: " + ", ".join(ready) if ready else "Neither treatment is ready yet.")

@@ -90,8 +90,9 @@ def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> 
             rs.payer_name,
             rs.treatment,
             rs.policy,
-            rs.effective.isoformat(),
+            rs.effective.isoformat() if rs.effective else "not published",
             rs.ends.isoformat() if rs.ends else "-",
+            rs.checked.isoformat() if rs.checked else "-",
             rs.evidence,
             s.origin,
             _shown(s.path),
@@ -99,7 +100,7 @@ def list_rules(treatment: str | None, fmt: str, rules_dirs: tuple[str, ...]) -> 
         for s in sources
         for rs in [s.rule_set]
     ]
-    lines = table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "EVIDENCE", "FROM", "FILE"], rows)
+    lines = table(["ID", "PAYER", "TREATMENT", "POLICY", "EFFECTIVE", "ENDS", "CHECKED", "EVIDENCE", "FROM", "FILE"], rows)
     shown_paths = {s.path for s in sources}
     for winner, losers in hidden.items():
         if winner in shown_paths:
@@ -145,6 +146,32 @@ def show(rule_id: str, as_of: dt.date | None, rules_dirs: tuple[str, ...]) -> No
     click.echo("\n".join(lines))
 
 
+# ---- diff ---------------------------------------------------------------------------------------
+
+
+@rules.command("diff")
+@click.argument("rule_id", metavar="ID")
+@click.option("--from", "from_day", type=DateType(), help="The older version: the one in force on this date (default: the version before --to's).")
+@click.option("--to", "to_day", type=DateType(), help="The newer version: the one in force on this date (default: the newest).")
+@rules_dir_option
+def diff(rule_id: str, from_day: dt.date | None, to_day: dt.date | None, rules_dirs: tuple[str, ...]) -> None:
+    """Show what changed between two dated versions of rule set ID, criterion by criterion.
+
+    Each added, removed or changed criterion is shown before and after in plain
+    English with the policy text it rests on, then the required documents, limits and
+    policy details that changed.
+
+    \b
+    Examples:
+      priorauth rules diff texas-medicaid/spravato
+      priorauth rules diff texas-medicaid/spravato --from 2024-06-01 --to 2025-06-01
+    """
+    from priorauth.changes import diff_versions
+    from priorauth.rules import Registry
+
+    click.echo("\n".join(diff_versions(Registry(rules_dirs), rule_id, from_day, to_day).lines()))
+
+
 # ---- validate -----------------------------------------------------------------------------------
 
 
@@ -186,9 +213,11 @@ def _topics(values: Any) -> str:
 
 
 def _failure_lines(result: Any) -> list[str]:
+    from priorauth.rules.describe import validity_text
+
     ex, rs, report = result.example, result.source.rule_set, result.report
     lines = [f"FAIL {_shown(ex.path)}"]
-    lines.append(f"  rule set {rs.id}, {'effective ' + rs.effective.isoformat()}{' to ' + rs.ends.isoformat() if rs.ends else ''} ({_shown(result.source.path)}); judged as of {report.as_of}")
+    lines.append(f"  rule set {rs.id}, {validity_text(rs)} ({_shown(result.source.path)}); judged as of {report.as_of}")
     if ex.description:
         lines.append(f"  {ex.description}")
     for note in result.notes:

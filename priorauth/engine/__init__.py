@@ -11,7 +11,7 @@ import datetime as dt
 from priorauth.case import Case
 from priorauth.kinds import Context, applies, indication_of, judge
 from priorauth.kinds._records import newest, records, scale_instruments
-from priorauth.report import DocumentStatus, Report, RuleSetInfo
+from priorauth.report import CriterionResult, DocumentStatus, Report, RuleSetInfo
 from priorauth.rules import RuleSource
 from priorauth.rules import model as m
 from priorauth.vocabulary import DOCUMENT_LABELS, document_noun
@@ -43,6 +43,13 @@ def _document_status(req: m.RequiredDocument, case: Case, today: dt.date, instru
     return DocumentStatus(req.kind, label, "stale", req.max_age_days, [r.pointer for r in found], latest.date.isoformat(), step)
 
 
+def _required_by(results: list[CriterionResult]) -> list[tuple[str, int | None]]:
+    out: list[tuple[str, int | None]] = []
+    for r in results:
+        out += r.requires + _required_by(r.details)
+    return out
+
+
 def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes: list[str] | None = None, as_of: dt.date | None = None) -> Report:
     """Judge ``case`` by one rule set. Pure: reads nothing, writes nothing. ``as_of``: the
     date ``source`` was chosen for (default: request.date); the case is judged on request.date."""
@@ -53,6 +60,13 @@ def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes
     criteria = [judge(c, case, ctx) for c in rs.criteria if applies(c, case, treatment)]
     instruments = scale_instruments(rs)
     documents = [_document_status(d, case, today, instruments) for d in rs.documents if applies(d, case, treatment)]
+    # settled reading (v2): a document a criterion rests on for this case (a prescriber
+    # attestation) is a required document too, missing or stale like any other
+    listed = {d.kind for d in documents}
+    for kind, days in _required_by(criteria):
+        if kind not in listed:
+            listed.add(kind)
+            documents.append(_document_status(m.RequiredDocument.model_validate({"kind": kind, "max_age_days": days}), case, today, instruments))
     info = RuleSetInfo(
         id=rs.id,
         payer=rs.payer,
@@ -61,7 +75,8 @@ def evaluate(case: Case, source: RuleSource, treatment: str | None = None, notes
         policy=rs.policy,
         title=rs.title,
         url=rs.url,
-        effective=rs.effective.isoformat(),
+        effective=rs.effective.isoformat() if rs.effective else None,
+        checked=rs.checked.isoformat() if rs.checked else None,
         ends=rs.ends.isoformat() if rs.ends else None,
         evidence=rs.evidence,
         evidence_note=rs.evidence_note,

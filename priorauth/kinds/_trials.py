@@ -228,12 +228,16 @@ def judge_therapy(
     min_weeks: float,
     current_episode: bool,
     today: dt.date,
+    unclear: frozenset[str] = frozenset(),
 ) -> TherapyVerdict:
     pointer = format_path(("psychotherapy", index))
     no: list[str] = []
     unknown: list[str] = []
     fixes: list[str] = []
-    if modalities is not None and t.modality not in modalities:
+    if modalities is not None and t.modality in unclear:
+        unknown.append(f"a modality recorded as '{t.modality}' may be one the policy names that the case vocabulary does not have")
+        fixes.append(f"Ask which therapy {pointer} was and whether the policy accepts it")
+    elif modalities is not None and t.modality not in modalities:
         no.append(f"{t.modality} is not an accepted (evidence-based) modality")
     days = trial_days(t.start, t.end, today)
     long_enough: Tri

@@ -65,9 +65,37 @@ Weeks = Annotated[float, Field(gt=0, le=104)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 Pct = Annotated[float, Field(ge=0, le=100)]
 
+# what a criterion may apply to: a request kind, or one of the two readings of a
+# continuation request (settled reading, v2): a retreatment when the most recent prior
+# course of the treatment has a relapse date, else a continuation of that course
+AppliesTo = Literal["initial", "continuation", "retreatment", "course_continuation"]
+
 BOTH_REQUESTS: tuple[RequestKind, ...] = ("initial", "continuation")
 INITIAL_ONLY: tuple[RequestKind, ...] = ("initial",)
 PROGRAM_DEFAULT_TRIAL_DAYS = 42  # 6 weeks
+
+
+# the case fields that tell a retreatment from a continuation of the course
+RELAPSE_FIELDS = ["prior_courses[].treatment", "prior_courses[].start", "prior_courses[].end", "prior_courses[].relapse_date"]
+
+
+def is_retreatment(case: Case, treatment: str) -> bool:
+    """A continuation request whose most recent prior course of ``treatment`` relapsed."""
+    if case.request.kind != "continuation":
+        return False
+    courses = [(i, pc) for i, pc in enumerate(case.courses) if pc.treatment == treatment]
+    if not courses:
+        return False
+    _, latest = max(courses, key=lambda x: (x[1].end or x[1].start or dt.date.min, x[0]))
+    return latest.relapse_date is not None
+
+
+def request_kinds(case: Case, treatment: str) -> frozenset[str]:
+    """The ``applies_to`` values a request matches: initial; or continuation and one of
+    retreatment / course_continuation."""
+    if case.request.kind == "initial":
+        return frozenset({"initial"})
+    return frozenset({"continuation", "retreatment" if is_retreatment(case, treatment) else "course_continuation"})
 
 
 class _Strict(FileModel):
@@ -82,9 +110,12 @@ class _Criterion(_Strict):
     topic: Topic | None = None  # defaults from the kind
     source: str | None = None  # where in the policy this comes from ("section II.A")
     note: str | None = None  # the author's reading of the source, shown by `rules show`
-    applies_to: list[RequestKind] | None = None  # default depends on the kind
+    applies_to: list[AppliesTo] | None = None  # default depends on the kind
     indication: list[Indication] | None = None  # spravato: only for these indications
     next_step: str | None = None  # overrides the generated next step
+    # why the source does not confirm this criterion's number or wording (a third-party
+    # summary, an older version, an inference); None: the source shows it
+    unverified: str | None = None
 
 
 class RuleSetView(Protocol):
@@ -119,6 +150,9 @@ class Finding:
     label: str | None = None  # a label only evaluation can tell ("2 of"); None: the kind's
     topic: str | None = None  # a topic only evaluation can tell (a combinator's first part)
     details: list[Any] = field(default_factory=list)  # a combinator's parts (CriterionResult)
+    # documents this case's result rests on, (kind, max age in days): a prescriber
+    # attestation that turns a contraindication into met is then a required document
+    requires: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 C = TypeVar("C", bound=_Criterion)

@@ -31,13 +31,14 @@ def evaluate(c: ConcurrentCriterion, case: Case, ctx: Context) -> Finding:
     if forbidden:
         given = ", ".join(forbidden)
         attest = fresh_documents(case, c.unless_document, c.unless_document_days, ctx.today)
+        requires: list[tuple[str, int | None]] = [(c.unless_document, c.unless_document_days)] if c.unless_document else []
         if attest:
-            return Finding("met", f"Concurrent {given} documented and justified", ["clinical.concurrent_treatments", ptr("documents", attest[0])])
+            return Finding("met", f"Concurrent {given} documented and justified", ["clinical.concurrent_treatments", ptr("documents", attest[0])], requires=requires)
         step = f"Stop {given} before this treatment" + (f", or file a {document_noun(c.unless_document)} justifying it" if c.unless_document else "")
         if c.unless_document and c.without_document == "unknown":
             noun = document_noun(c.unless_document)
-            return Finding("unknown", f"Concurrent {given} is documented without a {noun} justifying it", ["clinical.concurrent_treatments"], f"File a {noun} (within {c.unless_document_days} days) that documents and justifies concurrent {given}")
-        return Finding("not_met", f"Concurrent {given} is documented; the policy does not allow {names} at the same time" + (" without a documented justification" if c.unless_document else ""), ["clinical.concurrent_treatments"], step)
+            return Finding("unknown", f"Concurrent {given} is documented without a {noun} justifying it", ["clinical.concurrent_treatments"], f"File a {noun} (within {c.unless_document_days} days) that documents and justifies concurrent {given}", requires=requires)
+        return Finding("not_met", f"Concurrent {given} is documented; the policy does not allow {names} at the same time" + (" without a documented justification" if c.unless_document else ""), ["clinical.concurrent_treatments"], step, requires=requires)
     if listed is None:
         return Finding("unknown", f"Concurrent treatments are not documented (the policy excludes {names})", [], "Record clinical.concurrent_treatments (an empty list when there are none)")
     return Finding("met", f"None of {names} is given at the same time", ["clinical.concurrent_treatments"])

@@ -58,12 +58,13 @@ def evaluate(c: ContraindicationCriterion, case: Case, ctx: Context) -> Finding:
     if present:
         evidence = [ptr("diagnoses", coded)] if coded is not None else [pointer]
         attest = fresh_documents(case, c.unless_document, c.unless_document_days, ctx.today)
+        requires: list[tuple[str, int | None]] = [(c.unless_document, c.unless_document_days)] if c.unless_document else []
         if attest and c.unless_document is not None:
-            return Finding("met", f"{cap(what)} documented, with a {document_noun(c.unless_document)} that benefit outweighs risk", evidence + [ptr("documents", attest[0])])
+            return Finding("met", f"{cap(what)} documented, with a {document_noun(c.unless_document)} that benefit outweighs risk", evidence + [ptr("documents", attest[0])], requires=requires)
         step = f"The policy excludes patients with {what}"
         if c.unless_document:
             step += f" unless a {document_noun(c.unless_document)} is on file"
-        return Finding("not_met", f"{cap(what)} is documented", evidence, step)
+        return Finding("not_met", f"{cap(what)} is documented", evidence, step, requires=requires)
     if value is None:
         choices = {"substance_use_disorder": "none, remission or active", "suicidal_ideation": "none, passive or active_with_intent"}.get(c.flag, "true or false")
         return Finding("unknown", f"Screening for {what} is not documented", [], f"Document {pointer} ({choices}) from the screening")

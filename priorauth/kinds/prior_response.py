@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from priorauth.case import Case, Instrument, Treatment
 from priorauth.kinds.base import Context, Days, Finding, Kind, Pct, RuleSetView, Weeks, _Criterion, duration, join_words, ptr
@@ -19,6 +22,9 @@ class PriorResponseCriterion(_Criterion):
     relapse_required: bool = False
     min_days_since_end: Days | None = None
     min_weeks_held: Weeks | None = None  # improvement held this long (relapse, if any, after it)
+    # the same in calendar months ("sustained >= 2 months"): held until at least the same
+    # day of the month N months after the course ended (the last day of a shorter month)
+    min_months_held: Annotated[int, Field(ge=1, le=24)] | None = None
     none_ok: bool = False  # no prior course at all also meets it
 
 
@@ -78,11 +84,28 @@ def evaluate(c: PriorResponseCriterion, case: Case, ctx: Context) -> Finding:
                 no.append(f"improvement held {held} days, less than {fmt_num(c.min_weeks_held)} weeks")
             else:
                 facts.append(f"improvement held {held} days")
+    if c.min_months_held:
+        if pc.end is None:
+            unknown.append("end of the prior course not documented")
+        else:
+            held_to = pc.relapse_date or ctx.today
+            months = f"{c.min_months_held} month" + ("s" if c.min_months_held > 1 else "")
+            if held_to < _add_months(pc.end, c.min_months_held):
+                no.append(f"improvement held {(held_to - pc.end).days} days after the course ended ({pc.end}), less than {months}")
+            else:
+                facts.append(f"improvement held at least {months} after the course ended ({pc.end})")
     if no:
         return Finding("not_met", f"Prior {treatment} course: " + "; ".join(no), [pointer], f"The policy requires a prior course with {need_text}")
     if unknown:
         return Finding("unknown", f"Prior {treatment} course: " + "; ".join(unknown), [pointer], f"Complete {pointer}: " + "; ".join(unknown))
     return Finding("met", f"Prior {treatment} course: " + "; ".join(facts or ["documented"]), [pointer])
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def describe(c: PriorResponseCriterion, rule_set: RuleSetView | None) -> str:
@@ -101,6 +124,8 @@ def describe(c: PriorResponseCriterion, rule_set: RuleSetView | None) -> str:
         needs.append(f"at least {c.min_days_since_end} days since it ended")
     if c.min_weeks_held is not None:
         needs.append(f"the improvement held for at least {duration(c.min_weeks_held, None)}")
+    if c.min_months_held is not None:
+        needs.append(f"the improvement sustained for at least {c.min_months_held} month{'s' if c.min_months_held > 1 else ''} after the course ended")
     text += (" with " + join_words(needs, "and")) if needs else " is documented"
     if c.none_ok:
         text += "; or no prior course at all"
@@ -109,7 +134,7 @@ def describe(c: PriorResponseCriterion, rule_set: RuleSetView | None) -> str:
 
 def fields_read(c: PriorResponseCriterion) -> list[str]:
     out = ["prior_courses[].treatment", "prior_courses[].start", "prior_courses[].end", "prior_courses[].baseline_score", "prior_courses[].final_score", "prior_courses[].instrument"]
-    if c.relapse_required or c.min_weeks_held:
+    if c.relapse_required or c.min_weeks_held or c.min_months_held:
         out.append("prior_courses[].relapse_date")
     return out
 

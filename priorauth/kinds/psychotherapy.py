@@ -18,6 +18,9 @@ class PsychotherapyCriterion(_Criterion):
     min_weeks: Weeks = 6  # either sessions or weeks is enough
     evidence_based: bool = False
     modalities: list[Modality] | None = None  # overrides evidence_based
+    # recorded modalities that may stand for a therapy the policy accepts but the case
+    # vocabulary cannot name (CareFirst's "ST" and "PEI" recorded as other): unknown, not failed
+    unclear_modalities: list[Modality] = Field(default_factory=list)
     outcomes: list[Literal["inadequate_response", "partial_response", "ongoing"]] = Field(
         default_factory=lambda: ["inadequate_response", "partial_response", "ongoing"]  # type: ignore[arg-type]  # mypy reads the literal as list[str]
     )
@@ -35,7 +38,7 @@ def evaluate(c: PsychotherapyCriterion, case: Case, ctx: Context) -> Finding:
         return Finding("met", f"Psychotherapy tried ({len(therapies)} documented)", [ptr("psychotherapy", i) for i in range(len(therapies))])
     modalities = frozenset(c.modalities) if c.modalities else (EVIDENCE_BASED if c.evidence_based else None)
     verdicts = [
-        judge_therapy(case, i, t, modalities=modalities, outcomes=tuple(c.outcomes), min_sessions=c.min_sessions, min_weeks=c.min_weeks, current_episode=c.current_episode, today=ctx.today)
+        judge_therapy(case, i, t, modalities=modalities, outcomes=tuple(c.outcomes), min_sessions=c.min_sessions, min_weeks=c.min_weeks, current_episode=c.current_episode, today=ctx.today, unclear=frozenset(c.unclear_modalities))
         for i, t in enumerate(therapies)
     ]
     yes = [v for v in verdicts if v.counts is True]
@@ -71,6 +74,8 @@ def describe(c: PsychotherapyCriterion, rule_set: RuleSetView | None) -> str:
         text = f"An adequate trial of {kind}: at least {c.min_sessions} sessions or {fmt_num(c.min_weeks)} weeks, without sufficient improvement"
         if c.current_episode:
             text += ", in the current episode"
+        if c.unclear_modalities:
+            text += ". A therapy recorded as " + join_words([MODALITIES[x].short for x in c.unclear_modalities], "or") + " cannot be judged and is reported as not documented"
         failing = [o for o in c.outcomes if o != "ongoing"]
         text += ". Counts: " + join_words([OUTCOME_WORDS[o] for o in failing])
         if "ongoing" in c.outcomes:

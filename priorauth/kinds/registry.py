@@ -26,6 +26,7 @@ from priorauth.kinds import (
     ect,
     episode_window,
     failed_trials,
+    not_covered,
     oral_antidepressant,
     pdmp,
     prescriber,
@@ -34,8 +35,9 @@ from priorauth.kinds import (
     rems,
     sessions,
     severity,
+    suicidal_ideation,
 )
-from priorauth.kinds.base import BOTH_REQUESTS, Context, Kind, _Criterion
+from priorauth.kinds.base import BOTH_REQUESTS, RELAPSE_FIELDS, Context, Kind, _Criterion, request_kinds
 from priorauth.report import CriterionResult
 
 # The order is the order of the union, of the JSON Schema and of docs/rules.md.
@@ -48,6 +50,7 @@ _ALL: tuple[Kind[Any], ...] = (
     severity.KIND,
     episode_window.KIND,
     contraindication.KIND,
+    suicidal_ideation.KIND,
     prescriber.KIND,
     pdmp.KIND,
     rems.KIND,
@@ -58,6 +61,7 @@ _ALL: tuple[Kind[Any], ...] = (
     sessions.KIND,
     devices.KIND,
     document.KIND,
+    not_covered.KIND,
     combinators.ALL_OF,
     combinators.ANY_OF,
     combinators.N_OF,
@@ -97,7 +101,7 @@ def default_applies_to(item: Any) -> tuple[str, ...]:
 
 def applies(item: Any, case: Case, treatment: str) -> bool:
     kinds = item.applies_to if item.applies_to is not None else default_applies_to(item)
-    if case.request.kind not in kinds:
+    if not request_kinds(case, treatment) & set(kinds):
         return False
     if item.indication is not None and indication_of(case, treatment) not in item.indication:
         return False
@@ -126,6 +130,8 @@ def judge(c: Any, case: Case, ctx: Context) -> CriterionResult:
         details=list(found.details),
         source=c.source,
         gaps=[] if met else list(found.gaps),
+        unverified=c.unverified,
+        requires=list(found.requires),
     )
 
 
@@ -144,4 +150,8 @@ def describe_criterion(c: Any, rule_set: Any = None) -> str:
 
 def fields_read(c: Any) -> list[str]:
     """The case fields one criterion reads, its anchor field first (none for a combinator)."""
-    return kind_of(c).fields_read(c)
+    out = kind_of(c).fields_read(c)
+    if set(c.applies_to or ()) & {"retreatment", "course_continuation"}:
+        # which reading of a continuation applies rests on the prior course's relapse date
+        out = out + [f for f in RELAPSE_FIELDS if f not in out]
+    return out

@@ -107,7 +107,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     pol = ctx["policy"]
     audit = ctx["audit"]
     practice = ctx["practice"]
-    title = "Prior authorization checklist" if kind == "checklist" else "Letter of medical necessity"
+    title = "Prior authorization checklist" if kind == "checklist" else "Letter of medical necessity" if pol["prior_authorization"] else "Documentation summary of medical necessity"
     title += f": {TREATMENTS[ctx['request']['treatment']].full}"
     letterhead = Letterhead(
         practice_name=practice["name"],
@@ -116,7 +116,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
         fax=practice["fax"],
         logo=practice["logo"],
     )
-    policy_text = f"{pol['payer_name']} {pol['number']} (effective {pol['effective_iso']})"
+    policy_text = f"{pol['payer_name']} {pol['number']}" + (f" (effective {pol['effective_iso']})" if pol["effective_iso"] else "")
     return DocMeta(
         title=title,
         author=ctx["prescriber"]["name"],

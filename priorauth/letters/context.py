@@ -120,7 +120,9 @@ def _criteria(report: Report) -> list[dict[str, Any]]:
             "met": c.status == "met",
             "message": c.message,
             "next_step": c.next_step,
-            "source": c.source,
+            # a criterion the source does not confirm is never quoted as the policy's words
+            "source": None if c.unverified else c.source,
+            "unverified": c.unverified is not None,
         }
         for c in report.criteria
     ]
@@ -262,10 +264,15 @@ def build_context(
             "number": rs.policy,
             "title": rs.title,
             "url": rs.url,
-            "effective": long_date(dt.date.fromisoformat(rs.effective)),
+            # None when the payer published no effective date: letters then cite the policy
+            # by number and title only
+            "effective": long_date(dt.date.fromisoformat(rs.effective)) if rs.effective else None,
             "effective_iso": rs.effective,
             "evidence": rs.evidence,
             "evidence_note": rs.evidence_note,
+            # false: no prior-authorization step (Original Medicare); the letter is a
+            # documentation summary kept with the chart, addressed to no PA department
+            "prior_authorization": rule_set.prior_authorization,
         },
         "status": report.status,
         "criteria": _criteria(report),
@@ -280,7 +287,7 @@ def build_context(
         + [{"kind": d.kind, "name": f"{DOCUMENT_LABELS[d.kind]}: {d.attach}", "date": d.date} for d in report.documents if d.satisfied_by],
         "notes": list(report.notes),
         "limits": {"sessions": rule_set.limits.sessions, "devices": rule_set.limits.devices, "approval": rule_set.limits.approval},
-        "audit": {"version": version(), "rule_set": rs.id, "effective": rs.effective, "case_sha256": case_sha256},
+        "audit": {"version": version(), "rule_set": rs.id, "effective": rs.effective or "not published", "case_sha256": case_sha256},
     }
     if extra:
         ctx.update(extra)

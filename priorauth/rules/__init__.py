@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from priorauth.errors import Issue, PriorAuthError, RuleFileError, UsageError
-from priorauth.loading import LoadedDocument, allowed_keys, load_file, match_word, parse_document, pydantic_issues, suggest_word, tag_models, vocabulary_key
+from priorauth.loading import LoadedDocument, allowed_keys, format_path, load_file, match_word, parse_document, pydantic_issues, suggest_word, tag_models, vocabulary_key
 from priorauth.resources import data_dir
 from priorauth.rules import model as m
 from priorauth.rules.model import RuleSet
@@ -31,11 +32,28 @@ ENV_RULES_DIR = "PRIORAUTH_RULES_DIR"
 _CRITERION_MODELS: dict[str, type[BaseModel]] = tag_models(getattr(m, name) for name in dir(m))
 
 
+def _placeholders(data: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Where the file still holds a skeleton's placeholder: a text value starting with TODO."""
+    if isinstance(data, str):
+        return [path] if data.lstrip().startswith("TODO") else []
+    if isinstance(data, dict):
+        return [p for key, value in data.items() for p in _placeholders(value, (*path, key))]
+    if isinstance(data, list):
+        return [p for i, value in enumerate(data) for p in _placeholders(value, (*path, i))]
+    return []
+
+
 def rule_set_from_document(doc: LoadedDocument) -> RuleSet:
     try:
-        return RuleSet.model_validate(doc.data)
+        rs = RuleSet.model_validate(doc.data)
     except ValidationError as exc:
         raise RuleFileError(doc.file, pydantic_issues(exc, doc, allowed_keys(RuleSet, doc.data, _CRITERION_MODELS))) from None
+    # a skeleton's TODO values validate as text, but no report or letter may cite them
+    todo = _placeholders(doc.data)
+    if todo:
+        hint = "replace it with what the source says; docs/rules.md explains each field"
+        raise RuleFileError(doc.file, [Issue(format_path(p), "still holds the skeleton's TODO placeholder", line=doc.line_of(p), hint=hint) for p in todo])
+    return rs
 
 
 def load_rule_file(path: str | Path) -> RuleSet:
@@ -111,7 +129,7 @@ class Registry:
         return rs
 
     def _sources_for(self, entries: Iterable[tuple[str, Path, str]]) -> list[RuleSource]:
-        seen: set[tuple[str, dt.date]] = set()
+        seen: set[tuple[str, dt.date | None]] = set()
         out: list[RuleSource] = []
         for rule_id, path, origin in entries:  # user folders come first and win
             rs = self._load(path, rule_id)
@@ -120,7 +138,7 @@ class Registry:
                 continue
             seen.add(key)
             out.append(RuleSource(rs, path, origin))
-        out.sort(key=lambda s: (s.rule_set.id, s.rule_set.effective))
+        out.sort(key=lambda s: (s.rule_set.id, s.rule_set.starts))
         return out
 
     def sources(self) -> list[RuleSource]:
@@ -148,7 +166,7 @@ class Registry:
         in_force = [v for v in versions if v.rule_set.in_force(on)]
         if in_force:
             return in_force[-1], None
-        earlier = [v for v in versions if v.rule_set.effective <= on]
+        earlier = [v for v in versions if v.rule_set.starts <= on]
         chosen = earlier[-1] if earlier else versions[0]
         rs = chosen.rule_set
         if rs.ends is not None and rs.ends < on:

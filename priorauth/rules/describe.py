@@ -21,10 +21,11 @@ from typing import Any
 
 from priorauth.kinds import COMBINATORS, default_applies_to, describe_criterion, kind_of
 from priorauth.kinds.base import join_words as _join
+from priorauth.kinds.base import walk
 from priorauth.kinds.combinators import head as _combinator_head
 from priorauth.rules import Registry, RuleSource, _load_cached, _rule_files
 from priorauth.rules import model as m
-from priorauth.vocabulary import DOCUMENT_LABELS, TREATMENTS
+from priorauth.vocabulary import DOCUMENT_LABELS, TREATMENTS, cap, in_force_text, unverified_mark
 
 __all__ = [
     "Described",
@@ -40,12 +41,15 @@ __all__ = [
 ]
 
 
+_REQUEST_WORDS = {"retreatment": "retreatment (a continuation after a relapse)", "course_continuation": "course-continuation (no relapse)"}
+
+
 def applies_text(item: Any) -> str | None:
     """'initial requests only', 'TRD only' or None when the item applies to every request."""
     kinds = item.applies_to if item.applies_to is not None else default_applies_to(item)
     parts = []
     if set(kinds) != {"initial", "continuation"}:
-        parts.append(_join([f"{k}" for k in kinds]) + " requests")
+        parts.append(_join([_REQUEST_WORDS.get(k, k) for k in kinds]) + " requests")
     if item.indication is not None:
         parts.append(_join([k.upper() for k in item.indication]))
     return " and ".join(parts) + " only" if parts else None
@@ -64,17 +68,26 @@ class Described:
     source: str | None = None
     note: str | None = None
     children: list[Described] = field(default_factory=list)
+    unverified: str | None = None
+
+    def own_lines(self) -> list[str]:
+        """This criterion alone: the sentence, applicability, policy text, note, verification mark."""
+        out = [self.text]
+        if self.applies:
+            out.append(f"Applies to: {self.applies}.")
+        if self.source:
+            out.append(f'Policy text: "{self.source}"')
+        if self.note:
+            out.append(f"Note: {self.note}")
+        if self.unverified:
+            out.append(f"{cap(unverified_mark(self.unverified))}.")
+        return out
 
     def lines(self, indent: str = "", marker: str = "- ") -> list[str]:
         """Nested-list text: the sentence, then source, note and applicability."""
         pad = indent + " " * len(marker)
-        out = [f"{indent}{marker}{self.text}"]
-        if self.applies:
-            out.append(f"{pad}Applies to: {self.applies}.")
-        if self.source:
-            out.append(f'{pad}Policy text: "{self.source}"')
-        if self.note:
-            out.append(f"{pad}Note: {self.note}")
+        first, *rest = self.own_lines()
+        out = [f"{indent}{marker}{first}"] + [pad + line for line in rest]
         meta = f"id {self.id}, topic {self.topic}" + (f', label "{self.label}"' if self.label else "")
         out.append(f"{pad}({meta})")
         for child in self.children:
@@ -93,7 +106,7 @@ def describe(c: Any, rule_set: m.RuleSet | None = None) -> Described:
         children = []
         topic = topic or kind_of(c).topic
         text = describe_criterion(c, rule_set)
-    return Described(c.id, c.kind, topic or "other", text, c.label, applies_text(c), c.source, c.note, children)
+    return Described(c.id, c.kind, topic or "other", text, c.label, applies_text(c), c.source, c.note, children, c.unverified)
 
 
 def describe_document(d: m.RequiredDocument) -> str:
@@ -104,7 +117,11 @@ def describe_document(d: m.RequiredDocument) -> str:
 
 
 def validity_text(rs: m.RuleSet) -> str:
-    return f"effective {rs.effective}" + (f" to {rs.ends}" if rs.ends else "")
+    return in_force_text(_iso(rs.effective), _iso(rs.ends), _iso(rs.checked))
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_versions: Sequence[m.RuleSet] = ()) -> list[str]:
@@ -115,13 +132,14 @@ def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_ver
         f"Policy {rs.policy}: {rs.title}",
         f"URL: {rs.url}" if rs.url else "URL: none given",
         f"In force: {validity_text(rs)}" + ("" if rs.ends else " (no end date known)"),
+        *([f"Criteria checked against the source: {rs.checked}"] if rs.checked and rs.effective else []),
         f"Evidence: {rs.evidence}" + (f" ({rs.evidence_note})" if rs.evidence_note else ""),
         f"Source: {rs.source}",
     ]
     if source is not None:
         out.append(f"Rule file: {source.path} ({source.origin})")
     for other in other_versions:
-        out.append(f"Other version: {validity_text(other)} (see --as-of {other.effective})")
+        out.append(f"Other version: {validity_text(other)} (see --as-of {other.effective or other.ends})")
     if rs.report_notes:
         out += ["", "Shown in every report:"] + [f"  - {n}" for n in rs.report_notes]
     out += ["", "Criteria (every one must be met):"]
@@ -159,9 +177,11 @@ def rule_set_summary(source: RuleSource) -> dict[str, Any]:
         "policy": rs.policy,
         "title": rs.title,
         "url": rs.url,
-        "effective": rs.effective.isoformat(),
-        "ends": rs.ends.isoformat() if rs.ends else None,
+        "effective": _iso(rs.effective),
+        "checked": _iso(rs.checked),
+        "ends": _iso(rs.ends),
         "evidence": rs.evidence,
+        "unverified": [{"id": c.id, "reason": c.unverified} for c in walk(rs.criteria) if c.unverified],
         "origin": source.origin,
         "path": str(source.path),
     }
@@ -175,7 +195,7 @@ def hidden_files(registry: Registry) -> dict[Path, list[tuple[Path, str]]]:
     with the same id and effective date. ``rules list`` shows this so that a clinic sees
     its own file win, and an author sees an accidental duplicate.
     """
-    first: dict[tuple[str, dt.date], Path] = {}
+    first: dict[tuple[str, dt.date | None], Path] = {}
     out: dict[Path, list[tuple[Path, str]]] = {}
     for folder, origin in registry.dirs:
         for path in _rule_files(folder):
@@ -199,12 +219,13 @@ def version_conflicts(rule_sets: Sequence[tuple[str, m.RuleSet]]) -> list[tuple[
         for other_name, other in rule_sets[:i]:
             if other.id != rs.id:
                 continue
-            start = max(rs.effective, other.effective)
+            start = max(rs.starts, other.starts)
             ends = [d for d in (rs.ends, other.ends) if d is not None]
             if not ends or start <= min(ends):
                 if rs.effective == other.effective:
                     message = f"same id ({rs.id}) and effective date as {other_name}; only one of them is used"
                 else:
-                    message = f"{rs.id} {validity_text(rs)} overlaps {other_name} ({validity_text(other)}): both in force on {start}"
+                    day = "any date" if start == dt.date.min else str(start)
+                    message = f"{rs.id} {validity_text(rs)} overlaps {other_name} ({validity_text(other)}): both in force on {day}"
                 out.append((name, message))
     return out

@@ -28,6 +28,7 @@ from priorauth.kinds.document import DocumentCriterion
 from priorauth.kinds.ect import EctCriterion
 from priorauth.kinds.episode_window import EpisodeWindowCriterion
 from priorauth.kinds.failed_trials import FailedTrialsCriterion, OutcomeRule
+from priorauth.kinds.not_covered import NotCoveredCriterion
 from priorauth.kinds.oral_antidepressant import OralAntidepressantCriterion
 from priorauth.kinds.pdmp import PdmpCriterion
 from priorauth.kinds.prescriber import PrescriberCriterion
@@ -36,15 +37,16 @@ from priorauth.kinds.psychotherapy import PsychotherapyCriterion
 from priorauth.kinds.rems import RemsCriterion
 from priorauth.kinds.sessions import SessionsCriterion
 from priorauth.kinds.severity import SeverityCriterion, Threshold
+from priorauth.kinds.suicidal_ideation import SuicidalIdeationCriterion
 
 # The criterion models live with their kinds (priorauth/kinds/); they are named here too
 # because rule-file code and tests know them as part of the rule-file model.
 __all__ = [
     "AgeCriterion", "AllOf", "AnyOf", "AugmentationCriterion", "ClinicalFlag", "Codes", "COMBINATORS", "ConcurrentCriterion",
     "ContraindicationCriterion", "Criterion", "Days", "DevicesCriterion", "DiagnosisCriterion", "DocumentCriterion", "DoseRule",
-    "DrugClass", "EctCriterion", "EpisodeWindowCriterion", "Evidence", "FailedTrialsCriterion", "ICD", "KINDS", "Limits", "NOf",
+    "DrugClass", "EctCriterion", "EpisodeWindowCriterion", "Evidence", "FailedTrialsCriterion", "ICD", "KINDS", "Limits", "NOf", "NotCoveredCriterion",
     "OralAntidepressantCriterion", "OutcomeRule", "PdmpCriterion", "Pct", "PrescriberCriterion", "PriorResponseCriterion",
-    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "SeverityCriterion",
+    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "SeverityCriterion", "SuicidalIdeationCriterion",
     "Threshold", "Topic", "TrialOutcomeName", "Weeks", "Years", "walk",
 ]
 
@@ -79,13 +81,17 @@ class RuleSet(_Strict):
     policy: str
     title: str
     url: str | None = None
-    effective: Date
+    effective: Date | None  # first day in force; null when the payer published none
+    checked: Date | None = None  # the day the criteria were last checked against the source
     ends: Date | None = None  # last day in force (inclusive)
     evidence: Evidence
     evidence_note: str | None = None
     source: str  # what the criteria were read from
     notes: list[str] = Field(default_factory=list)  # what the source leaves unsaid, defaults used
     report_notes: list[str] = Field(default_factory=list)  # shown in every report (e.g. PA waived)
+    # false: the payer has no prior-authorization step (Original Medicare: coverage is checked
+    # at claim review); letters are then a documentation summary for the chart
+    prior_authorization: bool = True
     codes: Codes = Field(default_factory=Codes)
     limits: Limits = Field(default_factory=Limits)
     criteria: Annotated[list[Criterion], Field(min_length=1)]
@@ -103,7 +109,9 @@ class RuleSet(_Strict):
         payer, _, treatment = self.id.partition("/")
         if payer != self.payer or treatment != self.treatment:
             raise ValueError(f"id must be '{self.payer}/{self.treatment}' (payer/treatment)")
-        if self.ends is not None and self.ends < self.effective:
+        if self.effective is None and self.checked is None:
+            raise ValueError("effective is null: give `checked`, the date the criteria were last checked against the source")
+        if self.ends is not None and self.ends < self.starts:
             raise ValueError("ends is before effective")
         seen: set[str] = set()
         for crit in walk(self.criteria):
@@ -112,8 +120,15 @@ class RuleSet(_Strict):
             seen.add(crit.id)
         return self
 
+    @property
+    def starts(self) -> dt.date:
+        """The first day in force: ``effective``, or the earliest date when it is not published
+        (such a rule set is in force for any request date unless an end date or a later
+        version says otherwise)."""
+        return self.effective or dt.date.min
+
     def in_force(self, day: dt.date) -> bool:
-        return self.effective <= day and (self.ends is None or day <= self.ends)
+        return self.starts <= day and (self.ends is None or day <= self.ends)
 
 
 def walk(criteria: list[Any]) -> list[_Criterion]:

@@ -1,9 +1,9 @@
 """Starting points for a new rule set: a commented rule file and one example case.
 
-``priorauth rules new PAYER TREATMENT`` writes what :func:`plan_skeleton` returns. The
-rule file validates as written (placeholders are valid values marked TODO), and its
-example case passes against it, so an author starts from green and edits one criterion
-at a time. Planning is pure; :func:`write_skeleton` refuses to overwrite without ``force``.
+``priorauth rules new PAYER TREATMENT`` writes what :func:`plan_skeleton` returns. Its
+placeholders are marked TODO: ``rules validate`` names each one with its line until the
+author replaces it with what the source says (no report or letter may cite a TODO).
+Its example case fits the skeleton's criteria. Planning is pure; :func:`write_skeleton` refuses to overwrite without ``force``.
 """
 
 from __future__ import annotations
@@ -215,7 +215,10 @@ def skeleton_rule_file(payer: str, treatment: str, today: dt.date, rules_dir: st
                 (f"treatment: {treatment}", "tms | spravato"),
             )
         ),
-        effective=_line(f"effective: {today.isoformat()}", "first day in force (YYYY-MM-DD)").rstrip("\n"),
+        effective=(
+            _line("effective: null", "first day in force (YYYY-MM-DD) as the policy states it; null when it states none")
+            + _line(f"checked: {today.isoformat()}", "the day you checked the criteria against the source")
+        ).rstrip("\n"),
         treatment_criteria=_TMS_CRITERIA if tms else _SPRAVATO_CRITERIA,
         treatment_documents=_TMS_DOCUMENTS if tms else _SPRAVATO_DOCUMENTS,
     )

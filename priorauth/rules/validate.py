@@ -67,6 +67,25 @@ def _looks_like_example(path: Path) -> bool:
     return "rule_set" in data and "case" in data and "criteria" not in data
 
 
+def _sibling_versions(rule_sets: Sequence[tuple[str, RuleSet]]) -> list[tuple[Path, RuleSet]]:
+    """The other dated versions beside each given file (``<treatment>*.yaml`` in its folder),
+    so that a version checked alone is still checked against the versions it sits with."""
+    out: list[tuple[Path, RuleSet]] = []
+    seen: set[Path] = set()
+    for name, rs in rule_sets:
+        for path in sorted(Path(name).parent.glob(f"{rs.treatment}*.yaml")):
+            if path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            try:
+                other = load_rule_file(path)
+            except PriorAuthError:  # a broken sibling is reported when it is validated itself
+                continue
+            if other.id == rs.id:
+                out.append((path, other))
+    return out
+
+
 def validate_files(files: Sequence[str]) -> ValidationResult:
     """Load each rule file or example case of ``files``; collect what each is, or its errors."""
     result = ValidationResult(files=len(files))
@@ -84,7 +103,12 @@ def validate_files(files: Sequence[str]) -> ValidationResult:
             continue
         rule_sets.append((name, rs))
         result.findings.append(Valid(name, f"{rs.id}, {validity_text(rs)}"))
-    for name, message in version_conflicts(rule_sets):
+    given = {Path(name).resolve() for name, _ in rule_sets}
+    siblings = [(str(p), rs) for p, rs in _sibling_versions(rule_sets) if p.resolve() not in given]
+    conflicts = version_conflicts(rule_sets)
+    for name, rs in rule_sets:  # each given file against the versions beside it that were not given
+        conflicts += [found for found in version_conflicts([*siblings, (name, rs)]) if found[0] == name]
+    for name, message in conflicts:
         error = UsageError(f"{name}: {message} (give the older version an `ends` date before the newer one's `effective`)")
         result.findings.append(Invalid(name, error))
     return result

@@ -60,7 +60,8 @@ class Request(Base):
     payer: Mapped[str] = mapped_column(String(80))
     treatment: Mapped[str] = mapped_column(String(20))
     rule_set: Mapped[str] = mapped_column(String(120))
-    rule_version: Mapped[str] = mapped_column(String(10))  # effective date of the version in force
+    # the version in force: its effective date, or "unpublished, checked <date>" where the payer published none
+    rule_version: Mapped[str] = mapped_column(String(40))
     check_status: Mapped[str] = mapped_column(String(20))  # ready, incomplete, not_eligible
     # topics not met or not documented and missing documents, "; "-joined; the full report
     # is `priorauth check` of the case version against the rule-set version, when needed
@@ -106,7 +107,7 @@ class Decision(Base):
     appeal_deadline: Mapped[dt.date | None] = mapped_column(Date)
     info_due: Mapped[dt.date | None] = mapped_column(Date)
     case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id"))
-    rule_version: Mapped[str] = mapped_column(String(10))
+    rule_version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(200))
 
@@ -138,7 +139,7 @@ class GeneratedDocument(Base):
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id"))
-    rule_version: Mapped[str] = mapped_column(String(10))
+    rule_version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -197,7 +197,7 @@ def _check(item: Any) -> _Checked:
             payer=r.payer,
             treatment=r.treatment,
             rule_set=r.rule_set.id,
-            rule_version=r.rule_set.effective,
+            rule_version=r.rule_set.effective or f"unpublished, checked {r.rule_set.checked}",
             status=r.status,
             gaps="; ".join([*r.topics("not_met"), *r.topics("unknown"), *(d.kind for d in r.missing_documents)]),
         )

@@ -59,8 +59,26 @@ def test_payer_with_one_treatment_shows_no_rule_set() -> None:
     }
     text = invoke("compare", NOT_ELIGIBLE, "--payer", "bcbsma")
     assert "  bcbsma  no rule set  " in text.stdout
-    assert "  TMS: no rule set for TMS at this payer" in text.stdout.splitlines()
+    out = text.stdout.splitlines()
+    said = out.index("  TMS: priorauth has no TMS criteria for Blue Cross Blue Shield of Massachusetts, so it cannot")
+    assert out[said + 1 : said + 3] == ["    say whether or how this plan covers TMS; ask the plan. TMS at the payers priorauth has", "    criteria for is shown below, for reference."]
     assert text.exit_code == 1
+
+
+def test_the_other_treatment_is_shown_at_the_payers_that_have_it() -> None:
+    text = invoke("compare", READY_TMS, "--payer", "florida-blue")
+    out = text.stdout.splitlines()
+    start = out.index("Spravato at the payers priorauth has criteria for (for reference: this case judged by each")
+    assert out[start + 1] == "payer's rules; not this patient's coverage):"
+    rows = {line.split()[0]: line for line in out[start + 3 :] if line.startswith("  ") and line.split()}
+    assert rows["bcbsms"].split("  ")[-1] == "bcbsms/spravato" and "not eligible (1 unmet, 0 unknown)" in rows["bcbsms"]
+    assert "florida-blue" not in rows and "cigna" in rows
+    assert out[-1] == "Ready: florida-blue TMS"  # the reference rows are not the patient's coverage
+    data = json.loads(invoke("compare", READY_TMS, "--payer", "florida-blue", "--format", "json").stdout)
+    assert {e["result"]["treatment"] for e in data["elsewhere"]} == {"spravato"}
+    assert data["ready"] == ["florida-blue/tms"]
+    # a payer with both treatments, or every payer, has nothing to show elsewhere
+    assert json.loads(invoke("compare", READY_TMS, "--format", "json").stdout)["elsewhere"] == []
 
 
 def test_every_payer() -> None:

@@ -106,7 +106,7 @@ def test_comparison_reprints_through_its_typed_model(payer: list[str]) -> None:
     _, out, _ = invoke("compare", str(SAMPLES / "cigna-tms-not-eligible.yaml"), "--format", "json", *payer)
     comparison = TypeAdapter(Comparison).validate_json(out)
     assert json.dumps(comparison.to_json(), indent=2, ensure_ascii=False) + "\n" == out
-    assert list(json.loads(out)) == ["case", "request_date", "as_of", "payers", "ready"]
+    assert list(json.loads(out)) == ["case", "request_date", "as_of", "payers", "elsewhere", "ready"]
 
 
 def test_batch_rows_are_typed_and_keep_summary_format(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_report_json_contract_fields() -> None:
     rep = report_for(case, {"id": "failed-antidepressants", "kind": "failed_trials", "count": 2, "distinct_classes": 2, "min_weeks": 4, "current_episode": True}, documents=[{"kind": "rating_scale", "max_age_days": 30, "label": "Validated depression scale within 30 days"}])
     data = rep.to_json()
     assert list(data)[:8] == ["case", "payer", "treatment", "rule_set", "status", "criteria", "missing_documents", "next_steps"]
-    assert data["rule_set"] == {"id": "test/tms", "policy": "T-1", "title": "Test policy", "url": None, "effective": "2020-01-01", "evidence": "primary", "ends": None, "payer_name": "Test Payer", "origin": "test"}
+    assert data["rule_set"] == {"id": "test/tms", "policy": "T-1", "title": "Test policy", "url": None, "effective": "2020-01-01", "evidence": "primary", "ends": None, "checked": None, "payer_name": "Test Payer", "origin": "test"}
     crit = data["criteria"][0]
     assert {k: crit[k] for k in ("id", "topic", "status", "message", "evidence")} == {
         "id": "failed-antidepressants",

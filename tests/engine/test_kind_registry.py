@@ -80,6 +80,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any], dict[s
             ("min_weeks", {"min_weeks": 10}, {}),
             ("evidence_based", {"evidence_based": True}, {}),
             ("modalities", {"modalities": ["CBT"]}, {}),
+            ("unclear_modalities", {"unclear_modalities": ["other"]}, {"modalities": ["CBT"]}),
             ("outcomes", {"outcomes": ["inadequate_response"]}, {}),
             ("current_episode", {"current_episode": True}, {}),
             ("if_absent", {"if_absent": "unknown"}, {}),
@@ -99,6 +100,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any], dict[s
         ],
     ),
     "episode_window": ({"within_years": 2}, [("within_years", {"within_years": 3}, {})]),
+    "suicidal_ideation": ({}, [("meets", {"meets": ["active_with_intent"]}, {})]),
+    "not_covered": ({"reason": "not medically necessary"}, [("reason", {"reason": "investigational"}, {})]),
     "contraindication": (
         {"flag": "substance_use_disorder"},
         [
@@ -140,6 +143,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any], dict[s
             ("relapse_required", {"relapse_required": True}, {}),
             ("min_days_since_end", {"min_days_since_end": 90}, {}),
             ("min_weeks_held", {"min_weeks_held": 8}, {}),
+            ("min_months_held", {"min_months_held": 2}, {}),
             ("none_ok", {"none_ok": True}, {}),
         ],
     ),
@@ -206,7 +210,7 @@ def test_a_strict_severity_threshold_is_described_as_strict() -> None:
 def test_rules_show_florida_blue_tms_states_the_strict_thresholds() -> None:
     source = Registry(use_env=False).versions("florida-blue/tms")[-1]
     text = "\n".join(describe_rule_set(source.rule_set, source))
-    assert "PHQ-9 score above 19 (> 19), BDI-II score above 29 (> 29), MADRS score above 34 (> 34) or QIDS-SR16 score above 15 (> 15)" in text
+    assert "PHQ-9 score above 19 (> 19), BDI-II score above 29 (> 29), MADRS score above 34 (> 34), QIDS-SR16 score above 15 (> 15) or IDS-C score above 36 (> 36)" in text
     assert "a documented PHQ-9 score" not in text
 
 

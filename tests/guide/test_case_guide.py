@@ -66,7 +66,9 @@ def test_docs_show_meaning_values_example_reviewer_and_readers() -> None:
     # computed from the rule files: only the triple-s rule set asks for adherence
     adherence = text[text.index("### `medications[].adherence_pct`") :]
     assert "- Read by: triple-s/spravato\n" in adherence
-    assert "| `rems_enrollment` | Spravato REMS enrollment | every Spravato rule set |" in text
+    # every Spravato rule set but bcbsms/spravato, whose payer covers Spravato for no one
+    assert "| `rems_enrollment` | Spravato REMS enrollment | bcbsma/spravato, bcbsnd/spravato, carefirst/spravato," in text
+    assert "bcbsms" not in text[text.index("| `rems_enrollment` | Spravato REMS enrollment |") :].splitlines()[0]
 
 
 def test_schema_case_carries_the_descriptions() -> None:

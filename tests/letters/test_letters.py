@@ -151,7 +151,7 @@ def test_draft_is_watermarked_on_every_page_and_lists_gaps(tmp_path: Path) -> No
     assert "DRAFT: not ready to send" in pages[0]
     assert "Document clinical.seizure_history (true or false) from the screening" in pages[0]
     text = docx_text(tmp_path / "DEMO-1003_medicare_tms_letter-draft.docx")
-    assert "DRAFT" in text and "Document request.sessions (at most 36)" in text
+    assert "DRAFT" in text and "Document request.sessions (at most 30)" in text
 
 
 def test_checklist_is_always_allowed(tmp_path: Path) -> None:
@@ -330,3 +330,14 @@ def test_a_scale_entered_only_in_assessments_is_enclosed_and_on_the_checklist(tm
     checklist = docx_text(tmp_path / "checklist" / "DEMO-1001_cigna_tms_checklist.docx")
     assert "Validated depression rating scale: on file per assessments[0] (2026-11-10); attach the scored PHQ-9" in checklist
     assert "Validated depression scale within 30 days | on file | 2026-11-10" in checklist
+
+
+def test_original_medicare_paperwork_is_a_documentation_summary(tmp_path: Path) -> None:
+    # Original Medicare has no prior-authorization step: the letter must not address one
+    code, _, _ = invoke("letter", str(INCOMPLETE), "-o", str(tmp_path), "--draft", "--date", "2026-12-01")
+    assert code == 0
+    text = docx_text(tmp_path / "DEMO-1003_medicare_tms_letter-draft.docx")
+    assert "Documentation Summary of Medical Necessity" in text
+    assert "For: The patient's chart: documentation summary for Medicare claim review (no prior authorization step)" in text
+    assert "Medicare has no prior-authorization step for Transcranial magnetic stimulation (TMS): coverage is checked against LCD L34998 when the claim is reviewed." in text
+    assert "Prior Authorization" not in text and "request prior authorization" not in text

@@ -1,8 +1,10 @@
-"""`priorauth rules new`: a skeleton that validates, passes its own example, and is never overwritten silently."""
+"""`priorauth rules new`: a skeleton whose TODOs `rules validate` refuses line by line, that
+passes its own example once they are filled in, and is never overwritten silently."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -13,15 +15,27 @@ from tests.helpers import invoke, lines
 
 
 @pytest.mark.parametrize("treatment", ["tms", "spravato"])
-def test_skeleton_validates_and_its_example_passes(tmp_path: Path, treatment: str) -> None:
+def test_skeleton_fails_until_its_todos_are_filled_then_its_example_passes(tmp_path: Path, treatment: str) -> None:
     out_dir = tmp_path / "my_rules"
     result = invoke("rules", "new", "acme-health", treatment, "-o", str(out_dir))
     assert result.exit_code == 0, result.output
     rule_file = out_dir / "acme-health" / f"{treatment}.yaml"
     example = out_dir / "acme-health" / "examples" / f"{treatment}-ready-example.yaml"
     assert lines(result)[:3] == [f"wrote {rule_file}", f"wrote {example}", "next: edit every TODO (docs/rules.md explains each field), then run"]
+    text = rule_file.read_text(encoding="utf-8")
+    refused = invoke("rules", "validate", str(rule_file))
+    assert refused.exit_code == 2
+    todo_lines = [i for i, line in enumerate(text.splitlines(), 1) if re.search(r'^\s*(- )?"?TODO|: "TODO', line)]
+    reported = lines(refused)[1:]
+    assert len(reported) == len(todo_lines) > 0
+    for number, line in zip(todo_lines, reported, strict=True):
+        assert line.startswith(f"  {rule_file}:{number}: ") and line.endswith(
+            ": still holds the skeleton's TODO placeholder (replace it with what the source says; docs/rules.md explains each field)"
+        )
+    # the author fills in every placeholder with what the source says
+    rule_file.write_text(re.sub(r'"TODO[^"]*"', '"read in the Acme policy"', text), encoding="utf-8")
     rs = load_rule_file(rule_file)
-    assert (rs.id, rs.payer_name, rs.effective) == (f"acme-health/{treatment}", "Acme Health", dt.date.today())
+    assert (rs.id, rs.payer_name, rs.effective, rs.checked) == (f"acme-health/{treatment}", "Acme Health", None, dt.date.today())
     validated = invoke("rules", "validate", str(rule_file), str(example))
     assert validated.exit_code == 0, validated.output
     tested = invoke("rules", "test", f"acme-health/{treatment}", "--rules-dir", str(out_dir))
@@ -30,7 +44,7 @@ def test_skeleton_validates_and_its_example_passes(tmp_path: Path, treatment: st
 
 def test_skeleton_explains_every_metadata_field() -> None:
     text = skeleton_rule_file("acme", "tms", dt.date(2026, 11, 18))
-    for field in ("id:", "payer:", "payer_name:", "treatment:", "policy:", "title:", "url:", "effective:", "# ends:", "evidence:",
+    for field in ("id:", "payer:", "payer_name:", "treatment:", "policy:", "title:", "url:", "effective:", "checked:", "# ends:", "evidence:",
                   "evidence_note:", "source:", "notes:", "report_notes:", "codes:", "limits:"):
         line = next(t for t in text.splitlines() if t.startswith(field))
         assert "#" in line.removeprefix("# "), f"{field} has no comment"
@@ -59,7 +73,7 @@ def test_never_overwrites_without_force(tmp_path: Path) -> None:
     assert rule_file.read_text(encoding="utf-8") == "# my edits\n"
     forced = invoke("rules", "new", "acme", "tms", "-o", str(tmp_path), "--force")
     assert forced.exit_code == 0
-    assert load_rule_file(rule_file).id == "acme/tms"
+    assert rule_file.read_text(encoding="utf-8").startswith("# Acme: TMS rule set")
 
 
 def test_bad_payer_id(tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ from tests.rules.conftest import acme_rule, write
 SHIPPED_SOURCES: list[RuleSource] = Registry(use_env=False).sources()
 
 
-@pytest.mark.parametrize("source", SHIPPED_SOURCES, ids=lambda s: f"{s.rule_set.id}@{s.rule_set.effective}")
+@pytest.mark.parametrize("source", SHIPPED_SOURCES, ids=lambda s: f"{s.rule_set.id}@{s.rule_set.effective or 'unpublished'}")
 def test_every_shipped_rule_set_renders(source: RuleSource) -> None:
     rs = source.rule_set
-    result = invoke("rules", "show", rs.id, "--as-of", rs.effective.isoformat())
+    result = invoke("rules", "show", rs.id, "--as-of", str(rs.effective or rs.checked))  # a rule set without effective has checked
     assert result.exit_code == 0, result.output
     out = lines(result)
     assert out[:2] == [f"{rs.id}: {rs.payer_name}, {'TMS' if rs.treatment == 'tms' else 'Spravato'}", f"Policy {rs.policy}: {rs.title}"]
@@ -38,11 +38,12 @@ def test_every_shipped_rule_set_renders(source: RuleSource) -> None:
 
 def test_cigna_tms_reads_like_the_policy() -> None:
     out = lines(invoke("rules", "show", "cigna/tms"))
-    assert out[:6] == [
+    assert out[:7] == [
         "cigna/tms: Cigna Healthcare, TMS",
         "Policy EN0383: Transcranial Magnetic Stimulation",
         "URL: none given",
         "In force: effective 2026-03-15 (no end date known)",
+        "Criteria checked against the source: 2026-12-01",
         "Evidence: secondary (criteria known from a third-party summary of the 2026-03-15 revision; a reviewer should confirm)",
         "Source: Cigna / Evernorth Coverage Policy EN0383, revised 2026-03-15",
     ]
@@ -61,7 +62,10 @@ def test_cigna_tms_reads_like_the_policy() -> None:
     assert "  - Records of the prior treatment course, any date (continuation requests only)" in out
     assert "  - Sessions: up to 36" in out
     assert "  - Procedure codes: 90867, 90868, 90869" in out
-    assert "  - Since 2026-03-06 Evernorth-contracted providers need no prior authorization for TMS; these criteria still apply at claim review." in out
+    assert (
+        "  - Since 2026-03-06 Evernorth-contracted (in-network) providers need no prior authorization for TMS. It is still required out of network, "
+        "for network-exception requests, and for Cigna Connect members treated out of their state (Evernorth provider notice, 2026-02-06). The criteria below still apply."
+    ) in out
 
 
 def test_as_of_picks_the_version_and_names_the_others(tmp_path: Path) -> None:
@@ -184,9 +188,14 @@ SAMPLES: dict[str, list[tuple[dict[str, Any], str]]] = {
     ],
     "sessions": [
         ({"kind": "sessions", "max": 36, "by_protocol": {"theta_burst": 30}, "continuation_max": 16},
-         "At most 36 sessions requested (theta burst: at most 30); at most 16 for a continuation."),
+         "At most 36 sessions requested (theta burst: at most 30); at most 16 for a continuation of the course (a retreatment after a relapse has the initial limit)."),
     ],
     "devices": [({"kind": "devices", "max": 23}, "At most 23 Spravato 28 mg devices requested.")],
+    "suicidal_ideation": [({"kind": "suicidal_ideation"}, "Suicidal ideation documented (passive or active with intent).")],
+    "not_covered": [
+        ({"kind": "not_covered", "reason": "not medically necessary"},
+         "The treatment is not covered: not medically necessary. Every request fails this; only an exception request or an appeal remains."),
+    ],
     "document": [({"kind": "document", "document": "ect_evaluation", "max_age_days": 365}, "ECT evaluation dated within 365 days of the request is on file.")],
     "all_of": [({"kind": "all_of", "criteria": [AGE]}, "All of: (1) Age 18 or older on the date of the request.")],
     "any_of": [

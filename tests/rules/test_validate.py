@@ -107,6 +107,7 @@ def test_folder_and_missing_file(tmp_path: Path) -> None:
 def test_json_rule_file(tmp_path: Path) -> None:
     data = yaml.safe_load(CIGNA_TMS.read_text(encoding="utf-8"))
     data["effective"] = str(data["effective"])
+    data["checked"] = str(data["checked"])
     path = write(tmp_path / "tms.json", json.dumps(data, indent=2))
     assert lines(invoke("rules", "validate", str(path))) == [f"ok  {path}  (cigna/tms, effective 2026-03-15)"]
 
@@ -168,4 +169,7 @@ def test_validation_result_keeps_every_finding_in_order(tmp_path: Path) -> None:
     errors = [f.error for f in result.findings if isinstance(f, Invalid)]
     assert isinstance(errors[0], RuleFileError) and isinstance(errors[1], UsageError)
     assert (result.files, result.valid, result.invalid, result.exit_code) == (4, 2, {str(broken), str(new)}, 2)
+    # the 2024 version checked alone still overlaps the version beside it
+    assert validate_files([str(old), str(example)]).exit_code == 2
+    new.unlink()
     assert validate_files([str(old), str(example)]).exit_code == 0

@@ -188,6 +188,22 @@ def test_a_document_for_a_request_needs_the_case_version_it_stands_on(db_url: st
     assert code == 2 and err.startswith("error: there is no request 7")
 
 
+def test_a_rule_set_without_a_published_effective_date_is_recorded_by_its_checked_date(db_url: str, tmp_path: Path) -> None:
+    import yaml
+
+    from tests.helpers import ROOT
+
+    example = yaml.safe_load((ROOT / "payer_rules/bcbsma/examples/spravato-incomplete-stale-hamd.yaml").read_text(encoding="utf-8"))
+    rules = yaml.safe_load((ROOT / "payer_rules/bcbsma/spravato.yaml").read_text(encoding="utf-8"))
+    assert rules["effective"] is None  # the premise: bcbsma published no effective date
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(example["case"], default=str), encoding="utf-8")
+    code, out, err = q(db_url, "add", str(case))
+    assert (code, err) == (0, "")
+    shown = json.loads(q(db_url, "show", "1", "--format", "json")[1])
+    assert shown["rule_version"] == f"unpublished, checked {rules['checked']}"
+
+
 def test_errors_name_no_patient_value(db_url: str, tmp_path: Path) -> None:
     data = sample()
     data["coverage"]["member_id"] = ["U0000000001"]
