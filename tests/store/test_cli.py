@@ -198,7 +198,7 @@ def test_a_rule_set_without_a_published_effective_date_is_recorded_by_its_checke
     assert rules["effective"] is None  # the premise: bcbsma published no effective date
     case = tmp_path / "case.json"
     case.write_text(json.dumps(example["case"], default=str), encoding="utf-8")
-    code, out, err = q(db_url, "add", str(case))
+    code, _, err = q(db_url, "add", str(case))
     assert (code, err) == (0, "")
     shown = json.loads(q(db_url, "show", "1", "--format", "json")[1])
     assert shown["rule_version"] == f"unpublished, checked {rules['checked']}"
