@@ -73,17 +73,18 @@ def _mapping(
             lines += comments.get(indexed, [])
         if lines:
             _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), lines)
-        if isinstance(value, Mapping) and value:
+        is_map = type(value) is dict or isinstance(value, Mapping)  # the plain dict first: the ABC check is slow
+        if is_map and value:
             out.append(f"{lead}{key}:")
             _mapping(value, f"{path}.", indent + 2, comments, out, first_item, at=f"{indexed}.")
-        elif isinstance(value, list) and value and any(isinstance(v, Mapping) for v in value):
+        elif isinstance(value, list) and value and any(type(v) is dict or isinstance(v, Mapping) for v in value):
             out.append(f"{lead}{key}:")
             for i, item in enumerate(value):
                 _comment(out, pad + "  ", comments.get(f"{indexed}[{i}]", []))
                 _mapping(item, f"{path}[].", indent + 4, comments, out, first_item and i == 0, dash=True, at=f"{indexed}[{i}].")
         elif isinstance(value, list):
             out.append(f"{lead}{key}: [" + ", ".join(scalar(v) for v in value) + "]")
-        elif isinstance(value, Mapping):
+        elif is_map:
             out.append(f"{lead}{key}: {{}}")
         else:
             out.append(f"{lead}{key}: {scalar(value)}")

@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from priorauth.errors import InputFileError, Issue
-from priorauth.fhir.models import MODELS, Patient, Resource, patient_link
+from priorauth.fhir.models import MODELS, PATIENT_LINKS, Patient, Resource, patient_link
 from priorauth.loading import _safe_message, format_path
 
 __all__ = ["FhirFileError", "Chart", "Pool", "is_fhir_source", "read_charts"]
@@ -344,24 +344,101 @@ def _bundle(stream: _JsonStream) -> Iterator[tuple[int, int, Any]]:
 
 
 def _read_bundle(path: Path, shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    """Read one Bundle file into ``pool``: parsed whole when that succeeds (the fast way,
+    for files small enough to hold), else streamed, which also finds the line of an error."""
+    if path.stat().st_size <= _WHOLE_MAX:
+        trial = Pool()
+        trial_order: list[str] = []
+        trial_owners: dict[str, str] = {}
+        try:
+            entries = _whole_bundle(path)
+            if entries is not None:
+                _entries(entries, shown, trial, trial_order, trial_owners)
+        except (FhirFileError, OSError):
+            entries = None  # read again, streamed: it names the line of the error
+        if entries is not None:
+            order.extend(k for k in trial_order if k not in pool.by_key)  # as if read into pool
+            pool.by_key.update(trial.by_key)
+            pool.aliases.update(trial.aliases)
+            owners.update(trial_owners)
+            return
     for index, line, entry in bundle_entries(path, shown):
-        if not isinstance(entry, dict):
-            raise FhirFileError(shown, Issue(f"entry[{index}]", "must be a JSON object", line=line))
-        raw = entry.get("resource")
+        _entry(index, line, entry, shown, pool, order, owners)
+
+
+_WHOLE_MAX = 16 << 20  # bundles up to this size are parsed at once (faster than streaming)
+
+
+def _whole_bundle(path: Path) -> list[Any] | None:
+    """The entries of a Bundle file parsed at once, or None when anything is unusual (not
+    JSON, not a Bundle): the streamed reader then says what is wrong, and where."""
+    from pydantic_core import from_json
+
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        bundle = from_json(data)
+    except ValueError:
+        return None
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return None
+    entries = bundle.get("entry", [])
+    return entries if isinstance(entries, list) else None
+
+
+def _entries(entries: list[Any], shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    """:func:`_entry` of every entry, the common case (a resource of a known type, no
+    contained resources, valid) without its checks and messages; anything else through it."""
+    by_key, aliases, models = pool.by_key, pool.aliases, MODELS
+    for index, entry in enumerate(entries):
+        raw: Any = entry.get("resource") if type(entry) is dict else False
         if raw is None:
-            continue  # a transaction response or a deletion: nothing to read
-        if isinstance(raw, dict) and raw.get("resourceType") not in MODELS and isinstance(raw.get("resourceType"), str):
-            continue  # a type the import does not read
-        model, contained = _model(raw, shown, f"entry[{index}].resource", line)
-        if model is None:
             continue
+        kind = raw.get("resourceType") if type(raw) is dict else None
+        cls = models.get(kind) if type(kind) is str else None
+        if cls is None or cls is Patient or "contained" in raw:
+            _entry(index, None, entry, shown, pool, order, owners)
+            continue
+        try:
+            model = cls.__pydantic_validator__.validate_python(raw)
+        except ValidationError:
+            _entry(index, None, entry, shown, pool, order, owners)  # raises, naming the element
+            raise AssertionError("unreachable") from None
         full = entry.get("fullUrl")
-        if not model.id:
-            model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
-        key = f"{model.resourceType}/{model.id}"
+        rid = model.id
+        if not rid:
+            _entry(index, None, entry, shown, pool, order, owners)
+            continue
+        key = f"{model.resourceType}/{rid}"
         if isinstance(full, str):
-            pool.aliases[full] = key
-        _add(model, contained, raw, pool, order, owners, key)
+            aliases[full] = key
+        for name in PATIENT_LINKS:
+            ref = raw.get(name)
+            if type(ref) is dict and isinstance(ref.get("reference"), str):
+                owners[key] = ref["reference"]
+                break
+        by_key[key] = model
+
+
+def _entry(index: int, line: int | None, entry: Any, shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    if not isinstance(entry, dict):
+        raise FhirFileError(shown, Issue(f"entry[{index}]", "must be a JSON object", line=line))
+    raw = entry.get("resource")
+    if raw is None:
+        return  # a transaction response or a deletion: nothing to read
+    if isinstance(raw, dict) and isinstance(raw.get("resourceType"), str) and raw["resourceType"] not in MODELS:
+        return  # a type the import does not read
+    model, contained = _model(raw, shown, f"entry[{index}].resource", line)
+    if model is None:
+        return
+    full = entry.get("fullUrl")
+    if not model.id:
+        model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
+    key = f"{model.resourceType}/{model.id}"
+    if isinstance(full, str):
+        pool.aliases[full] = key
+    _add(model, contained, raw, pool, order, owners, key)
 
 
 def _add(model: Resource, contained: list[Resource], raw: dict[str, Any], pool: Pool, order: list[str], owners: dict[str, str], key: str | None = None) -> None:
