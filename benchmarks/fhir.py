@@ -1,6 +1,6 @@
 """Benchmark of the FHIR import against baselines measured in the same run.
 
-    python benchmarks/fhir.py            # 5 MB bundle; NDJSON exports of 100 and 1,000 patients
+    python benchmarks/fhir.py            # 5 MB bundle; NDJSON exports of 100 and 1,000 patients; bundles of 3,000 and 12,000
     python benchmarks/fhir.py --quick    # smaller numbers: a smoke run
 
 - speed: importing a Bundle of about 5 MB, against ``json.load`` of the same file, the
@@ -11,6 +11,8 @@
   in its own process, writing the case files: peak resident memory (``ru_maxrss``) and
   the peak of Python allocations during the import (``tracemalloc``, interpreter and
   imported modules excluded). The bar: the peak at 1,000 within 1.5x of the peak at 100.
+- memory of one large Bundle file: the same, for a single Bundle of 3,000 and of 12,000
+  patients (11 and 43 MB, above the size held in memory). The bar: 1.5x.
 
 The charts are those of the tests (tests/fhir/charts.py), with ids varied per patient.
 """
@@ -110,13 +112,16 @@ finally:
 """
 
 
-def memory(folder: Path, patients: int) -> dict[str, Any]:
-    export = charts.ndjson_export(folder / f"export-{patients}", patients)
-    out = folder / f"cases-{patients}"
+def memory(folder: Path, patients: int, bundle: bool = False) -> dict[str, Any]:
+    if bundle:
+        export = charts.large_bundle(folder / f"bundle-{patients}.json", patients)
+    else:
+        export = charts.ndjson_export(folder / f"export-{patients}", patients)
+    out = folder / f"cases-{'bundle' if bundle else 'ndjson'}-{patients}"
     done = subprocess.run([sys.executable, "-c", _CHILD, str(export), str(out)], capture_output=True, text=True, check=True)
     line = next(x for x in done.stderr.splitlines() if x.startswith("PEAK"))
     _, traced, rss = line.split()
-    size = sum(p.stat().st_size for p in export.iterdir())
+    size = export.stat().st_size if bundle else sum(p.stat().st_size for p in export.iterdir())
     return {"patients": patients, "export_mb": round(size / 1e6, 2), "cases": len(list(out.iterdir())), "traced_peak_mb": round(int(traced) / 1e6, 2), "rss_peak_mb": round(int(rss) / 1024, 1)}
 
 
@@ -129,11 +134,15 @@ def main() -> None:
         folder = Path(tmp)
         fast = speed(folder, 1.0 if args.quick else 5.0, 3 if args.quick else 7)
         small, large = (memory(folder, n) for n in ((20, 200) if args.quick else (100, 1000)))
+        b_small, b_large = (memory(folder, n, bundle=True) for n in ((2500, 5000) if args.quick else (3000, 12000)))
     result = {
         "speed": fast,
         "memory": [small, large],
         "memory_ratio_traced": round(large["traced_peak_mb"] / small["traced_peak_mb"], 2),
         "memory_ratio_rss": round(large["rss_peak_mb"] / small["rss_peak_mb"], 2),
+        "bundle_memory": [b_small, b_large],
+        "bundle_memory_ratio_traced": round(b_large["traced_peak_mb"] / b_small["traced_peak_mb"], 2),
+        "bundle_memory_ratio_rss": round(b_large["rss_peak_mb"] / b_small["rss_peak_mb"], 2),
     }
     print(
         f"bundle {fast['bundle_mb']} MB, {fast['patients']} patients: json.load {fast['json_load_s']} s; "
@@ -142,6 +151,9 @@ def main() -> None:
     for m in result["memory"]:
         print(f"NDJSON {m['patients']} patients ({m['export_mb']} MB, {m['cases']} cases): peak {m['traced_peak_mb']} MB allocated, {m['rss_peak_mb']} MB resident")
     print(f"peak ratio {large['patients']} / {small['patients']} patients: {result['memory_ratio_traced']}x allocated, {result['memory_ratio_rss']}x resident (bar 1.5x)")
+    for m in result["bundle_memory"]:
+        print(f"one Bundle of {m['patients']} patients ({m['export_mb']} MB, {m['cases']} cases): peak {m['traced_peak_mb']} MB allocated, {m['rss_peak_mb']} MB resident")
+    print(f"peak ratio {b_large['patients']} / {b_small['patients']} patients: {result['bundle_memory_ratio_traced']}x allocated, {result['bundle_memory_ratio_rss']}x resident (bar 1.5x)")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
