@@ -408,7 +408,7 @@ def _whole_bundle(path: Path) -> list[Any] | None:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        bundle = from_json(data)
+        bundle = from_json(data, cache_strings="keys")  # values are mostly distinct: caching them costs more than it saves
     except ValueError:
         return None
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
@@ -851,8 +851,12 @@ def _held_charts(bundles: list[tuple[Path, str]]) -> Iterator[Chart]:
         # collector's scans meanwhile (they would be scanned again and again).
         gc.freeze()
     by_patient: dict[str, list[Resource]] = {}
+    patient_of: dict[str, str] = {}  # link text -> Type/id: a patient's resources all write the same link
     for key, link in owners.items():
-        by_patient.setdefault(ref_key(link, pool.aliases), []).append(pool.by_key[key])
+        target = patient_of.get(link)
+        if target is None:
+            target = patient_of[link] = ref_key(link, pool.aliases)
+        by_patient.setdefault(target, []).append(pool.by_key[key])
     try:
         for key in order:
             patient = pool.by_key[key]
