@@ -1,18 +1,25 @@
 """Reading FHIR R4 sources: Bundle JSON files (any type) and Bulk-export NDJSON folders.
 
-Nothing here holds a whole file's text at once:
+Nothing here holds a large file, or all its models, at once:
 
-- a Bundle file is read in chunks of 1 MB and decoded one entry at a time
-  (:class:`_JsonStream`, on top of the standard library's ``raw_decode``); each entry's
-  resource is turned into a narrow model (:mod:`priorauth.fhir.models`) and its raw JSON
-  dropped. The models of all entries are kept until the file ends, because a bundle may
-  list one patient's resources in any order;
-- an NDJSON folder is read twice: a first pass checks every line and notes its patient
-  (a hash of the reference) and byte offset in bucket files on disk (no patient data in
-  them; :class:`_NdjsonIndex`); then each patient's lines are read back and modelled,
-  one patient at a time, so memory stays flat however many patients the export holds.
-  Resources without a patient (Practitioner, Organization, Medication) are kept as
-  models, for references.
+- Bundle files of up to 8 MB in all (``_HOLD_MAX``) are parsed at once and every entry's
+  resource turned into a narrow model (:mod:`priorauth.fhir.models`); the models are kept
+  until the last chart is given, because a bundle may list one patient's resources in
+  any order. A file that does not parse, or has an invalid element, is read again in
+  chunks of 1 MB, one entry at a time (:class:`_JsonStream`, on top of the standard
+  library's ``raw_decode``), which finds the line of the error;
+- larger Bundle files are read twice (:class:`_BundleIndex`): a first pass, in those
+  chunks, checks every entry and notes its byte offset and length under a hash of its
+  patient's reference, in bucket files on disk (no patient data in them); then each
+  patient's entries are read back from their offsets and modelled, one patient at a time;
+- an NDJSON folder is read twice in the same way (:class:`_NdjsonIndex`): a first pass
+  checks every line and notes its patient and byte offset; then each patient's lines
+  are read back, one patient at a time, so memory stays flat however many patients the
+  export holds.
+
+In both indexed ways, resources without a patient (Practitioner, Organization,
+Medication) are kept as models, for references. Every source is read and checked before
+the first chart is given.
 
 A malformed file raises :class:`FhirFileError` naming the file, the line, the entry index
 or NDJSON line, and the element path; never a value from it.
