@@ -33,6 +33,8 @@ def quote(text: str) -> str:
 
 
 def scalar(value: Any) -> str:
+    if type(value) is str:  # the common case first
+        return _ENCODE(value)
     if isinstance(value, Raw):
         return value.text
     if value is None:
@@ -68,22 +70,25 @@ def _mapping(
         lead = pad
         if dash and n == 0:
             lead = " " * (indent - 2) + "- "
-        lines = list(comments.get(path, [])) if first_item else []
-        if indexed != path:
-            lines += comments.get(indexed, [])
+        lines = comments.get(path) if first_item else None
+        if indexed != path and indexed in comments:
+            lines = [*(lines or ()), *comments[indexed]]
         if lines:
             _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), lines)
-        if isinstance(value, Mapping) and value:
+        is_map = type(value) is dict or isinstance(value, Mapping)  # the plain dict first: the ABC check is slow
+        if is_map and value:
             out.append(f"{lead}{key}:")
             _mapping(value, f"{path}.", indent + 2, comments, out, first_item, at=f"{indexed}.")
-        elif isinstance(value, list) and value and any(isinstance(v, Mapping) for v in value):
+        elif isinstance(value, list) and value and any(type(v) is dict or isinstance(v, Mapping) for v in value):
             out.append(f"{lead}{key}:")
             for i, item in enumerate(value):
-                _comment(out, pad + "  ", comments.get(f"{indexed}[{i}]", []))
+                above = comments.get(f"{indexed}[{i}]")
+                if above:
+                    _comment(out, pad + "  ", above)
                 _mapping(item, f"{path}[].", indent + 4, comments, out, first_item and i == 0, dash=True, at=f"{indexed}[{i}].")
         elif isinstance(value, list):
             out.append(f"{lead}{key}: [" + ", ".join(scalar(v) for v in value) + "]")
-        elif isinstance(value, Mapping):
+        elif is_map:
             out.append(f"{lead}{key}: {{}}")
         else:
             out.append(f"{lead}{key}: {scalar(value)}")

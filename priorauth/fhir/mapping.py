@@ -30,6 +30,7 @@ HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 NUCC = "http://nucc.org/provider-taxonomy"
 
+_BILLING = (CPT, HCPCS)
 MERGE_GAP_DAYS = 90  # orders of one drug this close together are one trial (refills, titration)
 COURSE_GAP_DAYS = 90  # sessions this close together are one course
 SNOMED_DEPRESSION = {"370143000": "major depressive disorder", "36923009": "major depression, single episode", "35489007": "depressive disorder"}
@@ -648,8 +649,15 @@ def _events(chart: Chart, req: dt.date | None) -> list[tuple[m.Resource, dt.date
             continue
         if when is None or (req is not None and when > req):
             continue
-        billing = [c.upper() for c in _all_codes(concepts, CPT) + _all_codes(concepts, HCPCS)]
-        out.append((r, when, billing, _all_codes(concepts, SNOMED)))
+        billing: list[str] = []
+        snomed: list[str] = []
+        for concept in concepts:
+            for c in concept.coding if concept is not None else ():
+                if c.code and c.system in _BILLING:
+                    billing.append(c.code.upper())
+                elif c.code and c.system == SNOMED:
+                    snomed.append(c.code)
+        out.append((r, when, billing, snomed))
     return out
 
 

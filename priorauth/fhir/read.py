@@ -1,18 +1,25 @@
 """Reading FHIR R4 sources: Bundle JSON files (any type) and Bulk-export NDJSON folders.
 
-Nothing here holds a whole file's text at once:
+Nothing here holds a large file, or all its models, at once:
 
-- a Bundle file is read in chunks of 1 MB and decoded one entry at a time
-  (:class:`_JsonStream`, on top of the standard library's ``raw_decode``); each entry's
-  resource is turned into a narrow model (:mod:`priorauth.fhir.models`) and its raw JSON
-  dropped. The models of all entries are kept until the file ends, because a bundle may
-  list one patient's resources in any order;
-- an NDJSON folder is read twice: a first pass checks every line and notes its patient
-  (a hash of the reference) and byte offset in bucket files on disk (no patient data in
-  them; :class:`_NdjsonIndex`); then each patient's lines are read back and modelled,
-  one patient at a time, so memory stays flat however many patients the export holds.
-  Resources without a patient (Practitioner, Organization, Medication) are kept as
-  models, for references.
+- Bundle files of up to 8 MB in all (``_HOLD_MAX``) are parsed at once and every entry's
+  resource turned into a narrow model (:mod:`priorauth.fhir.models`); the models are kept
+  until the last chart is given, because a bundle may list one patient's resources in
+  any order. A file that does not parse, or has an invalid element, is read again in
+  chunks of 1 MB, one entry at a time (:class:`_JsonStream`, on top of the standard
+  library's ``raw_decode``), which finds the line of the error;
+- larger Bundle files are read twice (:class:`_BundleIndex`): a first pass, in those
+  chunks, checks every entry and notes its byte offset and length under a hash of its
+  patient's reference, in bucket files on disk (no patient data in them); then each
+  patient's entries are read back from their offsets and modelled, one patient at a time;
+- an NDJSON folder is read twice in the same way (:class:`_NdjsonIndex`): a first pass
+  checks every line and notes its patient and byte offset; then each patient's lines
+  are read back, one patient at a time, so memory stays flat however many patients the
+  export holds.
+
+In both indexed ways, resources without a patient (Practitioner, Organization,
+Medication) are kept as models, for references. Every source is read and checked before
+the first chart is given.
 
 A malformed file raises :class:`FhirFileError` naming the file, the line, the entry index
 or NDJSON line, and the element path; never a value from it.
@@ -25,6 +32,7 @@ import dataclasses
 import gc
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -38,7 +46,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from priorauth.errors import InputFileError, Issue
-from priorauth.fhir.models import MODELS, Patient, Resource, patient_link
+from priorauth.fhir.models import MODELS, PATIENT_LINKS, Patient, Resource, patient_link
 from priorauth.loading import _safe_message, format_path
 
 __all__ = ["FhirFileError", "Chart", "Pool", "is_fhir_source", "read_charts"]
@@ -236,6 +244,16 @@ class _JsonStream:
         self.mark = 0
         self.scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner (raw_decode without its Python frame)
         self.size = _CHUNK
+        self.track = False  # count byte offsets (for the index of a large bundle)
+        self.bytes_before = 0  # bytes of the file before buf[bmark]
+        self.bmark = 0
+        self.span = (0, 0)  # byte offsets of the last entry read, when tracked
+
+    def offset(self) -> int:
+        """The byte offset in the file of ``buf[pos]`` (each character encoded once)."""
+        self.bytes_before += len(self.buf[self.bmark : self.pos].encode("utf-8"))
+        self.bmark = self.pos
+        return self.bytes_before
 
     def line(self) -> int:
         self.lines_before += self.buf.count("\n", self.mark, self.pos)
@@ -250,8 +268,10 @@ class _JsonStream:
             self.eof = True
             return False
         self.line()
+        if self.track:
+            self.offset()
         self.buf = self.buf[self.pos :] + chunk
-        self.pos = self.mark = 0
+        self.pos = self.mark = self.bmark = 0
         return True
 
     def peek(self) -> str:
@@ -292,14 +312,25 @@ class _JsonStream:
 
 def bundle_entries(path: Path, shown: str) -> Iterator[tuple[int, int, Any]]:
     """(entry index, line, entry) of a Bundle file, one at a time."""
+    for index, line, entry, _ in _bundle_file(path, shown):
+        yield index, line, entry
+
+
+def _bundle_file(path: Path, shown: str, track: bool = False) -> Iterator[tuple[int, int, Any, tuple[int, int]]]:
+    """(entry index, line, entry, its byte offsets when ``track``) of a Bundle file."""
     try:
+        with path.open("rb") as raw:
+            bom = 3 if raw.read(3) == b"\xef\xbb\xbf" else 0
         handle = path.open("r", encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise FhirFileError(shown, Issue("", f"cannot read the file ({exc.strerror or type(exc).__name__})")) from None
     with handle:
         stream = _JsonStream(handle, shown)
+        stream.track = track
+        stream.bytes_before = bom
         try:
-            yield from _bundle(stream)
+            for index, line, entry in _bundle(stream):
+                yield index, line, entry, stream.span
         except UnicodeDecodeError:
             raise FhirFileError(shown, Issue("", "the file is not UTF-8 text", hint="save it as UTF-8")) from None
 
@@ -324,7 +355,12 @@ def _bundle(stream: _JsonStream) -> Iterator[tuple[int, int, Any]]:
             else:
                 while True:
                     line = stream.line()
+                    if stream.track:
+                        stream.peek()
+                        start = stream.offset()
                     entry = stream.value(f"entry[{index}]")
+                    if stream.track:
+                        stream.span = (start, stream.offset())
                     yield index, line, entry
                     index += 1
                     if stream.expect(",]", f"entry[{index}]") == "]":
@@ -344,24 +380,107 @@ def _bundle(stream: _JsonStream) -> Iterator[tuple[int, int, Any]]:
 
 
 def _read_bundle(path: Path, shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    """Read one Bundle file into ``pool``: parsed at once when that succeeds (the fast way),
+    else streamed, which also finds the line of an error."""
+    trial = Pool()
+    trial_order: list[str] = []
+    trial_owners: dict[str, str] = {}
+    try:
+        entries = _whole_bundle(path)
+        if entries is not None:
+            _entries(entries, shown, trial, trial_order, trial_owners)
+    except (FhirFileError, OSError):
+        entries = None  # read again, streamed: it names the line of the error
+    if entries is not None:
+        order.extend(k for k in trial_order if k not in pool.by_key)  # as if read into pool
+        pool.by_key.update(trial.by_key)
+        pool.aliases.update(trial.aliases)
+        owners.update(trial_owners)
+        return
     for index, line, entry in bundle_entries(path, shown):
-        if not isinstance(entry, dict):
-            raise FhirFileError(shown, Issue(f"entry[{index}]", "must be a JSON object", line=line))
-        raw = entry.get("resource")
+        _entry(index, line, entry, shown, pool, order, owners)
+
+
+# Bundle files up to this size in all are held in memory (parsed at once: the fast way);
+# larger ones are indexed on disk and read back patient by patient (:class:`_BundleIndex`).
+_HOLD_MAX = 8 << 20
+
+
+def _whole_bundle(path: Path) -> list[Any] | None:
+    """The entries of a Bundle file parsed at once, or None when anything is unusual (not
+    JSON, not a Bundle): the streamed reader then says what is wrong, and where."""
+    from pydantic_core import from_json
+
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        bundle = from_json(data, cache_strings="keys")  # values are mostly distinct: caching them costs more than it saves
+    except ValueError:
+        return None
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return None
+    entries = bundle.get("entry", [])
+    return entries if isinstance(entries, list) else None
+
+
+def _entries(entries: list[Any], shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    """:func:`_entry` of every entry, the common case (a resource of a known type, no
+    contained resources, valid) without its checks and messages; anything else through it."""
+    by_key, aliases, models = pool.by_key, pool.aliases, MODELS
+    for index, entry in enumerate(entries):
+        raw: Any = entry.get("resource") if type(entry) is dict else False
         if raw is None:
-            continue  # a transaction response or a deletion: nothing to read
-        if isinstance(raw, dict) and raw.get("resourceType") not in MODELS and isinstance(raw.get("resourceType"), str):
-            continue  # a type the import does not read
-        model, contained = _model(raw, shown, f"entry[{index}].resource", line)
-        if model is None:
             continue
+        kind = raw.get("resourceType") if type(raw) is dict else None
+        cls = models.get(kind) if type(kind) is str else None
+        if cls is None or cls is Patient or "contained" in raw:
+            _entry(index, None, entry, shown, pool, order, owners)
+            continue
+        try:
+            model = cls.__pydantic_validator__.validate_python(raw)
+        except ValidationError:
+            _entry(index, None, entry, shown, pool, order, owners)  # raises, naming the element
+            raise AssertionError("unreachable") from None
         full = entry.get("fullUrl")
-        if not model.id:
-            model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
-        key = f"{model.resourceType}/{model.id}"
+        rid = model.id
+        if not rid:
+            _entry(index, None, entry, shown, pool, order, owners)
+            continue
+        key = f"{model.resourceType}/{rid}"
         if isinstance(full, str):
-            pool.aliases[full] = key
-        _add(model, contained, raw, pool, order, owners, key)
+            aliases[full] = key
+        for name in PATIENT_LINKS:
+            ref = raw.get(name)
+            if type(ref) is dict and isinstance(ref.get("reference"), str):
+                owners[key] = ref["reference"]
+                break
+        by_key[key] = model
+
+
+def _entry(index: int, line: int | None, entry: Any, shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    found = _entry_model(index, line, entry, shown)
+    if found is not None:
+        _entry_into(found, pool, order, owners)
+
+
+def _entry_model(index: int, line: int | None, entry: Any, shown: str) -> tuple[Resource, list[Resource], dict[str, Any], Any, str] | None:
+    """(model, contained models, raw resource, fullUrl, ``Type/id``) of a bundle entry;
+    None for an entry without a resource of a type the import reads."""
+    if not isinstance(entry, dict):
+        raise FhirFileError(shown, Issue(f"entry[{index}]", "must be a JSON object", line=line))
+    raw = entry.get("resource")
+    if raw is None:
+        return None  # a transaction response or a deletion: nothing to read
+    if isinstance(raw, dict) and isinstance(raw.get("resourceType"), str) and raw["resourceType"] not in MODELS:
+        return None  # a type the import does not read
+    model, contained = _model(raw, shown, f"entry[{index}].resource", line)
+    if model is None:
+        return None
+    full = entry.get("fullUrl")
+    if not model.id:
+        model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
+    return model, contained, raw, full, f"{model.resourceType}/{model.id}"
 
 
 def _add(model: Resource, contained: list[Resource], raw: dict[str, Any], pool: Pool, order: list[str], owners: dict[str, str], key: str | None = None) -> None:
@@ -521,6 +640,141 @@ def _dedupe(resources: list[Resource]) -> list[Resource]:
     return list(seen.values())
 
 
+# ---- a large Bundle, indexed then read patient by patient -----------------------------------------
+
+_SPAN = struct.Struct("<QQIIIB")  # name hash, file << 40 | byte offset, length, entry index, patient number, kind
+_CHART = struct.Struct("<IQIIB")  # patient number, file << 40 | byte offset, length, entry index, 1 for the Patient
+_RESOURCE, _PATIENT, _ALIAS = 0, 1, 2
+
+
+class _BundleIndex:
+    """A Bundle too large to hold, read like an NDJSON export: a first pass checks every
+    entry and notes where each is in the file (byte offset and length, under a hash of
+    its patient's reference, in bucket files in a private temporary folder: no patient
+    data in them); then the entries of each patient are read back and modelled, one
+    patient at a time, in the order of the Patient entries. Resources without a patient
+    (Practitioner, Organization, Medication) are kept as models, for references."""
+
+    def __init__(self, files: list[tuple[Path, str]]) -> None:
+        self.files = files
+        self.shared = Pool()
+        self.folder = tempfile.TemporaryDirectory(prefix="priorauth-fhir-")
+        self.handles: dict[int, Any] = {}
+        self.patients = 0
+
+    def _bucket(self, stage: str, number: int) -> Path:
+        return Path(self.folder.name, f"{stage}{number:02d}")
+
+    def build(self) -> None:
+        buckets = [self._bucket("a", n).open("wb") for n in range(_BUCKETS)]
+        try:
+            for file_no, (path, shown) in enumerate(self.files):
+                for index, line, entry, (start, end) in _bundle_file(path, shown, track=True):
+                    found = _entry_model(index, line, entry, shown)  # every entry checked before any case is written
+                    if found is None:
+                        continue
+                    model, contained, raw, full, key = found
+                    where = (file_no << 40 | start, end - start, index)
+                    if isinstance(model, Patient):
+                        self.patients += 1
+                        names = {key: _PATIENT, **({ref_key(full): _ALIAS} if isinstance(full, str) and ref_key(full) != key else {})}
+                        for name, kind in names.items():
+                            h = _patient_hash(name)
+                            buckets[h % _BUCKETS].write(_SPAN.pack(h, *where, self.patients, kind))
+                        continue
+                    link = patient_link(raw)
+                    if link is None:
+                        if isinstance(full, str):
+                            self.shared.aliases[full] = key
+                        _add(model, contained, raw, self.shared, [], {}, key)
+                        continue
+                    h = _patient_hash(ref_key(link))
+                    buckets[h % _BUCKETS].write(_SPAN.pack(h, *where, 0, _RESOURCE))
+        finally:
+            for handle in buckets:
+                handle.close()
+        self._by_patient()
+
+    def _by_patient(self) -> None:
+        """The records again, by patient number (in ranges, so that the charts come in
+        the order of the Patient entries); those of no patient in the bundle dropped."""
+        per = max(1, -(-self.patients // _BUCKETS))
+        out = [self._bucket("b", n).open("wb") for n in range(_BUCKETS)]
+        try:
+            for n in range(_BUCKETS):
+                source = self._bucket("a", n)
+                records = list(_SPAN.iter_unpack(source.read_bytes()))
+                source.unlink()
+                owner: dict[int, int] = {}
+                for h, _, _, _, number, kind in records:
+                    if kind != _RESOURCE:
+                        owner.setdefault(h, number)  # a Patient given twice: where it came first
+                for h, packed, length, index, _, kind in records:
+                    if kind != _ALIAS and h in owner:
+                        number = owner[h]
+                        out[(number - 1) // per].write(_CHART.pack(number, packed, length, index, kind == _PATIENT))
+        finally:
+            for handle in out:
+                handle.close()
+
+    def read(self, packed: int, length: int, index: int) -> tuple[Resource, list[Resource], dict[str, Any], Any, str] | None:
+        file_no = packed >> 40
+        path, shown = self.files[file_no]
+        handle = self.handles.get(file_no)
+        if handle is None:
+            handle = self.handles[file_no] = path.open("rb")
+        handle.seek(packed & ((1 << 40) - 1))
+        return _entry_model(index, None, json.loads(handle.read(length)), shown)
+
+    def charts(self) -> Iterator[Chart]:
+        try:
+            for bucket in range(_BUCKETS):
+                groups: dict[int, list[tuple[int, int, int, int]]] = {}
+                for number, packed, length, index, is_patient in _CHART.iter_unpack(self._bucket("b", bucket).read_bytes()):
+                    groups.setdefault(number, []).append((packed, length, index, is_patient))
+                for number in sorted(groups):
+                    chart = self._chart(sorted(groups[number]))
+                    if chart is not None:
+                        yield chart
+        finally:
+            self.close()
+
+    def _chart(self, items: list[tuple[int, int, int, int]]) -> Chart | None:
+        patient = None
+        for packed, length, index, is_patient in items:
+            if is_patient:
+                patient = self.read(packed, length, index)  # a Patient given twice: the last copy
+        if patient is None:
+            return None
+        model, _, _, full, key = patient
+        assert isinstance(model, Patient)
+        names = {key, ref_key(full)} if isinstance(full, str) else {key}
+        pool = Pool(fallback=self.shared)
+        order: list[str] = []
+        _entry_into(patient, pool, order, {})
+        resources: list[Resource] = []
+        for packed, length, index, is_patient in items:
+            found = None if is_patient else self.read(packed, length, index)
+            link = patient_link(found[2]) if found is not None else None
+            if found is not None and link is not None and ref_key(link) in names:  # never a hash collision
+                _entry_into(found, pool, order, {})
+                resources.append(found[0])
+        return Chart(_shown(self.files), model, _dedupe(resources), pool)
+
+    def close(self) -> None:
+        for handle in self.handles.values():
+            handle.close()
+        self.handles.clear()
+        self.folder.cleanup()
+
+
+def _entry_into(found: tuple[Resource, list[Resource], dict[str, Any], Any, str], pool: Pool, order: list[str], owners: dict[str, str]) -> None:
+    model, contained, raw, full, key = found
+    if isinstance(full, str):
+        pool.aliases[full] = key
+    _add(model, contained, raw, pool, order, owners, key)
+
+
 # ---- sources -----------------------------------------------------------------------------------------
 
 
@@ -558,34 +812,66 @@ def _collector_paused() -> Iterator[None]:
 
 def read_charts(sources: Sequence[str | Path]) -> Iterator[Chart]:
     """Every patient's chart in ``sources`` (Bundle files, NDJSON files, folders of them),
-    in the order their Patient resources come."""
+    in the order their Patient resources come (an NDJSON export's: in the order of its
+    index). Every file is read and checked before the first chart is given."""
     bundles, ndjson = _files([Path(s) for s in sources])
-    if bundles:
-        pool = Pool()
-        order: list[str] = []
-        owners: dict[str, str] = {}
-        with _collector_paused():
-            for path, shown in bundles:
-                _read_bundle(path, shown, pool, order, owners)
-            # The bundle's models live until the last chart is mapped: kept out of the
-            # collector's scans meanwhile (they would be scanned again and again).
-            gc.freeze()
-        by_patient: dict[str, list[Resource]] = {}
-        for key, link in owners.items():
-            by_patient.setdefault(ref_key(link, pool.aliases), []).append(pool.by_key[key])
-        shown_of = bundles[0][1] if len(bundles) == 1 else os.path.commonpath([s for _, s in bundles])
-        try:
-            for key in order:
-                patient = pool.by_key[key]
-                assert isinstance(patient, Patient)
-                yield Chart(shown_of, patient, by_patient.get(key, []), pool)
-        finally:
-            gc.unfreeze()
-    if ndjson:
-        index = _NdjsonIndex(ndjson)
-        try:
+    indexes: list[_NdjsonIndex | _BundleIndex] = []
+    held: Iterator[Chart] | None = None
+    try:
+        if bundles and sum(_size(path) for path, _ in bundles) > _HOLD_MAX:
+            indexes.append(_BundleIndex(bundles))
+        elif bundles:
+            held = _held_charts(bundles)
+            first = next(held, None)  # the bundles are read whole here
+            held = itertools.chain([first], held) if first is not None else None
+        if ndjson:
+            indexes.append(_NdjsonIndex(ndjson))
+        for index in indexes:
             index.build()
-        except BaseException:
+    except BaseException:
+        for index in indexes:
             index.close()
-            raise
+        raise
+    if held is not None:
+        yield from held
+    for index in indexes:
         yield from index.charts()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read as usual, which says what is wrong
+
+
+def _held_charts(bundles: list[tuple[Path, str]]) -> Iterator[Chart]:
+    """The charts of Bundle files small enough to hold whole: every model kept until the
+    last chart is given, since one patient's resources may come in any order."""
+    pool = Pool()
+    order: list[str] = []
+    owners: dict[str, str] = {}
+    with _collector_paused():
+        for path, shown in bundles:
+            _read_bundle(path, shown, pool, order, owners)
+        # The bundle's models live until the last chart is mapped: kept out of the
+        # collector's scans meanwhile (they would be scanned again and again).
+        gc.freeze()
+    by_patient: dict[str, list[Resource]] = {}
+    patient_of: dict[str, str] = {}  # link text -> Type/id: a patient's resources all write the same link
+    for key, link in owners.items():
+        target = patient_of.get(link)
+        if target is None:
+            target = patient_of[link] = ref_key(link, pool.aliases)
+        by_patient.setdefault(target, []).append(pool.by_key[key])
+    try:
+        for key in order:
+            patient = pool.by_key[key]
+            assert isinstance(patient, Patient)
+            yield Chart(_shown(bundles), patient, by_patient.get(key, []), pool)
+    finally:
+        gc.unfreeze()
+
+
+def _shown(bundles: list[tuple[Path, str]]) -> str:
+    return bundles[0][1] if len(bundles) == 1 else os.path.commonpath([s for _, s in bundles])

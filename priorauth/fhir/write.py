@@ -15,15 +15,21 @@ TODO = "TO COMPLETE"
 
 
 def _paths(data: Any, prefix: str = "") -> set[str]:
-    out = {prefix} if prefix else set()
-    if isinstance(data, dict):
-        for k, v in data.items():
-            out |= _paths(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            if isinstance(v, dict):
-                out |= _paths(v, f"{prefix}[{i}]")
+    out: set[str] = set()
+    _collect(data, prefix, out)
     return out
+
+
+def _collect(data: Any, prefix: str, out: set[str]) -> None:
+    if prefix:
+        out.add(prefix)
+    if type(data) is dict:
+        for k, v in data.items():
+            _collect(v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif type(data) is list:
+        for i, v in enumerate(data):
+            if type(v) is dict:
+                _collect(v, f"{prefix}[{i}]", out)
 
 
 def _parent(path: str) -> str:
@@ -55,11 +61,12 @@ def _clean(line: str) -> str:
 
 def _whole(value: Any) -> Any:
     """Doses and scores that are whole numbers written without ".0"."""
-    if isinstance(value, float) and value.is_integer():
+    kind = type(value)
+    if kind is float and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
+    if kind is dict:
         return {k: _whole(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_whole(v) for v in value]
     return value
 

@@ -6,7 +6,9 @@
 - :func:`us_core_bundle`: a US Core-style searchset (ICD-10-CM, RxNorm clinical drugs with
   dose instructions and a titration, NUCC roles, Coverage with payor, CPT psychotherapy and
   ECT, a device, a ketamine allergy, a document with its attachment);
-- :func:`ndjson_export`: a Bulk-export folder of NDJSON files for many patients.
+- :func:`ndjson_export`: a Bulk-export folder of NDJSON files for many patients;
+- :func:`large_bundle`: the same patients in one Bundle file (patients referenced by
+  ``urn:uuid:`` full URLs for odd numbers, by ``Patient/id`` otherwise).
 """
 
 from __future__ import annotations
@@ -216,3 +218,36 @@ def ndjson_export(folder: Path, patients: int, start: int = 0) -> Path:
         for h in handles.values():
             h.close()
     return folder
+
+
+def large_bundle(path: Path, patients: int) -> Path:
+    """A collection Bundle of the patients of :func:`ndjson_export`, written entry by entry
+    (never held whole), each patient's entries after all the Patient entries."""
+    shared = [{"resourceType": "Organization", "id": "org-uhc", "name": "UnitedHealthcare"},
+              {"resourceType": "Practitioner", "id": "prac-bulk", "identifier": [{"system": NPI, "value": "1234567893"}],
+               "name": [{"family": "Ngata", "given": ["Rua"], "suffix": ["DO"]}], "qualification": [{"code": cc(NUCC, "2084P0800X")}]}]
+    uuid = "5f0e7a3c-0000-4000-8000-{:012d}"
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"resourceType": "Bundle", "type": "collection", "entry": [\n')
+        first = True
+
+        def put(resource: dict[str, Any], full: str) -> None:
+            nonlocal first
+            out.write(("" if first else ",\n") + json.dumps({"fullUrl": full, "resource": resource}))
+            first = False
+
+        for r in shared:
+            put(r, f"https://ehr.example/fhir/{r['resourceType']}/{r['id']}")
+        for n in range(patients):
+            (p,) = ndjson_patient(n)["Patient"]
+            put(p, f"urn:uuid:{uuid.format(n)}" if n % 2 else f"https://ehr.example/fhir/Patient/{p['id']}")
+        for n in range(patients):
+            for kind, items in ndjson_patient(n).items():
+                for r in items:
+                    if kind == "Patient":
+                        continue
+                    if n % 2:
+                        r = json.loads(json.dumps(r).replace(f'"Patient/bulk-{n:04d}"', f'"urn:uuid:{uuid.format(n)}"'))
+                    put(r, f"urn:uuid:{kind}-{r['id']}")
+        out.write("\n]}\n")
+    return path
