@@ -18,24 +18,12 @@ from priorauth.kinds.age import age_on
 from priorauth.report import Report
 from priorauth.resources import version
 from priorauth.rules.model import RuleSet
+from priorauth.service_lines import CODE_MEANINGS as PROCEDURE_CODES
 from priorauth.vocabulary import DOCUMENT_LABELS, ECT_WORDS, FLAG_LABELS, MODALITIES, SPECIALTY_LABELS, TREATMENTS, fmt_num
 
 INDICATIONS = {
     "trd": "treatment-resistant depression (TRD)",
     "mdsi": "major depressive disorder with acute suicidal ideation or behavior (MDSI)",
-}
-PROCEDURE_CODES = {
-    "90867": "TMS, initial, including cortical mapping and motor threshold",
-    "90868": "TMS, subsequent delivery and management, per session",
-    "90869": "TMS, subsequent motor threshold re-determination with delivery",
-    "J0013": "Esketamine nasal spray, 1 mg",
-    "S0013": "Esketamine nasal spray, 1 mg (through 2025-12-31)",
-    "G2082": "Office visit with supervised esketamine self-administration, up to 56 mg, 2 h observation",
-    "G2083": "Office visit with supervised esketamine self-administration, more than 56 mg, 2 h observation",
-    "0889T": "Accelerated / personalized TMS (Category III)",
-    "0890T": "Accelerated / personalized TMS (Category III)",
-    "0891T": "Accelerated / personalized TMS (Category III)",
-    "0892T": "Accelerated / personalized TMS (Category III)",
 }
 PROTOCOLS = {"standard": "standard rTMS", "theta_burst": "theta burst stimulation", "deep": "deep TMS", "accelerated": "accelerated TMS"}
 
