@@ -73,6 +73,16 @@ class Codes(_Strict):
     notes: list[str] = Field(default_factory=list)
 
 
+class Submission(_Strict):
+    """Where the payer takes a request, as the cited source states it; never looked up elsewhere."""
+
+    fax: str | None = None  # the prior-authorization (utilization management) fax
+    appeals_fax: str | None = None
+    portal: str | None = None  # the portal's name or address
+    phone: str | None = None
+    source: str  # where these were read (a form, a provider manual page), with its date
+
+
 class RuleSet(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*/(tms|spravato)$")]
     payer: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -92,6 +102,10 @@ class RuleSet(_Strict):
     # false: the payer has no prior-authorization step (Original Medicare: coverage is checked
     # at claim review); letters are then a documentation summary for the chart
     prior_authorization: bool = True
+    # the payer's identifier for electronic requests (a PAS Organization identifier), only as
+    # the payer publishes it; absent when unknown, never invented
+    payer_identifier: str | None = None
+    submission: Submission | None = None  # fax, portal, phone where the source gives them
     codes: Codes = Field(default_factory=Codes)
     limits: Limits = Field(default_factory=Limits)
     criteria: Annotated[list[Criterion], Field(min_length=1)]
