@@ -46,7 +46,7 @@ __all__ = [
     "ContraindicationCriterion", "Criterion", "Days", "DevicesCriterion", "DiagnosisCriterion", "DocumentCriterion", "DoseRule",
     "DrugClass", "EctCriterion", "EpisodeWindowCriterion", "Evidence", "FailedTrialsCriterion", "ICD", "KINDS", "Limits", "NOf", "NotCoveredCriterion",
     "OralAntidepressantCriterion", "OutcomeRule", "PdmpCriterion", "Pct", "PrescriberCriterion", "PriorResponseCriterion",
-    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "SeverityCriterion", "SuicidalIdeationCriterion",
+    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "Submission", "SeverityCriterion", "SuicidalIdeationCriterion",
     "Threshold", "Topic", "TrialOutcomeName", "Weeks", "Years", "walk",
 ]
 
@@ -73,6 +73,16 @@ class Codes(_Strict):
     notes: list[str] = Field(default_factory=list)
 
 
+class Submission(_Strict):
+    """Where and how the payer takes requests: only what the rule file's cited source
+    states (never a number from memory); absent, checklists say to look it up."""
+
+    fax: Annotated[str, Field(min_length=1, max_length=40)] | None = None  # as the source prints it
+    portal: Annotated[str, Field(min_length=1, max_length=300)] | None = None  # name or https:// address
+    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    appeal_days: Annotated[int, Field(ge=1, le=3650)] | None = None  # days from a denial to file an internal appeal
+
+
 class RuleSet(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*/(tms|spravato)$")]
     payer: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -94,6 +104,7 @@ class RuleSet(_Strict):
     prior_authorization: bool = True
     codes: Codes = Field(default_factory=Codes)
     limits: Limits = Field(default_factory=Limits)
+    submission: Submission = Field(default_factory=Submission)  # fax, portal, phone, appeal deadline
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     documents: list[RequiredDocument] = Field(default_factory=list)
 
