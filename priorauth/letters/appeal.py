@@ -147,10 +147,15 @@ def answer(result: CriterionResult, case: Case, rule_set: RuleSet) -> str:
         if courses:
             return " ".join(_course(c) for c in courses)
     if kind == "prescriber" and case.prescriber.specialty:
-        return f"{case.prescriber.name} is a {SPECIALTY_LABELS.get(case.prescriber.specialty, 'prescriber')}."
+        return f"The prescriber, {case.prescriber.name}, is a {SPECIALTY_LABELS.get(case.prescriber.specialty, 'prescriber')}."
     if kind == "sessions" and case.request.sessions:
         limit = next((getattr(c, "max", None) for c in walk(rule_set.criteria) if c.id == result.id), None)
         return f"{case.request.sessions} sessions are requested" + (f", within the policy's limit of {limit}." if limit else ".")
+    if kind == "rems" and case.rems is not None:
+        said = [text for known, text in ((case.rems.setting_certified, "the treatment setting is certified under the Spravato REMS"), (case.rems.patient_enrolled, "the patient is enrolled in the Spravato REMS")) if known]
+        if said:
+            text = " and ".join(said)
+            return text[:1].upper() + text[1:] + "."
     if kind == "pdmp":
         return "The state prescription drug monitoring program was reviewed before prescribing."
     if kind == "contraindication":

@@ -168,3 +168,18 @@ def test_plain_takes_out_field_paths_and_rule_syntax(step: str, words: str) -> N
     from priorauth.letters.plain import plain
 
     assert plain(step) == words
+
+
+def test_a_spravato_appeal_and_a_draft_appeal_with_open_points(tmp_path: Path, clock: None) -> None:
+    denial = ("--template", "letter-appeal", "--denial-reference", "X-9", "--denial-date", "2026-11-25", "--date", "2026-12-01")
+    code, _, err = invoke("letter", str(SAMPLES / "cigna-spravato-ready.yaml"), "-o", str(tmp_path), *denial)
+    assert code == 0, err
+    for text in both(tmp_path, "DEMO-2001_cigna_spravato_appeal"):
+        assert "Spravato REMS. The treatment setting is certified under the Spravato REMS and the patient is enrolled in the Spravato REMS." in text
+        assert "Prescriber. The prescriber, Anika Patel, MD, is a psychiatrist." in text
+        assert "PDMP reviewed. The state prescription drug monitoring program was reviewed before prescribing." in text
+    code, _, err = invoke("letter", str(INCOMPLETE), "-o", str(tmp_path), "--draft", *denial)
+    assert code == 0, err
+    for text in both(tmp_path, "DEMO-1003_medicare_tms_appeal-draft"):
+        assert "Still to be documented before this appeal is sent:" in text
+        assert "No history of seizures. Record the seizure-history screening answer." in text
