@@ -51,3 +51,21 @@ def test_a_continuation_for_a_request_takes_the_recorded_approval(db_url: str, t
     assert "Original authorization: AUTH-0123" in text
     assert "Authorized period: November 20, 2026 to February 20, 2027" in text
     assert "Units approved: 30" in text and "Units used: 12 (18 left)" in text
+
+
+def test_a_continuation_request_takes_the_approval_of_the_earlier_request(db_url: str, tmp_path: Path) -> None:
+    first = tmp_path / "initial.yaml"
+    first.write_bytes(READY.read_bytes())
+    q(db_url, "add", str(first))
+    q(db_url, "submit", "1")
+    assert q(db_url, "decide", "1", "approved", "--date", "2026-11-20", "--auth", "AUTH-7", "--valid-to", "2027-01-20", "--units", "36")[0] == 0
+    case = tmp_path / "continuation.yaml"
+    case.write_text(READY.read_text(encoding="utf-8").replace("  kind: initial", "  kind: continuation"), encoding="utf-8")
+    code, out, _ = q(db_url, "add", str(case))
+    assert code == 0 and out.startswith("request 2 opened"), out
+    out_dir = tmp_path / "out"
+    code, _, err = invoke("letter", str(case), "--draft", "--request", "2", "--db", db_url, "--date", "2026-12-01", "-o", str(out_dir), "--format", "pdf")
+    assert code == 0, err
+    text = " ".join(pdf_pages(out_dir / "DEMO-1001_cigna_tms_continuation-draft.pdf"))
+    assert "Original authorization: AUTH-7" in text
+    assert "Units approved: 36" in text and "Units used: 0 (36 left)" in text
