@@ -86,6 +86,10 @@ def _other(old: RuleSet, new: RuleSet) -> list[str]:
         before, after = getattr(old.limits, name), getattr(new.limits, name)
         if before != after:
             out.append(f"{label} limit: {before if before is not None else 'none'} -> {after if after is not None else 'none'}")
+    for name, label in (("fax", "Fax"), ("portal", "Portal"), ("phone", "Phone"), ("appeal_days", "Appeal days")):
+        before, after = getattr(old.submission, name), getattr(new.submission, name)
+        if before != after:
+            out.append(f"{label}: {before if before is not None else 'none'} -> {after if after is not None else 'none'}")
     if old.codes.procedure != new.codes.procedure:
         out.append(f"Procedure codes: {', '.join(old.codes.procedure) or 'none'} -> {', '.join(new.codes.procedure) or 'none'}")
     for note in new.report_notes:

@@ -59,13 +59,15 @@ def _request_options(f: F) -> F:
     )(f)
 
 
-def _run(case: str, output: str, force: bool, request_id: int | None = None, db: str | None = None, user: str | None = None, **kw: Any) -> None:
+def _run(case: str, output: str, force: bool, request_id: int | None = None, db: str | None = None, user: str | None = None, from_queue: Callable[[Any, int], dict[str, Any]] | None = None, **kw: Any) -> None:
     from priorauth.letters import DocumentOptions, plan_documents, write_documents
 
     kw["date"] = kw["date"] or options.today()
     store, basis = None, None
     if request_id is not None:
         store, basis = _request_basis(case, request_id, db, user, kw)
+        if from_queue is not None:
+            kw.update(from_queue(store, request_id))
     imported = options.fhir_case(case, kw.get("treatment"), kw.get("payer"))
     planned = plan_documents(case, DocumentOptions(**kw), output_dir=output, case_and_digest=imported)
     written = write_documents(planned, output, force=force)
@@ -117,9 +119,16 @@ def _request_basis(case: str, request_id: int, db: str | None, user: str | None,
     show_default=True,
     help="Which letter: auto picks by treatment, and continuation for a continuation request; letter-appeal after a denial. A name from --templates-dir also works.",
 )
-@click.option("--denial-date", type=DateType(), help="Appeal letters: the date of the denial.")
-@click.option("--denial-ref", metavar="TEXT", help="Appeal letters: the payer's reference number of the denial.")
-def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, request_id: int | None, db: str | None, user: str | None, draft: bool, template: str, denial_date: dt.date | None, denial_ref: str | None) -> None:
+@click.option("--denial-reference", "--denial-ref", "denial_ref", metavar="REF", help="Appeal: the payer's reference number of the denial, as printed on its letter (required for letter-appeal, unless --request takes it from the queue).")
+@click.option("--denial-date", type=DateType(), help="Appeal: the date of the denial, YYYY-MM-DD (required for letter-appeal, unless --request takes it from the queue).")
+@click.option("--denial-reason", metavar="TEXT", help="Appeal: the denial's reason, quoted in the letter exactly as typed (default with --request: the reason the queue recorded).")
+@click.option("--level", type=click.Choice(["first", "second", "external"]), help="Appeal: first-level internal, second-level internal, or external review (default: first; with --request, the level after the recorded denial).")
+@click.option("--expedited", is_flag=True, help="Appeal: ask for an expedited (72-hour) decision, when waiting could seriously harm the patient.")
+@click.option("--auth-number", metavar="TEXT", help="Continuation: the original authorization number (default with --request: the queue's approval).")
+@click.option("--units-approved", type=click.IntRange(min=0), metavar="N", help="Continuation: units (sessions or devices) the original authorization approved.")
+@click.option("--units-used", type=click.IntRange(min=0), metavar="N", help="Continuation: units used so far.")
+@click.option("--plan", type=click.Choice(["extension", "taper", "maintenance"]), default="extension", show_default=True, help="Continuation: the plan the letter asks for.")
+def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, request_id: int | None, db: str | None, user: str | None, draft: bool, template: str, denial_ref: str | None, denial_date: dt.date | None, denial_reason: str | None, level: str | None, expedited: bool, auth_number: str | None, units_approved: int | None, units_used: int | None, plan: str) -> None:
     """Write the letter of medical necessity for CASE as DOCX and PDF.
 
     The letter states the history the policy asks for, criterion by criterion, and cites
@@ -131,9 +140,17 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
       priorauth letter samples/cigna-tms-ready.yaml -o letters/
       priorauth letter case.yaml --clinic clinic.yaml --format pdf -o out/
       priorauth letter case.yaml --draft -o drafts/
-      priorauth letter case.yaml --template letter-appeal --denial-ref PA-123 --denial-date 2026-11-25 -o out/
+      priorauth letter case.yaml --template letter-appeal --denial-reference PA-123 --denial-date 2026-11-25 --denial-reason "Not medically necessary" -o out/
+      priorauth letter case.yaml --template letter-appeal --level second --expedited --request 12 -o out/
+      priorauth letter case.yaml --template letter-continuation --auth-number A-778 --units-approved 36 --units-used 30 -o out/
       priorauth letter case.yaml --date 2026-12-01 -o out/
       priorauth letter case.yaml --request 12 -o out/   # for queue request 12, and recorded there
+
+    An appeal (--template letter-appeal) needs the denial's reference and date: typed, or
+    with --request, the denial the queue recorded (typed options win). It is addressed to
+    the payer's appeals department, quotes the denial reason and answers it criterion by
+    criterion. A continuation letter gives the original authorization, units approved and
+    used, the course dates and the scores before and now.
 
     The letter is dated today unless --date says otherwise; it may not be dated before
     the case's request date (its history is measured up to that date), nor an appeal
@@ -143,16 +160,42 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
     Files are named <patient id>_<payer>_<treatment>_letter.<ext>, readable by you only,
     and never overwritten without --force.
     """
-    date = date or options.today()
-    if denial_date is not None and date < denial_date:
-        from priorauth.errors import UsageError
+    from priorauth.errors import UsageError
+    from priorauth.letters.appeal import Denial, check_denial_not_future
+    from priorauth.letters.continuation import Authorization
 
-        raise UsageError(
-            f"the letter would be dated {date.isoformat()}, before the denial it answers (--denial-date {denial_date.isoformat()})",
-            "an appeal is written after the denial: give --date on or after the denial date (default: today)",
-        )
-    extra = {"appeal": {"date": f"{denial_date:%B} {denial_date.day}, {denial_date.year}" if denial_date else None, "reference": denial_ref}}
-    _run(case, output, force, request_id, db, user, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, extra=extra)
+    date = date or options.today()
+    if units_approved is not None and units_used is not None and units_used > units_approved:
+        raise UsageError("--units-used is more than --units-approved", "check both numbers on the payer's approval letter and your treatment log")
+    denial = Denial(denial_ref, denial_date, denial_reason, level or "first", expedited)
+    auth = Authorization(auth_number, units_approved, units_used, plan=plan)
+
+    def from_queue(store: Any, rid: int) -> dict[str, Any]:
+        from priorauth.store.letters import approval, latest_denial
+
+        out: dict[str, Any] = {}
+        if template == "letter-appeal":
+            rec = latest_denial(store, rid)
+            if rec is not None:
+                queued_level = ("first", "second", "external")[min(rec.level, 2)]
+                out["denial"] = Denial(denial_ref or rec.reference, denial_date or rec.date, denial_reason if denial_reason is not None else rec.reason, level or queued_level, expedited)
+                check_denial_not_future(out["denial"], options.today())
+        else:
+            got = approval(store, rid)
+            if got is not None:
+                out["authorization"] = Authorization(
+                    auth_number or got.auth_number,
+                    units_approved if units_approved is not None else got.units_approved,
+                    units_used if units_used is not None else got.units_used,
+                    got.valid_from,
+                    got.valid_to,
+                    plan,
+                )
+        return out
+
+    if template == "letter-appeal":
+        check_denial_not_future(denial, options.today())
+    _run(case, output, force, request_id, db, user, from_queue, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, denial=denial, authorization=auth)
 
 
 @click.command()

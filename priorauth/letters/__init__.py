@@ -23,7 +23,10 @@ from priorauth.case import Case, load_case_with_digest
 from priorauth.clinic import Clinic, load_clinic
 from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write_pdf
 from priorauth.errors import PriorAuthError, UsageError
+from priorauth.letters.appeal import Denial, check_denial
 from priorauth.letters.context import build_context
+from priorauth.letters.continuation import Authorization
+from priorauth.letters.facts import document_facts
 from priorauth.letters.render import environment, render_document
 from priorauth.output import check_writable, confined, ensure_folder, output_name, safe_part, write_atomic
 from priorauth.report import Report
@@ -154,6 +157,8 @@ class DocumentOptions:
     draft: bool = False  # letters only: DRAFT watermark, allowed when not ready
     extra: dict[str, Any] | None = field(default=None, hash=False)  # more template variables (an appeal's denial)
     date: dt.date | None = None  # the date the documents bear (default: request.date; nothing here reads the clock)
+    denial: Denial | None = None  # the denial an appeal answers (required for letter-appeal)
+    authorization: Authorization | None = None  # the approval a continuation letter continues
 
     @property
     def formats(self) -> list[str]:
@@ -162,6 +167,17 @@ class DocumentOptions:
     @property
     def draft_letter(self) -> bool:
         return self.draft and self.kind == "letter"
+
+    @property
+    def appeal(self) -> bool:
+        return self.kind == "letter" and self.template == "letter-appeal"
+
+
+def check_options(options: DocumentOptions, case: Case) -> None:
+    """Dates and the denial, before anything else: the first things to fix."""
+    check_document_date(options.kind, case, options.date)
+    if options.appeal:
+        check_denial(options.denial or Denial(), case.request.date, options.date or case.request.date)
 
 
 def plan_documents(
@@ -174,7 +190,7 @@ def plan_documents(
 ) -> list[Planned]:
     """Evaluate and render everything in memory; raise before anything is written."""
     case, digest = case_and_digest or load_case_with_digest(case_path)
-    check_document_date(options.kind, case, options.date)  # before the gaps: a wrong --date is the first thing to fix
+    check_options(options, case)  # before the gaps: a wrong --date is the first thing to fix
     registry = registry or Registry(options.rules_dirs)
     checked = check_case_sources(case, registry, options.payer, options.treatment, options.as_of)
     if options.kind == "letter" and not options.draft and any(r.status != "ready" for _, r in checked):
@@ -194,7 +210,7 @@ def render_documents(
     """Render the documents of reports already made, each with the rule-set version that
     judged it (:func:`priorauth.api.check_case_sources`). ``part`` replaces the patient
     part of the file names (see :func:`document_name`)."""
-    check_document_date(options.kind, case, options.date)
+    check_options(options, case)
     clinic = load_clinic(options.clinic)[0] if options.clinic else None
     env = environment(options.templates_dir)
     folder = Path(output_dir)
@@ -202,6 +218,7 @@ def render_documents(
     for source, report in checked:
         name = choose_template(options.kind, report, case, options.template)[0]
         ctx = build_context(case, report, source.rule_set, clinic, digest, draft=options.draft_letter, extra=options.extra, date=options.date)
+        ctx.update(document_facts(case, report, source.rule_set, options.denial if options.appeal else None, options.authorization))
         doc: Document = render_document(env, name, ctx, functools.partial(_meta, ctx, options.kind, options.draft_letter, clinic))
         for ext in options.formats:
             file_name = document_name(case, report, options.kind, ext, part=part, template=options.template, draft=options.draft)

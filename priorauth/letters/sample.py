@@ -13,7 +13,10 @@ def sample_context() -> dict[str, Any]:
 
     from priorauth.api import check_case
     from priorauth.case import load_case_with_digest
+    from priorauth.letters.appeal import Denial
     from priorauth.letters.context import build_context
+    from priorauth.letters.continuation import Authorization
+    from priorauth.letters.facts import document_facts
     from priorauth.rules import Registry
 
     sample = Path(__file__).resolve().parent.parent.parent / "samples" / "cigna-tms-ready.yaml"
@@ -24,5 +27,6 @@ def sample_context() -> dict[str, Any]:
     report = check_case(case, registry)[0]
     rule_set = registry.resolve(report.rule_set.id, case.request.date)[0].rule_set
     ctx = build_context(case, report, rule_set, None, digest)
-    ctx["appeal"] = {"date": None, "reference": None}
+    denial = Denial("SAMPLE-DENIAL-1", case.request.date, "Not medically necessary", "first", False)
+    ctx.update(document_facts(case, report, rule_set, denial, Authorization("SAMPLE-AUTH-1", 36, 30)))
     return ctx

@@ -158,6 +158,14 @@ def describe_rule_set(rs: m.RuleSet, source: RuleSource | None = None, other_ver
     limit_lines += list(limits.notes)
     if limit_lines:
         out += ["", "Limits:"] + [f"  - {x}" for x in limit_lines]
+    sub = rs.submission
+    sub_lines = [f"{label}: {value}" for label, value in (("Fax", sub.fax), ("Appeals fax", sub.appeals_fax), ("Portal", sub.portal), ("Phone", sub.phone)) if value]
+    if sub.appeal_days is not None:
+        sub_lines.append(f"Internal appeal: within {sub.appeal_days} days of the denial")
+    if sub.source and sub_lines:
+        sub_lines.append(f"Read from: {sub.source}")
+    if sub_lines:
+        out += ["", "Submission:"] + [f"  - {x}" for x in sub_lines]
     code_lines = ([f"Procedure codes: {', '.join(rs.codes.procedure)}"] if rs.codes.procedure else []) + list(rs.codes.notes)
     if code_lines:
         out += ["", "Codes:"] + [f"  - {x}" for x in code_lines]

@@ -46,7 +46,7 @@ __all__ = [
     "ContraindicationCriterion", "Criterion", "Days", "DevicesCriterion", "DiagnosisCriterion", "DocumentCriterion", "DoseRule",
     "DrugClass", "EctCriterion", "EpisodeWindowCriterion", "Evidence", "FailedTrialsCriterion", "ICD", "KINDS", "Limits", "NOf", "NotCoveredCriterion",
     "OralAntidepressantCriterion", "OutcomeRule", "PdmpCriterion", "Pct", "PrescriberCriterion", "PriorResponseCriterion",
-    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "SeverityCriterion", "SuicidalIdeationCriterion",
+    "PsychotherapyCriterion", "RemsCriterion", "RequiredDocument", "RuleSet", "SessionsCriterion", "Submission", "SeverityCriterion", "SuicidalIdeationCriterion",
     "Threshold", "Topic", "TrialOutcomeName", "Weeks", "Years", "walk",
 ]
 
@@ -74,13 +74,15 @@ class Codes(_Strict):
 
 
 class Submission(_Strict):
-    """Where the payer takes a request, as the cited source states it; never looked up elsewhere."""
+    """Where and how the payer takes requests: only what the rule file's cited source
+    states (never a number from memory); absent, checklists say to look it up."""
 
-    fax: str | None = None  # the prior-authorization (utilization management) fax
-    appeals_fax: str | None = None
-    portal: str | None = None  # the portal's name or address
-    phone: str | None = None
-    source: str  # where these were read (a form, a provider manual page), with its date
+    fax: Annotated[str, Field(min_length=1, max_length=40)] | None = None  # as the source prints it
+    appeals_fax: Annotated[str, Field(min_length=1, max_length=40)] | None = None  # the appeals fax, where it differs
+    portal: Annotated[str, Field(min_length=1, max_length=300)] | None = None  # name or https:// address
+    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    appeal_days: Annotated[int, Field(ge=1, le=3650)] | None = None  # days from a denial to file an internal appeal
+    source: str | None = None  # where these were read when not the rule file's own source (a form, a manual page, with its date)
 
 
 class RuleSet(_Strict):
@@ -105,9 +107,9 @@ class RuleSet(_Strict):
     # the payer's identifier for electronic requests (a PAS Organization identifier), only as
     # the payer publishes it; absent when unknown, never invented
     payer_identifier: str | None = None
-    submission: Submission | None = None  # fax, portal, phone where the source gives them
     codes: Codes = Field(default_factory=Codes)
     limits: Limits = Field(default_factory=Limits)
+    submission: Submission = Field(default_factory=Submission)  # fax, portal, phone, appeal deadline
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     documents: list[RequiredDocument] = Field(default_factory=list)
 

@@ -57,6 +57,11 @@ codes:                                # billing codes, carried into letters
 limits:                               # what the policy allows, shown in letters (a sessions or devices criterion checks it)
 {limit_line}  # approval: "6 months"              # free text shown in letters
   notes: []
+# submission:                         # optional: only what the cited source states, never a number from memory
+#   fax: "..."                        # the payer's prior-authorization fax; checklists print it
+#   portal: "..."                     # portal name or https:// address
+#   phone: "..."
+#   appeal_days: 180                  # days from a denial to file an internal appeal
 
 # ---- criteria: every one must be met ---------------------------------------------------
 # Every criterion has an id (unique, lower-case-with-dashes) and a kind (docs/rules.md lists

@@ -73,21 +73,34 @@ def test_look_back_windows_stay_measured_from_the_request_date(tmp_path: Path) -
 
 
 def test_an_appeal_dated_before_the_denial_is_refused(tmp_path: Path, clock: list[dt.date]) -> None:
-    args = ("letter", str(READY_TMS), "-o", str(tmp_path), "--template", "letter-appeal", "--denial-date", "2026-11-25")
+    args = ("letter", str(READY_TMS), "-o", str(tmp_path), "--template", "letter-appeal", "--denial-reference", "PA-1", "--denial-date", "2026-11-25")
     code, stdout, err = invoke(*args, "--date", "2026-11-20")
     assert (code, stdout) == (2, "")
     assert err == (
         "error: the letter would be dated 2026-11-20, before the denial it answers (--denial-date 2026-11-25)\n"
         "  hint: an appeal is written after the denial: give --date on or after the denial date (default: today)\n"
     )
-    clock[0] = dt.date(2026, 11, 24)  # today, a day before the denial
+    clock[0] = dt.date(2026, 11, 24)  # today, a day before the denial: the denial date is a typo
     code, _, err = invoke(*args)
-    assert code == 2 and err.startswith("error: the letter would be dated 2026-11-24, before the denial")
+    assert (code, err) == (2, "error: --denial-date 2026-11-25 is in the future (today is 2026-11-24)\n  hint: give the date printed on the payer's denial letter\n")
     assert list(tmp_path.iterdir()) == []
+    clock[0] = dt.date(2026, 12, 24)
     code, _, err = invoke(*args, "--date", "2026-11-25", "--format", "pdf")  # the day of the denial is fine
     assert code == 0, err
     text = " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_appeal.pdf"))
-    assert "Date of denial: November 25, 2026" in text and text.count("November 25, 2026") == 3
+    assert "Date of denial: November 25, 2026" in text and "denial of Transcranial magnetic stimulation (TMS) dated November 25, 2026 (reference PA-1)" in text
+    assert "Date: November 25, 2026" in text  # the signature: the day written, never the request date
+    assert "November 18, 2026" not in text
+
+
+def test_a_denial_before_the_request_is_refused(tmp_path: Path, clock: list[dt.date]) -> None:
+    code, stdout, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--template", "letter-appeal", "--denial-reference", "PA-1", "--denial-date", "2026-11-17")
+    assert (code, stdout) == (2, "")
+    assert err == (
+        "error: --denial-date 2026-11-17 is before the case's request date (request.date): a denial cannot come before the request it decides\n"
+        "  hint: check the date on the payer's denial letter, or correct request.date in the case\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_letter_dated_before_its_request_is_refused_but_a_checklist_is_not(tmp_path: Path) -> None:

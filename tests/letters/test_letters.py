@@ -160,11 +160,12 @@ def test_checklist_is_always_allowed(tmp_path: Path) -> None:
     text = " ".join(pdf_pages(tmp_path / "DEMO-1003_medicare_tms_checklist.pdf"))
     assert "Prior Authorization Checklist" in text
     assert "Status: INCOMPLETE" in text
-    assert "No history of seizures (unknown): Screening for history of seizures is not documented." in text
-    assert "Validated depression scale within 30 days STALE 2026-08-01" in text
-    assert "Psychiatric evaluation within 90 days on file 2026-10-20" in text
+    assert "☐ Record the seizure-history screening answer" in text
+    assert "No history of seizures: not yet documented." in text
+    assert "Validated depression scale within 30 days too old: the newest is dated 2026-08-01; needs one within 30 days" in text
+    assert "Psychiatric evaluation within 90 days on file, dated 2026-10-20" in text
     dtext = docx_text(tmp_path / "DEMO-1003_medicare_tms_checklist.docx")
-    assert "Validated depression scale within 30 days | STALE | 2026-08-01" in dtext
+    assert "☐ | Validated depression scale within 30 days | too old: the newest is dated 2026-08-01; needs one within 30 days | | " in dtext
 
 
 def test_continuation_and_appeal_templates(tmp_path: Path) -> None:
@@ -174,11 +175,13 @@ def test_continuation_and_appeal_templates(tmp_path: Path) -> None:
     code, _, err = invoke("letter", str(case), "-o", str(tmp_path), "--format", "pdf")
     assert code == 0, err
     cont = " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_continuation.pdf"))
-    assert "Continuation of Treatment" in cont and "67%" in cont
+    assert "Continuation of Treatment" in cont and "Course dates: March 1, 2026 to April 15, 2026" in cont
     code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--format", "pdf", "--template", "letter-appeal", "--denial-ref", "PA-77|1", "--denial-date", "2026-11-01")
+    assert code == 2 and "--denial-date 2026-11-01 is before the case's request date" in err
+    code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path), "--format", "pdf", "--template", "letter-appeal", "--denial-ref", "PA-77|1", "--denial-date", "2026-11-21")
     assert code == 0, err
     appeal = " ".join(pdf_pages(tmp_path / "DEMO-1001_cigna_tms_appeal.pdf"))
-    assert "Appeal of Denial" in appeal and "PA-77|1" in appeal and "November 1, 2026" in appeal
+    assert "Appeal of Denial" in appeal and "PA-77|1" in appeal and "November 21, 2026" in appeal
 
 
 def fill_in(profile: Path) -> None:
@@ -328,8 +331,8 @@ def test_a_scale_entered_only_in_assessments_is_enclosed_and_on_the_checklist(tm
     assert "Validated depression rating scale: the scored PHQ-9 (2026-11-10)" in letter
     assert invoke("checklist", str(case), "-o", str(tmp_path / "checklist"), "--format", "docx")[0] == 0
     checklist = docx_text(tmp_path / "checklist" / "DEMO-1001_cigna_tms_checklist.docx")
-    assert "Validated depression rating scale: on file per assessments[0] (2026-11-10); attach the scored PHQ-9" in checklist
-    assert "Validated depression scale within 30 days | on file | 2026-11-10" in checklist
+    assert "☐ | Validated depression scale within 30 days | on file: the scored PHQ-9, dated 2026-11-10 | | " in checklist
+    assert checklist.count("Validated depression scale within 30 days") == 1  # each document once
 
 
 def test_original_medicare_paperwork_is_a_documentation_summary(tmp_path: Path) -> None:

@@ -261,3 +261,14 @@ def test_combinators_render_as_nested_lists() -> None:
         "        Applies to: continuation requests only.",
         "        (id pdmp, topic prescriber)",
     ]
+
+
+def test_submission_channel_is_shown_and_its_keys_are_closed(tmp_path: Path) -> None:
+    text = acme_rule().replace("criteria:\n", "submission:\n  fax: 1-800-555-0100\n  portal: https://provider.example/pa\n  appeal_days: 180\ncriteria:\n")
+    write(tmp_path / "acme" / "tms.yaml", text)
+    out = lines(invoke("rules", "show", "acme/tms", "--rules-dir", str(tmp_path)))
+    at = out.index("Submission:")
+    assert out[at : at + 4] == ["Submission:", "  - Fax: 1-800-555-0100", "  - Portal: https://provider.example/pa", "  - Internal appeal: within 180 days of the denial"]
+    write(tmp_path / "acme" / "tms.yaml", text.replace("  fax:", "  facs:"))
+    result = invoke("rules", "show", "acme/tms", "--rules-dir", str(tmp_path))
+    assert result.exit_code == 2 and "submission.facs" in result.output
