@@ -138,14 +138,24 @@ def _letter_title(case: Case, source: RuleSource, draft: bool) -> str:
 # --------------------------------------------------------------------------- attachments
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """One image, ready to be a PDF image XObject: its size in pixels, the entries of its
+    dictionary (colour space, bits, filter) and its encoded data."""
+
+    width: int
+    height: int
+    entries: str
+    data: bytes
+
+
 @dataclass
 class _Record:
-    """One readable attachment: a PDF (``reader``) or images (``frames``)."""
+    """One readable attachment: a PDF (``reader``) or images (``frames``, a page each)."""
 
     title: str
     reader: PdfReader | None = None
-    jpeg: bytes | None = None  # a JPEG is embedded as it is, never re-encoded
-    frames: list[Any] = field(default_factory=list)  # Pillow images, one page each
+    frames: list[_Frame] = field(default_factory=list)
 
 
 def _name(index: int, doc: Any) -> str:
@@ -197,8 +207,7 @@ def _read(path: Path, name: str) -> _Record:
     if _PDF in head:  # a PDF may have a few bytes before its header
         return _Record(name, reader=_pdf(data))
     if data.startswith(_JPEG):
-        frames = _images(data, "JPEG")
-        return _Record(name, jpeg=data, frames=frames)
+        return _Record(name, frames=_images(data, "JPEG"))
     if data.startswith(_PNG):
         return _Record(name, frames=_images(data, "PNG"))
     if data.startswith(_TIFF):
@@ -225,19 +234,28 @@ def _pdf(data: bytes) -> PdfReader:
     return reader
 
 
-def _images(data: bytes, fmt: str) -> list[Any]:
-    """Every frame of an image, decoded, in a mode reportlab draws; a damaged file raises."""
-    from PIL import Image, ImageSequence
+_ORIENTATION = 0x0112  # the EXIF tag
 
-    frames: list[Any] = []
+
+def _images(data: bytes, fmt: str) -> list[_Frame]:
+    """Every frame of an image, decoded (so a damaged file is found now) and encoded for
+    PDF; a JPEG keeps its own bytes."""
+    from PIL import Image, ImageOps, ImageSequence
+
+    frames: list[_Frame] = []
     try:
-        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-            for frame in ImageSequence.Iterator(image):
-                if frame.width * frame.height > MAX_IMAGE_PIXELS:
-                    raise _Unusable(f"image larger than {MAX_IMAGE_PIXELS // 1_000_000} million pixels: scan it at a lower resolution")
-                if len(frames) == MAX_FRAMES:
-                    raise _Unusable(f"more than {MAX_FRAMES} pages in one image file: split it")
-                frames.append(_flatten(frame))
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+        for frame in ImageSequence.Iterator(image):
+            if frame.width * frame.height > MAX_IMAGE_PIXELS:
+                raise _Unusable(f"image larger than {MAX_IMAGE_PIXELS // 1_000_000} million pixels: scan it at a lower resolution")
+            if len(frames) == MAX_FRAMES:
+                raise _Unusable(f"more than {MAX_FRAMES} pages in one image file: split it")
+            if frame.getexif().get(_ORIENTATION, 1) != 1:  # a photo taken sideways: upright, as viewers show it
+                frames.append(_flate(ImageOps.exif_transpose(frame)))
+            elif fmt == "JPEG" and frame.mode in ("L", "RGB"):
+                frames.append(_jpeg(frame, data))
+            else:
+                frames.append(_flate(frame))
     except _Unusable:
         raise
     except Exception:  # Pillow raises many types for damaged files
@@ -247,19 +265,41 @@ def _images(data: bytes, fmt: str) -> list[Any]:
     return frames
 
 
-def _flatten(frame: Any) -> Any:
-    """A copy of ``frame`` in grey or RGB: transparency on white paper, as a fax shows it."""
+def _jpeg(frame: Any, data: bytes) -> _Frame:
+    """A JPEG as it is (DCTDecode), after decoding it at an eighth of its size: enough to
+    find a damaged file, at a fraction of the cost."""
+    size = frame.size
+    frame.draft(frame.mode, (max(size[0] // 8, 1), max(size[1] // 8, 1)))
+    frame.load()
+    space = "/DeviceGray" if frame.mode == "L" else "/DeviceRGB"
+    return _Frame(size[0], size[1], f"/ColorSpace {space} /BitsPerComponent 8 /Filter /DCTDecode", data)
+
+
+def _flate(frame: Any) -> _Frame:
+    """A frame's pixels, zlib-compressed: 1-bit, grey or RGB; transparency on white paper,
+    as a fax shows it."""
+    import zlib
+
     from PIL import Image
 
     frame.load()
-    if frame.mode in ("L", "RGB"):
-        return frame.copy()
-    if frame.mode == "1":
-        return frame.convert("L")
-    rgba = frame.convert("RGBA")
-    paper = Image.new("RGB", rgba.size, (255, 255, 255))
-    paper.paste(rgba, mask=rgba.getchannel("A"))
-    return paper
+    if frame.mode == "1":  # scans and faxes: 1 bit a pixel, rows padded to a byte, 1 is white, as in PDF
+        space, bits = "/DeviceGray", 1
+    elif frame.mode in ("L", "RGB"):
+        space, bits = ("/DeviceGray" if frame.mode == "L" else "/DeviceRGB"), 8
+    elif frame.mode.startswith("I;16"):  # 16-bit grey
+        frame = frame.convert("I").point(lambda v: v / 256).convert("L")
+        space, bits = "/DeviceGray", 8
+    elif frame.mode in ("I", "F"):
+        frame = frame.convert("L")
+        space, bits = "/DeviceGray", 8
+    else:  # palette, alpha, CMYK, LA, ...
+        rgba = frame.convert("RGBA")
+        frame = Image.new("RGB", rgba.size, (255, 255, 255))
+        frame.paste(rgba, mask=rgba.getchannel("A"))
+        space, bits = "/DeviceRGB", 8
+    data = zlib.compress(frame.tobytes(), 6)
+    return _Frame(frame.width, frame.height, f"/ColorSpace {space} /BitsPerComponent {bits} /Filter /FlateDecode", data)
 
 
 # --------------------------------------------------------------------------- the cover sheet
@@ -421,38 +461,44 @@ def _cover_pdf(cover: _Cover, parts: list[Part], total: int) -> bytes:
 # --------------------------------------------------------------------------- images and stamps
 
 
+IMAGE_MARGIN, CAPTION_H, FOOT_H = 36.0, 20.0, 36.0  # points: the image sits between the caption and the stamp
+
+
+def _image_box(frame: _Frame) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    """The page (Letter, landscape for a wide image) and the image's place on it: x, y, w, h."""
+    size = (792.0, 612.0) if frame.width > frame.height else (612.0, 792.0)
+    box_w, box_h = size[0] - 2 * IMAGE_MARGIN, size[1] - IMAGE_MARGIN - CAPTION_H - FOOT_H
+    scale = min(box_w / frame.width, box_h / frame.height)
+    w, h = frame.width * scale, frame.height * scale
+    return size, ((size[0] - w) / 2, FOOT_H + box_h - h, w, h)
+
+
 def _image_pages(record: _Record) -> bytes:
-    """One page per image frame, scaled to fit inside the margins, with a caption."""
-    from reportlab.lib.pagesizes import LETTER, landscape
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen.canvas import Canvas
-
-    from priorauth.documents.pdf_writer import FONT_REGULAR, _register_fonts
-
-    _register_fonts()
-    buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=LETTER, invariant=1, initialFontName=FONT_REGULAR)
-    canvas.setTitle(record.title)
-    canvas.setCreator("priorauth")
-    canvas.setProducer("priorauth")
-    margin, caption_h, foot_h = 36.0, 20.0, 36.0
-    n = len(record.frames)
-    for i, frame in enumerate(record.frames):
-        w_px, h_px = frame.size
-        size = landscape(LETTER) if w_px > h_px else LETTER
-        canvas.setPageSize(size)
-        box_w, box_h = size[0] - 2 * margin, size[1] - margin - caption_h - foot_h
-        scale = min(box_w / w_px, box_h / h_px)
-        w, h = w_px * scale, h_px * scale
-        x, y = (size[0] - w) / 2, foot_h + (box_h - h)
-        source = ImageReader(io.BytesIO(record.jpeg)) if record.jpeg is not None else ImageReader(frame)
-        canvas.drawImage(source, x, y, w, h)
-        canvas.setFont(FONT_REGULAR, 8)
-        canvas.setFillGray(0.35)
-        canvas.drawString(margin, size[1] - margin + 6, _fit(record.title + (f" · image {i + 1} of {n}" if n > 1 else ""), FONT_REGULAR, 8, box_w))
-        canvas.showPage()
-    canvas.save()
-    return buf.getvalue()
+    """A PDF of one page per image frame, scaled to fit inside the margins; written here
+    directly (a page, its content and the image), so an image is encoded once, by _flate
+    or not at all (JPEG). Its caption is drawn with the page stamp."""
+    objects: list[bytes] = []
+    kids = []
+    for frame in record.frames:
+        (pw, ph), (x, y, w, h) = _image_box(frame)
+        page, content, image = len(objects) + 3, len(objects) + 4, len(objects) + 5
+        kids.append(f"{page} 0 R")
+        draw = f"q {w:.4f} 0 0 {h:.4f} {x:.4f} {y:.4f} cm /Im0 Do Q".encode()
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:g} {ph:g}] /Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {content} 0 R >>".encode())
+        objects.append(b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream")
+        objects.append(f"<< /Type /XObject /Subtype /Image /Width {frame.width} /Height {frame.height} {frame.entries} /Length {len(frame.data)} >>\nstream\n".encode() + frame.data + b"\nendstream")
+    objects[:0] = [b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -468,8 +514,9 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 STAMP_Y = 20.0  # baseline, in points from the bottom edge: under the letters' footer and audit line
 
 
-def _stamps(sizes: Sequence[tuple[float, float]]) -> bytes:
-    """One overlay page per packet page, the size of that page: "Packet page N of M"."""
+def _stamps(sizes: Sequence[tuple[float, float]], captions: Sequence[str | None]) -> bytes:
+    """One overlay page per packet page, the size of that page: "Packet page N of M", and
+    the caption above an image."""
     from reportlab.pdfgen.canvas import Canvas
 
     from priorauth.documents.pdf_writer import FONT_REGULAR, _register_fonts
@@ -478,11 +525,13 @@ def _stamps(sizes: Sequence[tuple[float, float]]) -> bytes:
     buf = io.BytesIO()
     canvas = Canvas(buf, invariant=1, initialFontName=FONT_REGULAR)
     total = len(sizes)
-    for number, (w, h) in enumerate(sizes, start=1):
+    for number, ((w, h), caption) in enumerate(zip(sizes, captions), start=1):
         canvas.setPageSize((w, h))
         canvas.setFont(FONT_REGULAR, 8)
         canvas.setFillGray(0.25)
         canvas.drawCentredString(w / 2, STAMP_Y, f"Packet page {number} of {total}")
+        if caption:
+            canvas.drawString(IMAGE_MARGIN, h - IMAGE_MARGIN + 6, _fit(caption, FONT_REGULAR, 8, w - 2 * IMAGE_MARGIN))
         canvas.showPage()
     canvas.save()
     return buf.getvalue()
@@ -499,12 +548,19 @@ def assemble(cover: _Cover, letter_title: str, letter: bytes, checklist: bytes, 
         (letter_title, PdfReader(io.BytesIO(letter))),
         ("Prior authorization checklist", PdfReader(io.BytesIO(checklist))),
     ]
+    captions: list[str | None] = [None] * (len(bodies[0][1].pages) + len(bodies[1][1].pages))
     number = 0
     for record, _ in records:
         if record is None:
             continue
         number += 1
-        reader = record.reader or PdfReader(io.BytesIO(_image_pages(record)))
+        if record.reader is not None:
+            reader = record.reader
+            captions += [None] * len(reader.pages)
+        else:
+            reader = PdfReader(io.BytesIO(_image_pages(record)))
+            n = len(record.frames)
+            captions += [record.title + (f" · image {i} of {n}" if n > 1 else "") for i in range(1, n + 1)]
         bodies.append((f"Attachment {number}: {record.title}", reader))
     # The cover lists the first page of every part, so its own length must be known:
     # lay it out until the page count it states is the one it has (one pass, nearly always).
@@ -520,7 +576,7 @@ def assemble(cover: _Cover, letter_title: str, letter: bytes, checklist: bytes, 
     for _title, reader in [(COVER_TITLE, cover_pdf), *bodies]:
         for page in reader.pages:
             writer.add_page(page)
-    _stamp(writer.pages)
+    _stamp(writer.pages, [None] * cover_pages + captions)
     parts = [Part(COVER_TITLE, 1, cover_pages), *parts]
     for part in parts:
         writer.add_outline_item(title=part.title, page_number=part.first - 1)
@@ -539,7 +595,7 @@ def _parts(cover_pages: int, bodies: list[tuple[str, PdfReader]]) -> list[Part]:
     return parts
 
 
-def _stamp(pages: Sequence[PageObject]) -> None:
+def _stamp(pages: Sequence[PageObject], captions: Sequence[str | None]) -> None:
     from pypdf import PdfReader
 
     sizes = []
@@ -548,7 +604,7 @@ def _stamp(pages: Sequence[PageObject]) -> None:
             page.transfer_rotation_to_content()  # so the stamp is upright at the foot of the page as shown
         box = page.mediabox
         sizes.append((float(box.width), float(box.height)))
-    overlay = PdfReader(io.BytesIO(_stamps(sizes)))
+    overlay = PdfReader(io.BytesIO(_stamps(sizes, captions)))
     for page, stamp in zip(pages, overlay.pages):
         box = page.mediabox
         if box.left or box.bottom:

@@ -120,13 +120,19 @@ def test_the_parts_in_order_with_bookmarks(good: Path) -> None:
     assert "Letter of Medical Necessity" in texts[1]
     assert "Prior Authorization Checklist" in texts[5]
     assert [t.split(" Packet page")[0] for t in texts[7:10]] == ["Evaluation page 1", "Evaluation page 2", "Evaluation page 3"]
-    assert texts[12].startswith("TMS Adult Safety Screen (TASS), 2026-11-05 (file tass.tif) · image 1 of 2")
-    assert texts[13].startswith("TMS Adult Safety Screen (TASS), 2026-11-05 (file tass.tif) · image 2 of 2")
+    # an image page: its caption above the image, and the stamp
+    assert texts[10:14] == [
+        "Packet page 11 of 14 Medication history, 2026-11-05 (file meds.png)",
+        "Packet page 12 of 14 PHQ-9 and HAM-D17, 2026-11-10 (file scales.jpg)",
+        "Packet page 13 of 14 TMS Adult Safety Screen (TASS), 2026-11-05 (file tass.tif) · image 1 of 2",
+        "Packet page 14 of 14 TMS Adult Safety Screen (TASS), 2026-11-05 (file tass.tif) · image 2 of 2",
+    ]
 
 
 def test_every_page_says_packet_page_n_of_m(good: Path) -> None:
     texts = page_texts(good)
-    assert [t.endswith(f"Packet page {n} of 14") for n, t in enumerate(texts, start=1)] == [True] * 14
+    assert [f"Packet page {n} of 14" in t for n, t in enumerate(texts, start=1)] == [True] * 14
+    assert [t.count("Packet page") for t in texts] == [1] * 14
 
 
 def test_the_cover_sheet(good: Path) -> None:
@@ -316,3 +322,47 @@ def test_a_packet_for_a_queue_request_is_recorded_against_it(tmp_path: Path, mon
     assert [(d["kind"], d["file"]) for d in shown["documents"]] == [("packet", str(written.absolute()))]
     code, _, err = invoke("packet", case, "--request", "1", "--db", db, "--payer", "uhc", "-o", tmp_path / "out2")
     assert code == 2 and err.startswith("error: --payer: request 1 is for cigna/tms")
+
+
+def _image_data(reader: PdfReader, index: int) -> tuple[Any, bytes]:
+    (image,) = _images(reader, index)
+    return image, image.get_data()
+
+
+def test_image_kinds_keep_their_look(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    def saved(image: Any, fmt: str, **kw: Any) -> bytes:
+        buf = io.BytesIO()
+        image.save(buf, format=fmt, **kw)
+        return buf.getvalue()
+
+    bw = Image.new("1", (40, 30), 1)
+    ImageDraw.Draw(bw).rectangle((0, 0, 19, 29), fill=0)  # left half black
+    palette = Image.new("P", (30, 40))
+    palette.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    ImageDraw.Draw(palette).rectangle((0, 0, 29, 19), fill=1)  # top half blue, bottom red
+    deep = Image.new("I;16", (30, 40), 65535)
+    ImageDraw.Draw(deep).rectangle((0, 0, 29, 19), fill=0)  # 16-bit grey: top black, bottom white
+    photo = Image.new("RGB", (60, 20), (255, 255, 255))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # taken with the camera turned: shown turned 90 degrees clockwise
+    files = {
+        "bw.tif": saved(bw, "TIFF", compression="group4"),
+        "pal.png": saved(palette, "PNG"),
+        "deep.png": saved(deep, "PNG"),
+        "turned.jpg": saved(photo, "JPEG", exif=exif),
+    }
+    case = make_case(tmp_path, None, files, add=[{"kind": "lab_results", "path": name} for name in files])
+    assert invoke("packet", case, "-o", tmp_path, "--date", DATE).exit_code == 0
+    reader = PdfReader(tmp_path / PACKET)
+    image, data = _image_data(reader, 7)
+    assert (image["/BitsPerComponent"], image["/ColorSpace"]) == (1, "/DeviceGray")  # 1 bit stays 1 bit, 1 is white
+    assert data == bw.tobytes() and data[0] == 0b00000000 and data[2] == 0b00001111
+    image, data = _image_data(reader, 8)
+    assert (image["/ColorSpace"], data[:3], data[-3:]) == ("/DeviceRGB", b"\x00\x00\xff", b"\xff\x00\x00")
+    image, data = _image_data(reader, 9)
+    assert (image["/ColorSpace"], data[0], data[-1]) == ("/DeviceGray", 0, 255)
+    image, _ = _image_data(reader, 10)
+    assert (image["/Width"], image["/Height"], image["/Filter"]) == (20, 60, "/FlateDecode")  # upright: tall, re-encoded
+    assert (float(reader.pages[10].mediabox.width), float(reader.pages[10].mediabox.height)) == (612.0, 792.0)
