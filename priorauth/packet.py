@@ -209,7 +209,8 @@ def _read(path: Path, name: str) -> _Record:
     if data.startswith(_JPEG):
         return _Record(name, frames=_images(data, "JPEG"))
     if data.startswith(_PNG):
-        return _Record(name, frames=_images(data, "PNG"))
+        frame = _png_as_is(data)
+        return _Record(name, frames=[frame] if frame is not None else _images(data, "PNG"))
     if data.startswith(_TIFF):
         return _Record(name, frames=_images(data, "TIFF"))
     raise _Unusable("not a PDF or an image (PNG, JPEG or TIFF): print it to PDF and attach that")
@@ -263,6 +264,58 @@ def _images(data: bytes, fmt: str) -> list[_Frame]:
     if not frames:
         raise _Unusable("image without pages")
     return frames
+
+
+def _png_as_is(data: bytes) -> _Frame | None:
+    """A PNG's own compressed pixels, when PDF can read them as they are (FlateDecode with
+    PNG predictors: grey, RGB or a palette, not interlaced, no transparency, no EXIF
+    orientation): no decoding and encoding again. None for any other PNG, which Pillow
+    then reads. Damage is found all the same: every chunk's checksum, and the pixels
+    inflated and measured."""
+    import struct
+    import zlib
+
+    chunks: dict[bytes, bytes] = {}
+    idat: list[bytes] = []
+    at = 8
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        if len(body) != length or struct.unpack(">I", data[at + 8 + length : at + 12 + length] or b"\0\0\0\0")[0] != zlib.crc32(kind + body):
+            raise _Unusable("damaged image that cannot be read: scan or export it again")
+        if kind == b"IDAT":
+            idat.append(body)
+        else:
+            chunks.setdefault(kind, body)
+        at += 12 + length
+        if kind == b"IEND":
+            break
+    header = chunks.get(b"IHDR", b"")
+    if len(header) != 13 or not idat or b"IEND" not in chunks:
+        raise _Unusable("damaged image that cannot be read: scan or export it again")
+    width, height, bits, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    channels = {0: 1, 2: 3, 3: 1}.get(colour)
+    if channels is None or interlace or b"tRNS" in chunks or b"eXIf" in chunks or bits > 8 or (colour == 2 and bits != 8):  # 16 bits: PDF 1.5
+        return None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _Unusable(f"image larger than {MAX_IMAGE_PIXELS // 1_000_000} million pixels: scan it at a lower resolution")
+    stream = b"".join(idat)
+    row = 1 + (width * channels * bits + 7) // 8
+    try:
+        pixels = zlib.decompressobj().decompress(stream, row * height + 1)
+    except zlib.error:
+        raise _Unusable("damaged image that cannot be read: scan or export it again") from None
+    if len(pixels) != row * height or max(pixels[::row]) > 4:  # each row starts with its filter, 0 to 4
+        raise _Unusable("damaged image that cannot be read: scan or export it again")
+    if colour == 3:
+        palette = chunks.get(b"PLTE", b"")
+        if not palette or len(palette) % 3:
+            raise _Unusable("damaged image that cannot be read: scan or export it again")
+        space = f"[/Indexed /DeviceRGB {len(palette) // 3 - 1} <{palette.hex()}>]"
+    else:
+        space = "/DeviceGray" if colour == 0 else "/DeviceRGB"
+    parms = f"<< /Predictor 15 /Colors {channels} /BitsPerComponent {bits} /Columns {width} >>"
+    return _Frame(width, height, f"/ColorSpace {space} /BitsPerComponent {bits} /Filter /FlateDecode /DecodeParms {parms}", stream)
 
 
 def _jpeg(frame: Any, data: bytes) -> _Frame:

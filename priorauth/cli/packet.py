@@ -72,8 +72,9 @@ def packet(case: str, payer: str | None, treatment: str | None, output: str, cli
     written = write_documents(list(packets), output, force=force)
     for path, planned in zip(written, packets):
         click.echo(f"wrote {path} ({planned.parts[-1].first + planned.parts[-1].pages - 1} pages)")
-        for s in planned.skipped:
-            click.echo(f"warning: {s.pointer} ({s.kind}) is not in the packet: {s.reason}; it is listed on the cover sheet under \"Not included\"", err=True)
+    # the same records go into every packet of the case: each left out is named once
+    for s in packets[0].skipped if packets else []:
+        click.echo(f"warning: {s.pointer} ({s.kind}) is not in the packet: {s.reason}; it is listed on the cover sheet under \"Not included\"", err=True)
     if store is not None and basis is not None:
         from priorauth.store import queue as q
 

@@ -350,6 +350,7 @@ def test_image_kinds_keep_their_look(tmp_path: Path) -> None:
     files = {
         "bw.tif": saved(bw, "TIFF", compression="group4"),
         "pal.png": saved(palette, "PNG"),
+        "rgb.png": saved(Image.new("RGB", (30, 20), (10, 20, 30)), "PNG"),
         "deep.png": saved(deep, "PNG"),
         "turned.jpg": saved(photo, "JPEG", exif=exif),
     }
@@ -359,10 +360,27 @@ def test_image_kinds_keep_their_look(tmp_path: Path) -> None:
     image, data = _image_data(reader, 7)
     assert (image["/BitsPerComponent"], image["/ColorSpace"]) == (1, "/DeviceGray")  # 1 bit stays 1 bit, 1 is white
     assert data == bw.tobytes() and data[0] == 0b00000000 and data[2] == 0b00001111
-    image, data = _image_data(reader, 8)
-    assert (image["/ColorSpace"], data[:3], data[-3:]) == ("/DeviceRGB", b"\x00\x00\xff", b"\xff\x00\x00")
+    image, data = _image_data(reader, 8)  # a PNG's own compressed pixels, as they are
+    assert (image["/ColorSpace"][:3], image["/ColorSpace"][3].original_bytes[:6], image["/DecodeParms"]["/Predictor"]) == (["/Indexed", "/DeviceRGB", 255], b"\xff\x00\x00\x00\x00\xff", 15)
+    assert (data[0], data[-1]) == (1, 0)  # top blue, bottom red
     image, data = _image_data(reader, 9)
-    assert (image["/ColorSpace"], data[0], data[-1]) == ("/DeviceGray", 0, 255)
-    image, _ = _image_data(reader, 10)
+    assert (image["/ColorSpace"], image["/DecodeParms"]["/Predictor"], data) == ("/DeviceRGB", 15, bytes([10, 20, 30]) * 600)
+    image, data = _image_data(reader, 10)
+    assert (image["/ColorSpace"], image["/BitsPerComponent"], data[0], data[-1]) == ("/DeviceGray", 8, 0, 255)
+    image, _ = _image_data(reader, 11)
     assert (image["/Width"], image["/Height"], image["/Filter"]) == (20, 60, "/FlateDecode")  # upright: tall, re-encoded
-    assert (float(reader.pages[10].mediabox.width), float(reader.pages[10].mediabox.height)) == (612.0, 792.0)
+    assert (float(reader.pages[11].mediabox.width), float(reader.pages[11].mediabox.height)) == (612.0, 792.0)
+
+
+def test_a_packet_per_rule_set_and_each_record_left_out_named_once(tmp_path: Path) -> None:
+    files = {"ok.pdf": pdf_bytes("Record page")}
+    case = make_case(tmp_path, None, files, add=[{"kind": "lab_results", "path": "ok.pdf"}, {"kind": "progress_notes", "path": "gone.pdf"}])
+    code, out, err = invoke("packet", case, "-o", tmp_path / "out", "--date", DATE, "--treatment", "both", "--draft")
+    assert code == 0
+    written = [tmp_path / "out" / "DEMO-1001_cigna_tms_packet-draft.pdf", tmp_path / "out" / "DEMO-1001_cigna_spravato_packet-draft.pdf"]
+    assert [line.split(" (")[0] for line in out.splitlines()] == [f"wrote {p}" for p in written]
+    assert err == 'warning: documents[6] (progress_notes) is not in the packet: file not found: check documents[].path, relative to the case file\'s folder; it is listed on the cover sheet under "Not included"\n'
+    for path in written:
+        texts = page_texts(path)
+        assert [t.count("Packet page") for t in texts] == [1] * len(texts)
+        assert texts[-1] == f"Record page Packet page {len(texts)} of {len(texts)}"
