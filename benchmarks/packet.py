@@ -28,16 +28,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# benchmarks/queue.py would hide the standard library's `queue` from anything importing it
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 
 import yaml
 
@@ -46,13 +45,10 @@ DATE = "2026-11-25"
 
 
 def _median(fn: Callable[[], Any], runs: int) -> float:
+    from benchmarks.queue import _median as median_of_runs
+
     fn()  # warm: imports, fonts registered
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_of_runs(fn, runs)
 
 
 def _records(folder: Path) -> None:

@@ -20,7 +20,8 @@ import datetime as dt
 import io
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,20 +217,31 @@ def _read(path: Path, name: str) -> _Record:
     raise _Unusable("not a PDF or an image (PNG, JPEG or TIFF): print it to PDF and attach that")
 
 
+DAMAGED_PDF = "damaged PDF that cannot be read: open it and save or print it to a new PDF"
+DAMAGED_IMAGE = "damaged image that cannot be read: scan or export it again"
+
+
+@contextmanager
+def _reading(damaged: str) -> Iterator[None]:
+    """pypdf and Pillow raise many types for a damaged file: each is ``damaged``."""
+    try:
+        yield
+    except _Unusable:
+        raise
+    except Exception:
+        raise _Unusable(damaged) from None
+
+
 def _pdf(data: bytes) -> PdfReader:
     from pypdf import PdfReader
 
-    try:
+    with _reading(DAMAGED_PDF):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise _Unusable("encrypted (password-protected) PDF: attach a copy saved without a password")
         pages = list(reader.pages)
         for page in pages:
             page.mediabox  # noqa: B018 - reads every page's tree now, not halfway through the merge
-    except _Unusable:
-        raise
-    except Exception:  # pypdf raises many types for damaged files
-        raise _Unusable("damaged PDF that cannot be read: open it and save or print it to a new PDF") from None
     if not pages:
         raise _Unusable("PDF without pages")
     return reader
@@ -244,7 +256,7 @@ def _images(data: bytes, fmt: str) -> list[_Frame]:
     from PIL import Image, ImageOps, ImageSequence
 
     frames: list[_Frame] = []
-    try:
+    with _reading(DAMAGED_IMAGE):
         image = Image.open(io.BytesIO(data), formats=[fmt])
         for frame in ImageSequence.Iterator(image):
             if frame.width * frame.height > MAX_IMAGE_PIXELS:
@@ -257,10 +269,6 @@ def _images(data: bytes, fmt: str) -> list[_Frame]:
                 frames.append(_jpeg(frame, data))
             else:
                 frames.append(_flate(frame))
-    except _Unusable:
-        raise
-    except Exception:  # Pillow raises many types for damaged files
-        raise _Unusable("damaged image that cannot be read: scan or export it again") from None
     if not frames:
         raise _Unusable("image without pages")
     return frames
@@ -282,7 +290,7 @@ def _png_as_is(data: bytes) -> _Frame | None:
         (length,) = struct.unpack(">I", data[at : at + 4])
         kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
         if len(body) != length or struct.unpack(">I", data[at + 8 + length : at + 12 + length] or b"\0\0\0\0")[0] != zlib.crc32(kind + body):
-            raise _Unusable("damaged image that cannot be read: scan or export it again")
+            raise _Unusable(DAMAGED_IMAGE)
         if kind == b"IDAT":
             idat.append(body)
         else:
@@ -292,7 +300,7 @@ def _png_as_is(data: bytes) -> _Frame | None:
             break
     header = chunks.get(b"IHDR", b"")
     if len(header) != 13 or not idat or b"IEND" not in chunks:
-        raise _Unusable("damaged image that cannot be read: scan or export it again")
+        raise _Unusable(DAMAGED_IMAGE)
     width, height, bits, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
     channels = {0: 1, 2: 3, 3: 1}.get(colour)
     if channels is None or interlace or b"tRNS" in chunks or b"eXIf" in chunks or bits > 8 or (colour == 2 and bits != 8):  # 16 bits: PDF 1.5
@@ -304,13 +312,13 @@ def _png_as_is(data: bytes) -> _Frame | None:
     try:
         pixels = zlib.decompressobj().decompress(stream, row * height + 1)
     except zlib.error:
-        raise _Unusable("damaged image that cannot be read: scan or export it again") from None
+        raise _Unusable(DAMAGED_IMAGE) from None
     if len(pixels) != row * height or max(pixels[::row]) > 4:  # each row starts with its filter, 0 to 4
-        raise _Unusable("damaged image that cannot be read: scan or export it again")
+        raise _Unusable(DAMAGED_IMAGE)
     if colour == 3:
         palette = chunks.get(b"PLTE", b"")
         if not palette or len(palette) % 3:
-            raise _Unusable("damaged image that cannot be read: scan or export it again")
+            raise _Unusable(DAMAGED_IMAGE)
         space = f"[/Indexed /DeviceRGB {len(palette) // 3 - 1} <{palette.hex()}>]"
     else:
         space = "/DeviceGray" if colour == 0 else "/DeviceRGB"
@@ -649,20 +657,20 @@ def _parts(cover_pages: int, bodies: list[tuple[str, PdfReader]]) -> list[Part]:
 
 
 def _stamp(pages: Sequence[PageObject], captions: Sequence[str | None]) -> None:
-    from pypdf import PdfReader
+    """"Packet page N of M" at the foot of every page as a viewer shows it: inside its
+    crop box (the visible part), upright even on a page turned with /Rotate."""
+    from pypdf import PdfReader, Transformation
 
     sizes = []
     for page in pages:
         if page.get("/Rotate", 0) % 360:
-            page.transfer_rotation_to_content()  # so the stamp is upright at the foot of the page as shown
-        box = page.mediabox
+            page.transfer_rotation_to_content()
+        box = page.cropbox
         sizes.append((float(box.width), float(box.height)))
     overlay = PdfReader(io.BytesIO(_stamps(sizes, captions)))
     for page, stamp in zip(pages, overlay.pages):
-        box = page.mediabox
+        box = page.cropbox
         if box.left or box.bottom:
-            from pypdf import Transformation
-
             page.merge_transformed_page(stamp, Transformation().translate(float(box.left), float(box.bottom)))
         else:
             page.merge_page(stamp)

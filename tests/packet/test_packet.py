@@ -384,3 +384,51 @@ def test_a_packet_per_rule_set_and_each_record_left_out_named_once(tmp_path: Pat
         texts = page_texts(path)
         assert [t.count("Packet page") for t in texts] == [1] * len(texts)
         assert texts[-1] == f"Record page Packet page {len(texts)} of {len(texts)}"
+
+
+def _stamp_at(path: Path, index: int) -> tuple[float, float]:
+    """Where "Packet page" is drawn on a page, in the page's own coordinates."""
+    found: list[tuple[float, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, _size: Any) -> None:
+        if text.startswith("Packet page"):
+            found.append((cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]))
+
+    PdfReader(path).pages[index].extract_text(visitor_text=visit)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_stamp_is_inside_the_visible_part_of_a_page(tmp_path: Path) -> None:
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter()
+    page = writer.add_page(PdfReader(io.BytesIO(pdf_bytes("Cropped"))).pages[0])
+    page.mediabox = RectangleObject([0, 0, 595, 842])
+    page.cropbox = RectangleObject([100, 200, 500, 800])  # a scan trimmed to its paper
+    buf = io.BytesIO()
+    writer.write(buf)
+    case = make_case(tmp_path, None, {"c.pdf": buf.getvalue()}, add=[{"kind": "lab_results", "path": "c.pdf"}])
+    assert invoke("packet", case, "-o", tmp_path, "--date", DATE).exit_code == 0
+    x, y = _stamp_at(tmp_path / PACKET, 7)
+    assert 100 < x < 500 and 200 < y < 260  # near the foot of what is shown
+    x, y = _stamp_at(tmp_path / PACKET, 0)  # and on a page of our own, the same place
+    assert 200 < x < 412 and y < 40
+
+
+def test_the_payers_fax_and_portal_when_the_rule_set_knows_them() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from priorauth.case import load_case
+    from priorauth.packet import _Cover
+
+    submission = SimpleNamespace(fax="1-800-555-0100", portal="https://provider.example.com", phone=None)
+    rule_set = SimpleNamespace(payer_name="Example Health", prior_authorization=True, policy="EX-1", submission=submission)
+    cover = _Cover(load_case(READY_TMS), None, SimpleNamespace(rule_set=rule_set), None, dt.date(2026, 11, 25), False, [])  # type: ignore[arg-type]
+    assert cover.to_lines() == [
+        ("To", "Example Health"),
+        ("Attention", "Prior authorization / utilization management"),
+        ("Fax", "1-800-555-0100"),
+        ("Portal", "https://provider.example.com"),
+    ]
