@@ -463,8 +463,11 @@ def _cover_pdf(cover: _Cover, parts: list[Part], total: int) -> bytes:
     def pairs(lines: list[tuple[str, str]]) -> Table:
         return grid([[p(k + ":", bold), p(v)] for k, v in lines], [pair_w, text_w / 2 - pair_w])
 
-    story: list[Any] = [p("FAX COVER SHEET" + (" · DRAFT, NOT FOR SUBMISSION" if cover.draft else ""), title)]
-    story.append(p(f"Prior authorization request: {TREATMENTS[cover.report.treatment].full}", bold))
+    story: list[Any] = [p("FAX COVER SHEET", title)]
+    if cover.draft:
+        story.append(p("DRAFT, NOT FOR SUBMISSION: the case still has open gaps, listed in the letter.", ParagraphStyle("cover_draft", bold, textColor=colors.HexColor("#A33A3A"), spaceAfter=3)))
+    what = "Prior authorization request" if cover.source.rule_set.prior_authorization else "Documentation of medical necessity (no prior authorization step)"
+    story.append(p(f"{what}: {TREATMENTS[cover.report.treatment].full}", bold))
     story.append(Spacer(1, 10))
     to_from = Table([[pairs(cover.to_lines()), pairs(cover.from_lines())]], colWidths=[text_w / 2, text_w / 2], hAlign="LEFT")
     to_from.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))

@@ -278,7 +278,11 @@ def test_a_case_that_is_not_ready_gets_no_packet_unless_draft(tmp_path: Path) ->
     (written,) = tmp_path.iterdir()
     assert written.name.endswith("_packet-draft.pdf") and out == f"wrote {written} ({len(PdfReader(written).pages)} pages)\n"
     reader = PdfReader(written)
-    assert "FAX COVER SHEET · DRAFT, NOT FOR SUBMISSION" in page_texts(written)[0]
+    assert (
+        "FAX COVER SHEET DRAFT, NOT FOR SUBMISSION: the case still has open gaps, listed in the letter. "
+        "Documentation of medical necessity (no prior authorization step): Transcranial magnetic stimulation (TMS) "
+        "To: Medicare Attention: Medical records (no prior authorization step)"
+    ) in page_texts(written)[0]
     assert reader.outline[1].title == "Documentation summary of medical necessity (DRAFT)"  # Original Medicare: no prior authorization
 
 
