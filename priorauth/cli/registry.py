@@ -9,6 +9,7 @@ EXTRA: dict[str, tuple[str, str]] = {
     "rules": ("priorauth.cli.rules:rules", "List, show, validate, test and start rule sets."),
     "letter": ("priorauth.cli.documents:letter", "Write the letter of medical necessity for CASE as DOCX and PDF."),
     "checklist": ("priorauth.cli.documents:checklist", "Write the documentation checklist for CASE as DOCX and PDF."),
+    "packet": ("priorauth.cli.packet:packet", "Write one PDF to fax or upload for CASE: cover sheet, letter, checklist, records."),
     "init": ("priorauth.cli.documents:init", "Write a commented clinic profile to fill in (default: ./clinic.yaml)."),
     "templates": ("priorauth.cli.documents:templates", "List and check letter and checklist templates."),
     "batch": ("priorauth.cli.batch:batch", "Check many cases (files, folders, JSON Lines) and write a summary and letters."),

@@ -17,6 +17,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("check",), [str(READY_TMS)]),
     (("letter",), [str(READY_TMS)]),
     (("checklist",), [str(READY_TMS)]),
+    (("packet",), [str(READY_TMS)]),
     (("compare",), [str(READY_TMS)]),
     (("batch",), [str(READY_TMS), "-o", "out"]),
     (("schema",), ["case"]),
