@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -79,13 +80,8 @@ def pas(
     --date says otherwise; the same case, options and --date give the same file, byte for
     byte, readable by you only and never overwritten without --force.
     """
-    from priorauth.errors import UsageError
-
     if appeal:
-        raise UsageError(
-            "PAS does not carry appeals: a PAS request asks for an authorization (initial or an extension), not a review of a denial",
-            "send the appeal as the denial notice says (the payer's appeals fax, portal or address); `priorauth letter CASE --template letter-appeal` writes the letter",
-        )
+        raise _no_appeals("PAS does not carry appeals")
     from priorauth.output import check_writable, write_atomic
     from priorauth.pas import PasOptions, export_request
 
@@ -94,6 +90,7 @@ def pas(
     store, basis = None, None
     if request_id is not None:
         store, basis = _request_basis(case, request_id, db, user, kw)
+        _refuse_an_appeal(store, request_id)
     target = Path(output)
     check_writable(target, force)  # before the work: an existing file is the first thing to say
     imported = options.fhir_case(case, kw["treatment"], kw["payer"])
@@ -115,3 +112,23 @@ def pas(
 
         q.attach(store, basis.request_id, target, "packet")
         click.echo(f"request {basis.request_id}: the file recorded as packet")
+
+
+def _no_appeals(reason: str) -> Exception:
+    from priorauth.errors import UsageError
+
+    return UsageError(
+        f"{reason}: a PAS request asks for an authorization (initial or an extension), not a review of a denial; nothing was written",
+        "send the appeal as the denial notice says (the payer's appeals fax, portal or address); `priorauth letter CASE --template letter-appeal` writes the letter",
+    )
+
+
+def _refuse_an_appeal(store: Any, request_id: int) -> None:
+    """A queue request that was denied, or is in appeal, goes on as an appeal: not through PAS."""
+    from priorauth.store.lifecycle import STATUSES
+    from priorauth.store.models import Request
+
+    with store.reading() as session:
+        status = session.get(Request, request_id).status
+    if status in ("denied", "appeal"):
+        raise _no_appeals(f"request {request_id} is {STATUSES[status]}, and PAS does not carry appeals")

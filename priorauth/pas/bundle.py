@@ -114,7 +114,7 @@ def _claim(req: Request, ids: _Ids) -> Json:
     team: Json = {
         "extension": [{"url": c.EXT_CARE_TEAM_SCOPE, "valueBoolean": True}],
         "sequence": 1,
-        "provider": ids.ref("Practitioner"),
+        "provider": ids.ref("PractitionerRole"),  # PAS takes an Organization or a PractitionerRole here
     }
     if taxonomy is not None:
         team["qualification"] = concept(c.NUCC, *taxonomy)

@@ -162,6 +162,7 @@ RULES = [
     # diagnosis and care team
     f"{CLAIM}.diagnosis.all(diagnosis.coding.system = 'http://hl7.org/fhir/sid/icd-10-cm')",
     f"{CLAIM}.careTeam.all(extension.where(url = '{PAS}extension-careTeamClaimScope').exists())",
+    f"{CLAIM}.careTeam.provider.reference.all($this in %bundle.entry.where(resource is PractitionerRole or resource is Organization).fullUrl)",
     f"{CLAIM}.careTeam.all(qualification.coding.where(system = 'http://nucc.org/provider-taxonomy').exists())",
     # evidence
     f"{CLAIM}.supportingInfo.all(category.coding.where(system = 'http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes' and code = 'additionalInformation').exists())",

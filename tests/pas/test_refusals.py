@@ -188,3 +188,10 @@ def test_a_request_of_the_work_queue_is_recorded(tmp_path: Path) -> None:
     assert [(d["kind"], d["file"]) for d in shown["documents"]] == [("packet", str(out.absolute()))]
     code, _, stderr = export(case, tmp_path / "other.json", "--request", "1", "--db", db, "--payer", "uhc")
     assert code == 2 and stderr.startswith("error: --payer: request 1 is for cigna/tms")
+    # after a denial the request goes on as an appeal, which PAS does not carry
+    assert invoke("queue", "submit", "1", "--ref", "PA-7", "--db", db)[0] == 0
+    assert invoke("queue", "decide", "1", "denied", "--reason", "fewer trials", "--appeal-by", "2027-01-30", "--db", db)[0] == 0
+    code, stdout, stderr = export(case, tmp_path / "after.json", "--request", "1", "--db", db)
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith("error: request 1 is denied, and PAS does not carry appeals: ")
+    assert not (tmp_path / "after.json").exists()
