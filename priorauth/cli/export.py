@@ -82,7 +82,7 @@ def pas(
     """
     if appeal:
         raise _no_appeals("PAS does not carry appeals")
-    from priorauth.output import check_writable, write_atomic
+    from priorauth.output import check_writable, ensure_folder, write_atomic
     from priorauth.pas import PasOptions, export_request
 
     date = date or options.today()
@@ -99,6 +99,7 @@ def pas(
         PasOptions(date, kw["payer"], kw["treatment"], as_of, rules_dirs, clinic, templates_dir, continuation, auth_number),
         case_and_digest=imported,
     )
+    ensure_folder(target.parent)
     write_atomic(target, built.data, force)
     click.echo(f"wrote {target}: a PAS request to {built.source.rule_set.payer_name} ({built.source.rule_set.id}) with {len(built.attached)} attachment(s)")
     for line in built.attached:

@@ -23,7 +23,7 @@ from priorauth.pas import codes
 from priorauth.pas.bundle import Attachment, Request, build_bundle
 from priorauth.report import Report
 from priorauth.rules import Registry, RuleSource
-from priorauth.service_lines import PlannedService, plan
+from priorauth.service_lines import PlannedService, ServiceLine, plan
 from priorauth.vocabulary import DOCUMENT_LABELS
 
 __all__ = ["NotReadyError", "PasOptions", "PasRequest", "export_request"]
@@ -91,7 +91,7 @@ def export_request(case_path: str | Path, options: PasOptions, *, registry: Regi
     ).hexdigest()
     request = Request(case, rule_set, report, service, options.date, seed, options.continuation, options.auth_number, tuple(attachments))
     data = (json.dumps(build_bundle(request), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    notes = []
+    notes = [_left_out(line) for line in service.lines if line.units is None]
     if case.prescriber.specialty not in codes.TAXONOMY:
         notes.append("prescriber.specialty has no single NUCC taxonomy code here: the request names the prescriber without one (add it in your EHR or clearinghouse if the payer asks)")
     if rule_set.payer_identifier is None:
@@ -127,7 +127,17 @@ def _check_units(service: PlannedService) -> None:
             "complete the case, then export again",
         )
     if not service.counted:
-        raise NotReadyError("the request has no service line with a number of units; nothing was written", "list the procedure codes in request.procedure_codes")
+        raise NotReadyError(
+            "the request has no service line with a number of units (its codes are billed as they happen, or their units are not known here); nothing was written",
+            "list the codes whose units the request sets in request.procedure_codes: TMS 90867 and 90868; Spravato J0013 with the dose and sessions",
+        )
+
+
+def _left_out(line: ServiceLine) -> str:
+    """Why a line of the case is not among the items (it has no number of units)."""
+    if line.as_needed:
+        return f"{line.code} is not sent: it is billed {line.basis}"
+    return f"{line.code} is not sent: its number of units is not known here ({line.basis}); add it in your EHR or clearinghouse if the payer needs it"
 
 
 def _attachments(

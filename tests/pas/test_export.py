@@ -94,6 +94,7 @@ def test_the_command_says_what_it_wrote(exported: dict[str, Any]) -> None:
         f"wrote {target}: a PAS request to Cigna Healthcare (cigna/tms) with 2 attachment(s)\n"
         "  attached the letter of medical necessity (PDF)\n"
         "  attached the documentation checklist (PDF)\n"
+        "  note: 90869 is not sent: it is billed only when the motor threshold is re-determined\n"
         "  note: the rule set cigna/tms gives no payer identifier: the payer Organization carries its name only "
         "(your clearinghouse or the payer's API adds it)\n"
     )

@@ -195,3 +195,29 @@ def test_a_request_of_the_work_queue_is_recorded(tmp_path: Path) -> None:
     assert (code, stdout) == (2, "")
     assert stderr.startswith("error: request 1 is denied, and PAS does not carry appeals: ")
     assert not (tmp_path / "after.json").exists()
+
+
+def test_a_case_with_only_codes_billed_as_they_happen_is_refused(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(cases.READY_TMS.read_text(encoding="utf-8").replace('["90867", "90868", "90869"]', '["90869", "0889T"]'), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    code, err = refused(case, out)
+    assert code == 1
+    assert err.startswith("error: the request has no service line with a number of units (its codes are billed as they happen")
+
+
+@pytest.mark.slow
+def test_a_code_without_units_is_named_and_the_folder_is_made(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(cases.READY_TMS.read_text(encoding="utf-8").replace('["90867", "90868", "90869"]', '["90867", "90868", "0889T"]'), encoding="utf-8")
+    out = tmp_path / "new" / "folder" / "request.json"
+    code, stdout, stderr = export(case, out)
+    assert (code, stderr) == (0, "")
+    assert (
+        "  note: 0889T is not sent: its number of units is not known here (as the protocol gives it); "
+        "add it in your EHR or clearinghouse if the payer needs it\n"
+    ) in stdout
+    codes = [i["productOrService"]["coding"][0]["code"] for i in json.loads(out.read_text(encoding="utf-8"))["entry"][0]["resource"]["item"]]
+    assert codes == ["90867", "90868"]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
