@@ -18,4 +18,5 @@ EXTRA: dict[str, tuple[str, str]] = {
     "new": ("priorauth.cli.new:new", "Start a case file: answer questions, or get a commented skeleton to fill in."),
     "queue": ("priorauth.cli.queue:queue", "Track every request from the first check to the payer's decision."),
     "db": ("priorauth.cli.db:db", "Look after the work queue's database (an SQLite file, or PostgreSQL)."),
+    "export": ("priorauth.cli.export:export_group", "Export a ready case for electronic submission: a Da Vinci PAS request (FHIR R4)."),
 }

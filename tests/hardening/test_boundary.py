@@ -36,6 +36,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("db", "check"), ["--db", "q.sqlite3"]),
     (("db", "backup"), ["b.jsonl", "--db", "q.sqlite3"]),
     (("import", "fhir"), ["chart.json", "-o", "out"]),
+    (("export", "pas"), [str(READY_TMS), "-o", "request.json"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 
