@@ -22,7 +22,7 @@ from priorauth import catalog
 from priorauth.case import Case
 from priorauth.kinds._trials import trial_days
 from priorauth.report import CriterionResult, Report
-from priorauth.vocabulary import ECT_WORDS, FLAG_LABELS, MODALITIES, OUTCOME_WORDS, SPECIALTY_LABELS, cap, fmt_num, severity_band
+from priorauth.vocabulary import ECT_WORDS, FLAG_LABELS, MODALITIES, OUTCOME_WORDS, SPECIALTY_LABELS, TREATMENTS, cap, fmt_num, severity_band
 
 _POINTER = re.compile(r"^([a-z_]+)\[(\d+)\]$")
 # what a sentence meant for people must never carry: a field path, a YAML value, rule syntax
@@ -107,11 +107,11 @@ def _join(items: list[str]) -> str:
 
 def _flag_sentence(case: Case, flag: str, who: str) -> str:
     value = getattr(case.flags, flag)
-    label = FLAG_LABELS[flag]
+    label = FLAG_LABELS[flag].removeprefix("a ")  # "no neurological condition", not "no a ..."
     if flag == "suicidal_ideation":
         return {
             "none": f"{who} denies suicidal ideation on the current assessment.",
-            "passive": f"{who} reports passive suicidal ideation without intent or plan; risk has been assessed and is managed in outpatient care.",
+            "passive": f"{who} reports passive suicidal ideation, without intent.",
             "active_with_intent": f"{who} has active suicidal ideation with intent.",
         }.get(value or "", f"Suicidal ideation: {label}.")
     if flag == "substance_use_disorder":
@@ -198,7 +198,7 @@ def _met_sentence(r: CriterionResult, case: Case, ctx: dict[str, Any]) -> str:
         idx = _indexes(r, "prior_courses")
         if idx:
             c = case.courses[idx[0]]
-            text = f"A prior course from {long_date(c.start)} to {long_date(c.end)}"
+            text = f"A prior {TREATMENTS[c.treatment].short} course from {long_date(c.start)} to {long_date(c.end)}"
             if c.baseline_score is not None and c.final_score is not None and c.baseline_score:
                 pct = (c.baseline_score - c.final_score) / c.baseline_score * 100
                 text += f" improved the {c.instrument or 'rating scale'} score from {fmt_num(c.baseline_score)} to {fmt_num(c.final_score)} ({pct:.0f}% improvement)"

@@ -193,9 +193,11 @@ def _providers(case: Case, clinic: Clinic | None, practice: dict[str, Any]) -> d
     p = case.prescriber
     f = case.facility
     tin = (f.tax_id if f and f.tax_id else None) or (clinic.tax_id if clinic else None)
+    name = (f.name if f and f.name else None) or practice["name"]
     servicing = {
-        "name": (f.name if f and f.name else None) or practice["name"],
-        "npi": (f.npi if f and f.npi else None) or practice["npi"],
+        "name": name,
+        # no facility and no profile: the prescriber is the servicing provider too
+        "npi": (f.npi if f and f.npi else None) or practice["npi"] or (p.npi if name == p.name else None),
         "tin": tin,
         "address": (f.address if f and f.address else None) or (", ".join(practice["address_lines"]) or None),
         "phone": practice["phone"],

@@ -173,7 +173,7 @@ def test_tms_letter_content_in_both_formats(tmp_path: Path) -> None:
             "The current depressive episode began on June 1, 2025 and has lasted 17 months.",
             "Current symptoms: depressed mood most of the day; loss of interest; insomnia; fatigue; psychomotor slowing.",
             "Effect on daily functioning: On medical leave",
-            "Suicide risk assessment: suicidal ideation passive, without intent or plan.",
+            "Suicide risk assessment: passive suicidal ideation, without intent.",
             # history with drug names, dose, duration, adherence and why each stopped
             "sertraline (Zoloft) (SSRI)",
             "intolerance: akathisia",
@@ -213,6 +213,16 @@ def test_spravato_letter_content_in_both_formats(tmp_path: Path) -> None:
         ]:
             assert fact in text, (fmt, fact)
         assert "Aisha meets" not in text, fmt
+
+
+def test_points_of_a_retreatment_in_clinical_sentences() -> None:
+    data = yaml.safe_load((ROOT / "payer_rules" / "aetna" / "examples" / "tms-ready-retreatment-improvement-held-exactly-2-months.yaml").read_text(encoding="utf-8"))
+    case = Case.model_validate(data["case"])
+    (source, report), = check_case_sources(case, Registry(()), "aetna", "tms")
+    texts = {p["id"]: p["text"] for p in build_context(case, report, source.rule_set, None, "0" * 64)["points"]}
+    assert "The safety screening found no neurological condition (stroke, dementia, raised intracranial pressure, CNS tumor)." in texts.values()
+    assert "Mr. Hollis reports passive suicidal ideation, without intent." in texts.values()
+    assert "A prior TMS course from May 4, 2026 to June 19, 2026 improved the PHQ-9 score from 24 to 12 (50% improvement); symptoms returned on August 19, 2026." in texts.values()
 
 
 def test_identifiers_for_every_page_are_in_the_context() -> None:
@@ -278,3 +288,4 @@ def test_medicare_is_never_addressed_to_a_prior_authorization_department(tmp_pat
     for fmt, text in both(out, "DEMO-1003_medicare_tms_letter-draft").items():
         assert "Documentation Summary of Medical Necessity" in text, fmt
         assert "Utilization Management" not in text and "request prior authorization" not in text, fmt
+        assert "Servicing provider: Samuel Okafor, DO; NPI 1245319599" in text, fmt  # no facility, no profile
