@@ -289,3 +289,15 @@ def test_medicare_is_never_addressed_to_a_prior_authorization_department(tmp_pat
         assert "Documentation Summary of Medical Necessity" in text, fmt
         assert "Utilization Management" not in text and "request prior authorization" not in text, fmt
         assert "Servicing provider: Samuel Okafor, DO; NPI 1245319599" in text, fmt  # no facility, no profile
+
+
+def test_a_medicare_contractors_lcd_has_no_prior_authorization_either(tmp_path: Path) -> None:
+    example = ROOT / "payer_rules" / "medicare-noridian" / "examples" / "tms-ready-initial-two-classes.yaml"
+    case = tmp_path / "case.yaml"
+    case.write_text(yaml.safe_dump(yaml.safe_load(example.read_text(encoding="utf-8"))["case"], sort_keys=False, allow_unicode=True), encoding="utf-8")
+    out = letter(tmp_path, case)
+    (stem,) = sorted({p.stem for p in out.iterdir()})
+    for fmt, text in both(out, stem).items():
+        assert "Documentation Summary of Medical Necessity" in text, fmt
+        assert "Medicare (Noridian) has no prior-authorization step for Transcranial magnetic stimulation (TMS)" in text, fmt
+        assert "Utilization Management" not in text and "request prior authorization" not in text, fmt
