@@ -21,13 +21,14 @@ from typing import Any
 from priorauth import catalog
 from priorauth.case import Case
 from priorauth.kinds._trials import trial_days
+from priorauth.kinds.base import walk
 from priorauth.report import CriterionResult, Report
 from priorauth.vocabulary import ECT_WORDS, FLAG_LABELS, MODALITIES, OUTCOME_WORDS, SPECIALTY_LABELS, TREATMENTS, cap, fmt_num, severity_band
 
 _POINTER = re.compile(r"^([a-z_]+)\[(\d+)\]$")
 # what a sentence meant for people must never carry: a field path, a YAML value, rule syntax
 FIELD_PATH = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
-RULE_SYNTAX = re.compile(r">=|<=|\(documented:|required from|\bMet: |\btrue or false\b|\bnot_met\b|role: ")
+RULE_SYNTAX = re.compile(r">=|<=|[<>] ?\d|\(documented:|required from|\bMet: |\btrue or false\b|\bnot_met\b|role: |kind: |outcome: ")
 
 
 def long_date(day: dt.date | None) -> str:
@@ -119,7 +120,7 @@ def _flag_sentence(case: Case, flag: str, who: str) -> str:
     if value is False:
         return f"The safety screening found no {label}."
     if value is True:
-        return f"The screening documents {label}."
+        return f"The screening documents {label}."  # met only with an attestation: the caller adds it
     return f"The screening answer for {label} is not yet recorded."
 
 
@@ -162,6 +163,8 @@ def _met_sentence(r: CriterionResult, case: Case, ctx: dict[str, Any]) -> str:
             return f"The diagnosis {case.diagnoses[d_idx[0]].code} states a severe episode."
     if kind == "contraindication":
         flags = [p.split(".", 1)[1] for p in r.evidence if p.startswith("clinical.")]
+        if len(r.evidence) > 1:  # present, with the attestation that allows it
+            return _plain(r)
         if flags and flags[0] in FLAG_LABELS:
             return _flag_sentence(case, flags[0], who)
     if kind == "suicidal_ideation":
@@ -214,7 +217,9 @@ def _met_sentence(r: CriterionResult, case: Case, ctx: dict[str, Any]) -> str:
 def _plain(r: CriterionResult) -> str:
     """A kind without a sentence of its own: its label and the message, minus field paths."""
     message = plain_words(r.message)
-    return f"{cap(r.label)}: {message[:1].lower() + message[1:]}." if message else f"{cap(r.label)}: documented in the enclosed records."
+    if r.kind == "prior_response" and not r.evidence:
+        return "No prior course of this treatment is documented, as the policy allows."
+    return f"{cap(message)}." if message else f"{cap(plain_label(r.label))}: documented in the enclosed records."
 
 
 def _open_sentence(r: CriterionResult) -> str:
@@ -232,8 +237,10 @@ def statements(report: Report, case: Case, ctx: dict[str, Any]) -> list[dict[str
 
 def plain_words(text: str) -> str | None:
     """A report's step in words for people, or None when it still names a field or a rule."""
-    text = text.replace(">= ", "at least ").replace("<= ", "at most ").replace(", with role: augmentation", ", marked as augmentation")
-    text = re.sub(r" \(documented: [^)]*\)", "", text)
+    text = text.replace(">= ", "at least ").replace("<= ", "at most ").replace("> ", "more than ").replace("< ", "less than ")
+    text = text.replace(", with role: augmentation", ", marked as augmentation")
+    text = re.sub(r" \(documented: [^)]*\)| \(documents, kind: [a-z_]+\)|outcome: [a-z_]+, ", "", text).replace(" in reason)", ")")
+    text = re.sub(r"\btms\b", "TMS", re.sub(r"\bspravato\b", "Spravato", text))
     return None if FIELD_PATH.search(text) or RULE_SYNTAX.search(text) else text
 
 
@@ -242,31 +249,41 @@ def plain_label(label: str) -> str:
     return re.sub(r"\s*(>=|<=|>|<)\s*", lambda m: {">=": " at least ", "<=": " at most ", ">": " more than ", "<": " less than "}[m.group(1)], label).strip()
 
 
-def _task(r: CriterionResult, case: Case) -> str:
-    if r.kind == "contraindication" or r.kind == "suicidal_ideation":
-        flag = next((p.split(".", 1)[1] for p in (r.next_step or "").split() if p.startswith("clinical.")), None)
-        label = FLAG_LABELS.get(flag or "", r.label.lower())
-        return f"Record the screening answer for {label}"
-    if r.kind == "sessions":
-        return "Record the number of sessions requested"
-    if r.kind == "devices":
-        return "Record the number of Spravato devices (28 mg each) requested"
+_OPEN_TASKS = {
+    "rems": "Record whether the treatment setting is certified under the Spravato REMS (and, where the policy asks, the patient enrolled)",
+    "pdmp": "Record the review of the prescription drug monitoring program (PDMP)",
+    "oral_antidepressant": "Record the oral antidepressant that continues alongside Spravato, with its dose and start date",
+    "concurrent_treatments": "Record the concurrent treatments (such as ketamine or esketamine) and, if any, the prescriber's justification",
+    "sessions": "Record the number of sessions requested",
+    "devices": "Record the number of Spravato devices (28 mg each) requested",
+    "suicidal_ideation": "Record the screening answer for suicidal ideation (none, passive, or active with intent)",
+}
+
+
+def _task(r: CriterionResult, case: Case, flags: dict[str, str]) -> str:
     if r.kind in ("all_of", "any_of", "n_of"):
-        return "; ".join(_task(d, case) for d in r.details if d.status != "met")
+        return "; ".join(_task(d, case, flags) for d in r.details if d.status != "met")
+    if r.status == "unknown":
+        if r.kind == "contraindication" and r.id in flags:
+            return f"Record the screening answer for {FLAG_LABELS[flags[r.id]].removeprefix('a ')}"
+        if r.kind in _OPEN_TASKS:
+            return _OPEN_TASKS[r.kind]
     step = plain_words(r.next_step or "")
     if step:
-        return step
+        return cap(step)
     if r.status == "not_met":
-        return f"{cap(r.label)}: the record does not meet this criterion; review it with the prescriber"
-    return f"Record {r.label[:1].lower() + r.label[1:]} in the chart"
+        return f"{cap(plain_label(r.label))}: the record does not meet this point; review it with the prescriber"
+    return f"Record this point in the chart: {plain_label(r.label)}"
 
 
-def tasks(report: Report, case: Case) -> list[str]:
-    """The open gaps of a draft, each worded as a task for people (no field paths)."""
+def tasks(report: Report, case: Case, criteria: list[Any] | tuple[Any, ...] = ()) -> list[str]:
+    """The open gaps of a draft, each worded as a task for people (no field paths).
+    ``criteria`` (the rule set's) tell which screening flag each criterion asks about."""
+    flags = {c.id: c.flag for c in walk(criteria) if getattr(c, "flag", None) in FLAG_LABELS}
     out: list[str] = []
     for r in report.criteria:
         if r.status != "met":
-            task = _task(r, case)
+            task = _task(r, case, flags)
             if task not in out:
                 out.append(task)
     for d in report.missing_documents:

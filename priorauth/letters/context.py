@@ -338,7 +338,7 @@ def build_context(
     providers = _providers(case, clinic, practice)
     ctx: dict[str, Any] = {
         # the open gaps of a draft, worded as tasks for people (never field paths)
-        "letter": {"date": long_date(dated), "iso_date": dated.isoformat(), "draft": draft, "gaps": tasks(report, case)},
+        "letter": {"date": long_date(dated), "iso_date": dated.isoformat(), "draft": draft, "gaps": tasks(report, case, rule_set.criteria)},
         "practice": practice,
         "patient": {
             "id": case.patient.id,

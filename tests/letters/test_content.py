@@ -225,6 +225,18 @@ def test_points_of_a_retreatment_in_clinical_sentences() -> None:
     assert "A prior TMS course from May 4, 2026 to June 19, 2026 improved the PHQ-9 score from 24 to 12 (50% improvement); symptoms returned on August 19, 2026." in texts.values()
 
 
+def test_a_drafts_gaps_are_tasks_for_people() -> None:
+    case = load_case(INCOMPLETE)
+    (source, report), = check_case_sources(case, Registry(()), None, None)
+    assert report.next_steps[0] == "Document clinical.seizure_history (true or false) from the screening"  # the report's, for staff
+    assert build_context(case, report, source.rule_set, None, "0" * 64, draft=True)["letter"]["gaps"] == [
+        "Record the screening answer for history of seizures",
+        "Record the screening answer for neurological condition (stroke, dementia, raised intracranial pressure, CNS tumor)",
+        "Record the number of sessions requested",
+        "Update the validated depression rating scale: the newest on file (2026-08-01) is older than 30 days",
+    ]
+
+
 def test_identifiers_for_every_page_are_in_the_context() -> None:
     case = load_case(READY_TMS)
     (source, report), = check_case_sources(case, Registry(()), None, None)
