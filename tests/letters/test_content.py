@@ -303,13 +303,20 @@ def test_medicare_is_never_addressed_to_a_prior_authorization_department(tmp_pat
         assert "Servicing provider: Samuel Okafor, DO; NPI 1245319599" in text, fmt  # no facility, no profile
 
 
-def test_a_medicare_contractors_lcd_has_no_prior_authorization_either(tmp_path: Path) -> None:
-    example = ROOT / "payer_rules" / "medicare-noridian" / "examples" / "tms-ready-initial-two-classes.yaml"
+@pytest.mark.parametrize(
+    ("example", "said"),
+    [
+        ("medicare-noridian/examples/tms-ready-initial-two-classes.yaml", "Medicare (Noridian) has no prior-authorization step for Transcranial magnetic stimulation (TMS)"),
+        ("medicare/examples/spravato-ready-trd-two-failed-trials.yaml", "Medicare has no prior-authorization step for Spravato (esketamine) nasal spray"),
+    ],
+)
+def test_no_medicare_letter_is_addressed_to_a_prior_authorization_department(example: str, said: str, tmp_path: Path) -> None:
+    source = ROOT / "payer_rules" / example
     case = tmp_path / "case.yaml"
-    case.write_text(yaml.safe_dump(yaml.safe_load(example.read_text(encoding="utf-8"))["case"], sort_keys=False, allow_unicode=True), encoding="utf-8")
+    case.write_text(yaml.safe_dump(yaml.safe_load(source.read_text(encoding="utf-8"))["case"], sort_keys=False, allow_unicode=True), encoding="utf-8")
     out = letter(tmp_path, case)
     (stem,) = sorted({p.stem for p in out.iterdir()})
     for fmt, text in both(out, stem).items():
         assert "Documentation Summary of Medical Necessity" in text, fmt
-        assert "Medicare (Noridian) has no prior-authorization step for Transcranial magnetic stimulation (TMS)" in text, fmt
+        assert said in text, fmt
         assert "Utilization Management" not in text and "request prior authorization" not in text, fmt
