@@ -129,6 +129,9 @@ class Coverage(_Model):
     plan: Text | None = None
     member_id: Name
     group_number: Text | None = None
+    # whether the treating provider is in the plan's network (some payers waive prior
+    # authorization in network: Cigna TMS since 2026-03-06)
+    network: Literal["in_network", "out_of_network"] | None = None
 
 
 class Request(_Model):
@@ -160,6 +163,7 @@ class Facility(_Model):
     name: Text | None = None
     npi: str | None = None
     address: Text | None = None
+    tax_id: Annotated[str, Field(max_length=20)] | None = None  # the billing TIN (EIN), as on claims
 
     _npi = field_validator("npi")(classmethod(lambda cls, v: _check_npi(v)))
 
@@ -241,6 +245,9 @@ class Clinical(_Model):
     concurrent_treatments: list[Annotated[str, Field(max_length=60)]] | None = Field(default=None, max_length=50)
     pdmp_checked: bool | None = None
     oral_antidepressant_continuing: bool | None = None
+    # the current symptoms and their effect on daily life, in the prescriber's words (letters)
+    symptoms: list[Annotated[str, Field(max_length=300)]] | None = Field(default=None, max_length=30)
+    functional_impact: Text | None = None
 
 
 class Rems(_Model):

@@ -60,6 +60,11 @@ GUIDE: dict[str, Entry] = {
         "Finding the member; it is printed on every page of the letter. A wrong id is the commonest reason a fax is returned.",
     ),
     "coverage.group_number": E("The group number on the card. Optional.", "3340021", "Finding the employer plan the member belongs to."),
+    "coverage.network": E(
+        "Whether the treating provider is in the plan's network: in_network or out_of_network. Optional.",
+        "in_network",
+        "The letter states the network status; some payers need no prior authorization in network (Cigna TMS since 2026-03-06).",
+    ),
     # ---- request ------------------------------------------------------------------------------
     "request": E("What is being requested, and when.", None, "The service under review."),
     "request.treatment": E("The treatment requested: TMS or Spravato.", "tms", "Which of the payer's policies applies."),
@@ -126,6 +131,7 @@ GUIDE: dict[str, Entry] = {
     "facility.name": E("The clinic or treatment center's name.", "Lakeside Behavioral Health", "The servicing provider; for Spravato the REMS-certified site."),
     "facility.npi": E("The facility's 10-digit NPI.", "1588667638", "Identifying the servicing provider."),
     "facility.address": E("The facility's address.", "12 Harbor Road, Springfield, IL 62701", "The place of service."),
+    "facility.tax_id": E("The facility's tax identification number (TIN), as on its claims. Optional.", "36-0000000", "Identifying the servicing provider for billing."),
     # ---- diagnoses ----------------------------------------------------------------------------
     "diagnoses": E("The patient's diagnoses; at least one. Mark the main one primary: true.", None, "The diagnosis the treatment is for."),
     "diagnoses[].code": E(
@@ -264,6 +270,16 @@ GUIDE: dict[str, Entry] = {
         "Spravato: will an oral antidepressant continue alongside it?",
         True,
         "Spravato is approved only together with an oral antidepressant.",
+    ),
+    "clinical.symptoms": E(
+        "The current depressive symptoms, one short phrase each, as the evaluation records them. Optional.",
+        ["depressed mood most of the day", "anhedonia", "insomnia"],
+        "The letter's clinical summary: what the patient suffers from now.",
+    ),
+    "clinical.functional_impact": E(
+        "How the depression affects daily life (work, school, self-care, relationships), in one or two sentences. Optional.",
+        "On medical leave from work since March; needs help with shopping and meals.",
+        "Medical necessity: the effect of the illness on functioning.",
     ),
     # ---- rems ---------------------------------------------------------------------------------
     "rems": E("Spravato only: the REMS safety program.", None, "Spravato can be given only under the REMS program."),

@@ -39,6 +39,13 @@ class Clinic(FileModel):
     tax_id: Text | None = None
     logo: Text | None = None  # PNG or JPEG, relative to this file
     signature_image: Text | None = None  # PNG or JPEG of the prescriber's signature, relative to this file
+    # whose signature the image is: it is printed only on a letter whose case prescriber has
+    # this NPI (default: the profile's prescriber.npi), never on another clinician's letter
+    signature_npi: Annotated[str, Field(pattern=r"^\d{10}$")] | None = None
+    # where Spravato is given, when it is certified under the Spravato REMS (letters name it)
+    rems_site: Text | None = None
+    # the FDA-cleared TMS device the clinic uses ("NeuroStar Advanced Therapy System")
+    tms_device: Text | None = None
     prescriber: DefaultPrescriber | None = None  # used when the case names no prescriber details beyond name/NPI
     contact_name: Text | None = None  # who the payer should call about the request
 
@@ -111,6 +118,10 @@ fax: "REPLACE: fax number"                     # or delete the line
 # logo: logo.png                               # PNG or JPEG, drawn at the right of the letterhead
 # signature_image: signature.png               # PNG or JPEG of the signature, above the signature line
 # contact_name: "REPLACE: who the payer should call, and their role"
+# signature_npi: "REPLACE: NPI of the prescriber whose signature the image is (10 digits)"
+#                                              # the image is printed only on that prescriber's letters
+# rems_site: "REPLACE: the Spravato REMS-certified treatment site, as certified"
+# tms_device: "REPLACE: the FDA-cleared TMS device, by name and model"
 
 # The prescriber who signs, when the case file gives only a name and NPI. The case's
 # prescriber always wins for name and NPI; credentials print under the name.

@@ -31,6 +31,8 @@ __all__ = [
     "OUTCOME_WORDS",
     "DOCUMENT_LABELS",
     "document_noun",
+    "SEVERITY_BANDS",
+    "severity_band",
 ]
 
 
@@ -93,6 +95,24 @@ SPECIALTY_LABELS: dict[str, str] = {
 }
 # the scales a "validated depression scale" means when a rule set names none
 VALIDATED_SCALES: tuple[str, ...] = ("PHQ-9", "HAM-D17", "MADRS", "BDI-II", "QIDS-SR16", "GDS")
+
+# Severity bands of the depression scales, as reviewers read them (letters.md): the
+# lowest score of each band, highest first. A score below the lowest band has no band.
+SEVERITY_BANDS: dict[str, tuple[tuple[float, str], ...]] = {
+    "PHQ-9": ((20, "severe"), (15, "moderately severe"), (10, "moderate"), (5, "mild")),
+    "HAM-D17": ((23, "very severe"), (19, "severe"), (14, "moderate"), (8, "mild")),
+    "MADRS": ((35, "severe"), (20, "moderate"), (7, "mild")),
+}
+
+
+def severity_band(instrument: str, score: float) -> str | None:
+    """'severe depression' for PHQ-9 23; None for a scale without bands here or a score
+    below the mild range."""
+    for low, band in SEVERITY_BANDS.get(instrument, ()):
+        if score >= low:
+            return f"{band} depression"
+    return None
+
 
 # ---- treatments and care already given ------------------------------------------------------------
 

@@ -18,8 +18,10 @@ from priorauth.kinds.age import age_on
 from priorauth.report import Report
 from priorauth.resources import version
 from priorauth.rules.model import RuleSet
+from priorauth.letters.clinical import drug_name, score_text, statements, tasks
 from priorauth.service_lines import CODE_MEANINGS as PROCEDURE_CODES
-from priorauth.vocabulary import DOCUMENT_LABELS, ECT_WORDS, FLAG_LABELS, MODALITIES, SPECIALTY_LABELS, TREATMENTS, fmt_num
+from priorauth.service_lines import plan
+from priorauth.vocabulary import DOCUMENT_LABELS, ECT_WORDS, FLAG_LABELS, MODALITIES, SPECIALTY_LABELS, TREATMENTS, fmt_num, severity_band
 
 INDICATIONS = {
     "trd": "treatment-resistant depression (TRD)",
@@ -58,7 +60,8 @@ def _medications(case: Case, today: dt.date) -> list[dict[str, Any]]:
                 "pointer": f"medications[{i}]",
                 "name": name,
                 "generic": generic,
-                "drug_class": catalog.CLASS_LABELS.get(drug.drug_class, drug.drug_class) if drug else "not in catalog",
+                # "NDRI", not "NDRI (bupropion)" after the drug's own name
+                "drug_class": catalog.CLASS_LABELS.get(drug.drug_class, drug.drug_class).removesuffix(f" ({generic})") if drug else "not in catalog",
                 "dose": f"{fmt_num(m.max_daily_dose_mg)} mg/day" if m.max_daily_dose_mg is not None else "not documented",
                 "start": iso(m.start),
                 "end": iso(m.end) if m.end else ("ongoing" if m.start else "not documented"),
@@ -70,9 +73,28 @@ def _medications(case: Case, today: dt.date) -> list[dict[str, Any]]:
                 "adherence": f"{fmt_num(m.adherence_pct)}%" if m.adherence_pct is not None else None,
                 "improvement": f"{fmt_num(m.improvement_pct)}%" if m.improvement_pct is not None else None,
                 "reason": m.reason or None,
+                "duration": f"{days / 7:.0f} weeks" if days is not None else "not documented",
+                # why it stopped (or how it is going), in words: "intolerance: akathisia"
+                "result": ", ".join(
+                    [words(m.outcome) + (f": {m.reason}" if m.reason else "")]
+                    + ([f"{fmt_num(m.improvement_pct)}% improvement"] if m.improvement_pct is not None else [])
+                    + ([f"{fmt_num(m.adherence_pct)}% adherence"] if m.adherence_pct is not None else [])
+                ),
             }
         )
     return rows
+
+
+def continuing_antidepressant(case: Case) -> str | None:
+    """The oral antidepressant that goes on alongside Spravato, by name and dose: the
+    antidepressants still taken (no end date, not stopped for intolerance)."""
+    names = []
+    for m in case.meds:
+        drug = catalog.lookup_drug(m.drug)
+        if drug is None or drug.role != "antidepressant" or m.end is not None or m.outcome in ("intolerance", "contraindicated"):
+            continue
+        names.append(drug_name(m.drug) + (f" {fmt_num(m.max_daily_dose_mg)} mg a day" if m.max_daily_dose_mg is not None else ""))
+    return ", ".join(names) or None
 
 
 def _screening(case: Case) -> list[dict[str, str]]:
@@ -94,7 +116,9 @@ def _screening(case: Case) -> list[dict[str, str]]:
     if flags.pdmp_checked is not None:
         out.append({"name": "pdmp_checked", "label": "Prescription drug monitoring program reviewed", "finding": "yes" if flags.pdmp_checked else "no"})
     if flags.oral_antidepressant_continuing is not None:
-        out.append({"name": "oral_antidepressant_continuing", "label": "Oral antidepressant continues alongside", "finding": "yes" if flags.oral_antidepressant_continuing else "no"})
+        oral = continuing_antidepressant(case)
+        finding = (oral or "yes, drug not named in the medication list") if flags.oral_antidepressant_continuing else "none"
+        out.append({"name": "oral_antidepressant_continuing", "label": "Oral antidepressant continuing alongside", "finding": finding})
     return out
 
 
@@ -114,6 +138,126 @@ def _criteria(report: Report) -> list[dict[str, Any]]:
         }
         for c in report.criteria
     ]
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+
+
+def duration_words(start: dt.date | None, today: dt.date) -> str | None:
+    """'7 years', '17 months', '3 weeks': how long something has lasted by ``today``."""
+    if start is None:
+        return None
+    months = _months_between(start, today)
+    if months >= 24:
+        return f"{months // 12} years"
+    if months >= 2:
+        return f"{months} months"
+    weeks = (today - start).days // 7
+    return f"{weeks} week{'s' if weeks != 1 else ''}" if weeks >= 1 else f"{(today - start).days} days"
+
+
+def called(given: str, family: str, sex: str | None) -> str:
+    """How a letter names the patient in its sentences: title and family name, or the full
+    name when the sex gives no title; never the first name alone."""
+    title = {"male": "Mr.", "female": "Ms."}.get(sex or "")
+    return f"{title} {family}" if title else f"{given} {family}"
+
+
+def prior_authorization_needed(rule_set: RuleSet, case: Case) -> bool:
+    """False where the payer has no prior-authorization step for this case: none at all
+    (Original Medicare), or a dated waiver whose network condition the case meets."""
+    if not rule_set.prior_authorization:
+        return False
+    return not any(case.coverage.network == w.network and case.request.date >= w.since for w in rule_set.no_prior_authorization)
+
+
+def _waiver(rule_set: RuleSet, case: Case) -> dict[str, Any] | None:
+    """The payer's waiver that bears on this case, for the letter to say so."""
+    for w in rule_set.no_prior_authorization:
+        if case.request.date >= w.since:
+            return {
+                "since": long_date(w.since),
+                "network": w.network.replace("_", "-"),
+                "source": w.source,
+                "still_required": w.still_required,
+                "applies": case.coverage.network == w.network,
+                "case_network": {"in_network": "in network", "out_of_network": "out of network"}.get(case.coverage.network or ""),
+            }
+    return None
+
+
+def _providers(case: Case, clinic: Clinic | None, practice: dict[str, Any]) -> dict[str, Any]:
+    """The requesting provider (the prescriber) and the servicing provider (the facility or
+    the clinic), each with NPI and TIN where the case or the profile gives them."""
+    p = case.prescriber
+    f = case.facility
+    tin = (f.tax_id if f and f.tax_id else None) or (clinic.tax_id if clinic else None)
+    name = (f.name if f and f.name else None) or practice["name"]
+    servicing = {
+        "name": name,
+        # no facility and no profile: the prescriber is the servicing provider too
+        "npi": (f.npi if f and f.npi else None) or practice["npi"] or (p.npi if name == p.name else None),
+        "tin": tin,
+        "address": (f.address if f and f.address else None) or (", ".join(practice["address_lines"]) or None),
+        "phone": practice["phone"],
+        "fax": practice["fax"],
+    }
+    rems_site = (clinic.rems_site if clinic and clinic.rems_site else None)
+    if rems_site is None and case.rems and case.rems.setting_certified:
+        rems_site = ", ".join(x for x in (servicing["name"], servicing["address"]) if x) or None
+    return {
+        "requesting": {"name": p.name, "npi": p.npi, "tin": tin, "specialty": SPECIALTY_LABELS.get(p.specialty or ""), "phone": p.phone or practice["phone"], "fax": p.fax or practice["fax"]},
+        "servicing": servicing,
+        "network": {"in_network": "in network", "out_of_network": "out of network"}.get(case.coverage.network or ""),
+        "rems_site": rems_site,
+        "tms_device": clinic.tms_device if clinic else None,
+    }
+
+
+def _addressee(rule_set: RuleSet, needed: bool) -> dict[str, Any]:
+    """Who the letter goes to: the payer's utilization-management department and its fax or
+    portal from the rule set's ``submission``; the chart when there is no request to send."""
+    sub = rule_set.submission
+    return {
+        "department": "Utilization Management (prior authorization)" if needed else None,
+        "fax": sub.fax if sub and needed else None,
+        "portal": sub.portal if sub and needed else None,
+        "phone": sub.phone if sub and needed else None,
+        "payer_identifier": rule_set.payer_identifier if needed else None,
+    }
+
+
+def _units(units: int | None, unit: str, as_needed: bool) -> str:
+    """'35 sessions', '1 session', '448 mg', 'as needed'."""
+    if units is None:
+        return "as needed" if as_needed else "not documented"
+    return f"{units} {unit}" + ("s" if units != 1 and unit != "mg" else "")
+
+
+def _request_plan(case: Case, rule_set: RuleSet) -> dict[str, Any]:
+    """The request as service lines with units per code, the dose, frequency and dates."""
+    planned = plan(case, rule_set.codes.procedure)
+    lines = [
+        {
+            "code": line.code,
+            "meaning": line.meaning,
+            "units": _units(line.units, line.unit, line.as_needed),
+            "unit": line.unit,
+            "basis": line.basis,
+        }
+        for line in planned.lines
+    ]
+    return {
+        "lines": lines,
+        "sessions": planned.sessions,
+        "dose": f"{planned.dose_mg} mg" if planned.dose_mg else None,
+        "frequency": planned.frequency,
+        "weeks": planned.weeks,
+        "start": long_date(planned.start) if planned.start else None,
+        "end": long_date(planned.end) if planned.end else None,
+        "missing": list(planned.missing),
+    }
 
 
 def build_context(
@@ -159,9 +303,18 @@ def build_context(
             "logo": None,
             "contact_name": None,
         }
-    credentials = list(clinic.prescriber.credentials) if clinic and clinic.prescriber and clinic.prescriber.name == p.name else []
+    # the profile's default prescriber is this case's prescriber when the NPIs match (or,
+    # without an NPI in the profile, the names)
+    own = clinic is not None and clinic.prescriber is not None and (clinic.prescriber.npi == p.npi if clinic.prescriber.npi else clinic.prescriber.name == p.name)
+    credentials = list(clinic.prescriber.credentials) if own and clinic and clinic.prescriber else []
     if not credentials and p.specialty:
-        credentials = [("Board-certified " if p.board_certified else "") + SPECIALTY_LABELS[p.specialty].replace("psychiatrist", "psychiatrist")]
+        label = SPECIALTY_LABELS[p.specialty]
+        credentials = [("Board-certified " + label) if p.board_certified else label[:1].upper() + label[1:]]
+    # the signature image is the clinician's own mark: only on the letter of the prescriber it
+    # belongs to (by NPI), and never on a draft
+    signer = (clinic.signature_npi or (clinic.prescriber.npi if clinic.prescriber else None)) if clinic else None
+    signature_image = clinic.signature_image if clinic and not draft and signer == p.npi else None
+    needed = prior_authorization_needed(rule_set, case)
     courses = []
     for i, c in enumerate(case.courses):
         pct = None
@@ -182,8 +335,10 @@ def build_context(
             }
         )
     codes = case.request.procedure_codes or list(rule_set.codes.procedure)
+    providers = _providers(case, clinic, practice)
     ctx: dict[str, Any] = {
-        "letter": {"date": long_date(dated), "iso_date": dated.isoformat(), "draft": draft, "gaps": report.next_steps},
+        # the open gaps of a draft, worded as tasks for people (never field paths)
+        "letter": {"date": long_date(dated), "iso_date": dated.isoformat(), "draft": draft, "gaps": tasks(report, case, rule_set.criteria)},
         "practice": practice,
         "patient": {
             "id": case.patient.id,
@@ -193,6 +348,16 @@ def build_context(
             "birth_date": long_date(case.patient.birth_date),
             "age": age_on(case.patient.birth_date, today),
             "sex": case.patient.sex or "not documented",
+            # how sentences name the patient: "Mr. Muñoz-Ñúñez" (never the first name alone)
+            "called": called(case.patient.given_name, case.patient.family_name, case.patient.sex),
+            "person": {"male": "man", "female": "woman"}.get(case.patient.sex or "", "patient"),
+        },
+        # what every page of a faxed letter must carry (the layout's running header)
+        "identifiers": {
+            "name": f"{case.patient.given_name} {case.patient.family_name}",
+            "birth_date": case.patient.birth_date.isoformat(),
+            "member_id": case.coverage.member_id,
+            "reference": case.patient.id,
         },
         "coverage": {
             "payer": case.coverage.payer,
@@ -213,7 +378,11 @@ def build_context(
             "devices": case.request.devices,
             "protocol": PROTOCOLS.get(case.request.protocol or ""),
             "start_date": long_date(case.request.start_date) if case.request.start_date else None,
+            "plan": _request_plan(case, rule_set),
+            "oral_antidepressant": continuing_antidepressant(case) if case.flags.oral_antidepressant_continuing is not False else None,
         },
+        "providers": providers,
+        "addressee": _addressee(rule_set, needed),
         "prescriber": {
             "name": p.name,
             "npi": p.npi,
@@ -221,9 +390,16 @@ def build_context(
             "credentials": credentials,
             "phone": p.phone,
             "fax": p.fax,
-            "signature_image": clinic.signature_image if clinic else None,
+            "signature_image": signature_image,
         },
-        "diagnosis": {"code": primary.code, "title": catalog.icd10_title(primary.code) or "title not in the catalog"},
+        "diagnosis": {
+            "code": primary.code,
+            "title": catalog.icd10_title(primary.code) or "title not in the catalog",
+            "since": long_date(primary.diagnosed_on) if primary.diagnosed_on else None,
+            "duration": duration_words(primary.diagnosed_on, today),
+        },
+        "episode_duration": duration_words(case.episode_start, today),
+        "clinical": {"symptoms": list(case.flags.symptoms or []), "functional_impact": case.flags.functional_impact},
         "diagnoses": [{"code": d.code, "title": catalog.icd10_title(d.code) or "", "primary": d is primary} for d in case.diagnoses],
         "episode_start": long_date(case.episode_start) if case.episode_start else None,
         "medications": _medications(case, today),
@@ -239,7 +415,10 @@ def build_context(
             for t in case.therapies
         ],
         "ect": ECT_WORDS[case.ect.status] if case.ect else None,
-        "assessments": [{"instrument": a.instrument, "score": fmt_num(a.score), "date": iso(a.date)} for a in sorted(case.scales, key=lambda a: a.date, reverse=True)],
+        "assessments": [
+            {"instrument": a.instrument, "score": fmt_num(a.score), "date": iso(a.date), "band": severity_band(a.instrument, a.score), "text": score_text(a.instrument, a.score, a.date)}
+            for a in sorted(case.scales, key=lambda a: a.date, reverse=True)
+        ],
         "prior_courses": courses,
         "screening": _screening(case),
         "rems": {
@@ -260,7 +439,9 @@ def build_context(
             "evidence_note": rs.evidence_note,
             # false: no prior-authorization step (Original Medicare); the letter is a
             # documentation summary kept with the chart, addressed to no PA department
-            "prior_authorization": rule_set.prior_authorization,
+            "prior_authorization": needed,
+            # a dated waiver of prior authorization that bears on this case (Cigna TMS in network)
+            "waiver": _waiver(rule_set, case),
         },
         "status": report.status,
         "criteria": _criteria(report),
@@ -277,6 +458,8 @@ def build_context(
         "limits": {"sessions": rule_set.limits.sessions, "devices": rule_set.limits.devices, "approval": rule_set.limits.approval},
         "audit": {"version": version(), "rule_set": rs.id, "effective": rs.effective or "not published", "case_sha256": case_sha256},
     }
+    # the policy met point by point, in clinical sentences (after the rest: they use it)
+    ctx["points"] = statements(report, case, ctx)
     if extra:
         ctx.update(extra)
     return ctx

@@ -85,6 +85,15 @@ class Submission(_Strict):
     source: str | None = None  # where these were read when not the rule file's own source (a form, a manual page, with its date)
 
 
+class NoPriorAuthorization(_Strict):
+    """A dated condition under which the payer needs no prior authorization, as its source states it."""
+
+    network: Literal["in_network"]  # for whom: providers in the plan's network
+    since: Date  # first day without prior authorization
+    source: str  # the notice that says so, with its date
+    still_required: str | None = None  # where it is still required, in the source's words
+
+
 class RuleSet(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*/(tms|spravato)$")]
     payer: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -104,6 +113,9 @@ class RuleSet(_Strict):
     # false: the payer has no prior-authorization step (Original Medicare: coverage is checked
     # at claim review); letters are then a documentation summary for the chart
     prior_authorization: bool = True
+    # conditions under which this payer waives prior authorization (Cigna TMS in network since
+    # 2026-03-06); the case's coverage.network and request.date decide whether one applies
+    no_prior_authorization: list[NoPriorAuthorization] = Field(default_factory=list)
     # the payer's identifier for electronic requests (a PAS Organization identifier), only as
     # the payer publishes it; absent when unknown, never invented
     payer_identifier: str | None = None

@@ -38,7 +38,7 @@ def test_letter_cites_an_unpublished_policy_by_number_and_title_only(tmp_path: P
     d = docx.Document(str(tmp_path / "DEMO-1001_premera_tms_letter.docx"))
     body = " ".join(" ".join(p.text for p in d.paragraphs).split())
     footer = " ".join(p.text for s in d.sections for p in s.footer.paragraphs)
-    assert "meets each criterion of Premera Blue Cross policy Premera Blue Cross TMS policy (number not given in the reference sheet), Transcranial Magnetic Stimulation." in body
+    assert "Premera Blue Cross policy Premera Blue Cross TMS policy (number not given in the reference sheet), Transcranial Magnetic Stimulation, and how the enclosed records document each of its points:" in body
     assert "effective" not in body and "November 1, 2026" not in body
     assert "effective" not in footer.split("·")[1]
 

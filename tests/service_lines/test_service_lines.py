@@ -62,7 +62,7 @@ def test_spravato_sessions_from_devices_when_they_divide_evenly():
 
 
 def test_spravato_without_a_dose_names_both_visit_codes_and_asks_for_the_dose():
-    p = plan(_case("cigna-spravato-ready.yaml"))
+    p = plan(_case("cigna-spravato-ready.yaml", dose_mg=None, sessions=None, devices=23))
     assert _units(p) == [("G2082 or G2083", None), ("J0013", None)]
     assert p.missing == ("Record the planned dose per session (56 or 84 mg)",)
 
