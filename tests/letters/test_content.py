@@ -18,6 +18,7 @@ from priorauth.api import check_case_sources
 from priorauth.case import Case, load_case
 from priorauth.letters.clinical import FIELD_PATH, RULE_SYNTAX
 from priorauth.letters.context import build_context
+from priorauth.letters.facts import document_facts
 from priorauth.letters.render import environment, render_text
 from priorauth.rules import Registry
 from priorauth.vocabulary import severity_band
@@ -150,6 +151,7 @@ def test_no_field_paths_or_rule_syntax_in_the_letter_of_any_example_case() -> No
         payer, _, treatment = str(data["rule_set"]).partition("/")
         (source, report), = check_case_sources(case, registry, payer, treatment)
         ctx = build_context(case, report, source.rule_set, None, "0" * 64, draft=True)
+        ctx.update(document_facts(case, report, source.rule_set, None, None))
         template = "letter-continuation" if case.request.kind == "continuation" else f"letter-{report.treatment}"
         found = people_words(render_text(env, template, ctx))
         if found:

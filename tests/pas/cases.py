@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.helpers import SAMPLES
 
 READY_TMS = SAMPLES / "cigna-tms-ready.yaml"  # 36 sessions from 2026-12-01; psychiatry; a facility
-READY_SPRAVATO = SAMPLES / "cigna-spravato-ready.yaml"  # 23 devices, no dose: no units for its lines
+READY_SPRAVATO = SAMPLES / "cigna-spravato-ready.yaml"  # 56 mg x 8 sessions from 2026-12-01
 PRIOR_COURSE = "  - kind: prior_course_records\n    date: 2026-11-05\n"  # what a continuation also needs
 
 
@@ -27,9 +27,14 @@ def tms(folder: Path, continuation: bool = False) -> Path:
     return _copy(READY_TMS, folder, "tms-continuation.yaml", ("kind: initial", "kind: continuation"), extra=PRIOR_COURSE)
 
 
+def spravato_without_dose(folder: Path) -> Path:
+    """The Spravato sample with no dose per session: its lines have no units."""
+    return _copy(READY_SPRAVATO, folder, "spravato-no-dose.yaml", ("  dose_mg: 56\n", ""))
+
+
 def spravato(folder: Path, continuation: bool = False) -> Path:
     """The Spravato sample with a dose (84 mg), sessions (8) and a start date set."""
-    planned = ("  devices: 23\n", "  dose_mg: 84\n  sessions: 8\n  start_date: 2026-12-01\n")
+    planned = ("  dose_mg: 56\n  sessions: 8\n  devices: 16\n", "  dose_mg: 84\n  sessions: 8\n")
     if not continuation:
         return _copy(READY_SPRAVATO, folder, "spravato.yaml", planned)
     return _copy(READY_SPRAVATO, folder, "spravato-continuation.yaml", planned, ("kind: initial", "kind: continuation"), extra=PRIOR_COURSE)

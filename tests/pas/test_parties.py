@@ -72,7 +72,7 @@ def test_the_payer_identifier_comes_only_from_the_rule_set(tmp_path: Path) -> No
 
 def test_without_a_start_date_the_items_carry_no_dates_and_the_output_says_so(tmp_path: Path) -> None:
     case = tmp_path / "case.yaml"
-    case.write_text(cases.READY_SPRAVATO.read_text(encoding="utf-8").replace("  devices: 23\n", "  dose_mg: 56\n  sessions: 8\n"), encoding="utf-8")
+    case.write_text(cases.READY_SPRAVATO.read_text(encoding="utf-8").replace("  start_date: 2026-12-01\n", "", 1), encoding="utf-8")
     bundle, stdout = export(case, tmp_path)
     items = resource(bundle, "Claim")["item"]
     assert [(i["productOrService"]["coding"][0]["code"], i["quantity"]["value"]) for i in items] == [("G2082", 8), ("J0013", 448)]

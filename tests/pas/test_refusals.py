@@ -47,8 +47,7 @@ def test_a_payer_without_prior_authorization_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_line_without_units_is_refused_naming_the_task(tmp_path: Path) -> None:
-    # the shipped Spravato sample asks for 23 devices and gives no dose per session
-    code, err = refused(cases.READY_SPRAVATO, tmp_path)
+    code, err = refused(cases.spravato_without_dose(tmp_path), tmp_path)
     assert code == 1
     assert err == (
         "error: a service line of the request has no number of units; nothing was written\n"
