@@ -9,7 +9,9 @@ packet's cover sheet and the FHIR (Da Vinci PAS) request all say the same thing
   (listed when the case asks for it, with no count: it is billed as it happens).
 - Spravato: an administration visit per session, G2082 up to 56 mg or G2083 above 56 mg,
   and the drug J0013 per 1 mg (S0013 for service before 2026-01-01), so J0013 units are
-  the dose per session times the sessions.
+  the dose per session times the sessions. When the codes (the case's, else the rule
+  set's) name administration codes but no drug code, no drug line is added: Original
+  Medicare bills no separate drug code with G2082/G2083.
 
 Nothing is invented: a count the case does not give is ``None`` and the line says what to
 record (``missing``). The library only computes; the words for people are in ``basis``.
@@ -128,9 +130,10 @@ def _spravato(case: Case, codes: list[str], sessions: int | None, start: dt.date
         lines.append(ServiceLine("G2082 or G2083", HCPCS, "Office visit with supervised esketamine self-administration, 2 h observation", None, "visit", "one per session; G2082 up to 56 mg, G2083 above", ask_dose))
     else:
         lines.append(_line(visit, sessions, "visit", f"one per session, {dose} mg" if sessions else "one per session", None if sessions else ask_sessions))
-    if dose is not None and sessions is not None:
+    drug_billed = not codes or bool({"J0013", "S0013"} & set(codes)) or not ({"G2082", "G2083"} & set(codes))
+    if drug_billed and dose is not None and sessions is not None:
         lines.append(_line(drug, dose * sessions, "mg", f"{dose} mg a session x {sessions} sessions"))
-    else:
+    elif drug_billed:
         lines.append(_line(drug, None, "mg", "the dose per session times the sessions", ask_dose if dose is None else ask_sessions))
     known = {"J0013", "S0013", "G2082", "G2083"}
     for code in codes:

@@ -70,3 +70,11 @@ def test_spravato_without_a_dose_names_both_visit_codes_and_asks_for_the_dose():
 def test_spravato_before_2026_uses_s0013():
     p = plan(_case("cigna-spravato-ready.yaml", dose_mg=56, sessions=8, date=dt.date(2025, 12, 1), start_date=dt.date(2025, 12, 15)))
     assert _units(p) == [("G2082", 8), ("S0013", 448)]
+
+
+def test_no_drug_line_when_the_codes_name_the_visit_but_no_drug_code():
+    # Original Medicare bills G2082/G2083 with no separate drug code (medicare/spravato)
+    p = plan(_case("cigna-spravato-ready.yaml", procedure_codes=[], dose_mg=56, sessions=8), default_codes=["G2082", "G2083"])
+    assert _units(p) == [("G2082", 8)]
+    p = plan(_case("cigna-spravato-ready.yaml", procedure_codes=["G2083", "J0013"], dose_mg=84, sessions=8))
+    assert _units(p) == [("G2083", 8), ("J0013", 672)]
