@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable
 from typing import Any
@@ -29,8 +30,9 @@ from docx.shared import Emu, Inches, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
+from docx.text.run import Run
 
-from ._layout import CLOSING_MAX_CHARS, column_widths, kv_label, truncate
+from ._layout import CLOSING_MAX_CHARS, column_widths, fit_width, header_widths, kv_label, text_width
 from .model import (
     BulletList,
     CheckList,
@@ -51,12 +53,12 @@ from .model import (
 
 __all__ = ["write_docx", "BODY_FONT", "SYMBOL_FONT", "FIXED_TIME"]
 
-# The PDF embeds DejaVu Serif; naming the same family keeps both outputs alike where it
-# is installed (Linux, LibreOffice). Elsewhere Word substitutes by the font-table entry
-# added in _declare_body_font (a roman family with DejaVu Serif's PANOSE), which picks a
-# similar serif such as Cambria or Georgia rather than falling back to Calibri.
-BODY_FONT = "DejaVu Serif"
-# DejaVu Serif has no ballot boxes. Segoe UI Symbol has them on every Windows; other
+# Times New Roman is on every Windows and Mac with Word, and LibreOffice replaces it with
+# Liberation Serif, which has the same advance widths: the font the PDF embeds. So Word,
+# LibreOffice and the PDF break lines, and pages, in the same places, and the DOCX stays
+# small (embedding the four faces would add about 1.5 MB to every letter).
+BODY_FONT = "Times New Roman"
+# Times New Roman has no ballot boxes. Segoe UI Symbol has them on every Windows; other
 # systems fall back per glyph (LibreOffice picks DejaVu Sans, as the PDF does).
 SYMBOL_FONT = "Segoe UI Symbol"
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -223,9 +225,12 @@ def _setup_styles(d: DocxDocument) -> None:
     pf = normal.paragraph_format
     pf.space_before = Pt(0)
     pf.space_after = Pt(7)
-    pf.line_spacing = 1.1
+    # exact line heights, the PDF's leading: with the same font metrics and the same
+    # lines, Word, LibreOffice and the PDF then fill a page with the same lines
+    pf.line_spacing = Pt(14.5)
+    pf.widow_control = True  # as the PDF: no single first or last line of a paragraph alone
 
-    for level, size, before, after, italic in ((1, 13.5, 8, 8, False), (2, 11.5, 10, 4, False), (3, 10.5, 8, 3, True)):
+    for level, size, leading, before, after, italic in ((1, 13.5, 17, 8, 8, False), (2, 11.5, 15, 10, 4, False), (3, 10.5, 14, 8, 3, True)):
         h = styles[f"Heading {level}"]
         _set_font(h.element, BODY_FONT)
         h.font.size = Pt(size)
@@ -235,6 +240,7 @@ def _setup_styles(d: DocxDocument) -> None:
         _drop_theme_color(h)
         h.paragraph_format.space_before = Pt(before)
         h.paragraph_format.space_after = Pt(after)
+        h.paragraph_format.line_spacing = Pt(leading)
         h.paragraph_format.keep_with_next = True
 
     lb = styles["List Bullet"]
@@ -253,22 +259,25 @@ def _setup_styles(d: DocxDocument) -> None:
     s = add("PA Letterhead Name")
     s.font.size, s.font.bold, s.font.color.rgb = Pt(17), True, ACCENT
     s.paragraph_format.space_after = Pt(2)
+    s.paragraph_format.line_spacing = Pt(21)
     s = add("PA Letterhead Contact")
     s.font.size, s.font.color.rgb = Pt(8.5), GREY
     s.paragraph_format.space_after = Pt(0)
+    s.paragraph_format.line_spacing = Pt(11)
     s = add("PA Check Item")
     s.paragraph_format.left_indent = Inches(0.3)
     s.paragraph_format.first_line_indent = Inches(-0.3)
     s.paragraph_format.tab_stops.add_tab_stop(Inches(0.3))
     s.paragraph_format.space_after = Pt(3)
     s = add("PA Key Value")
-    s.paragraph_format.space_after = Pt(1)
+    s.paragraph_format.space_after = Pt(2)  # the PDF's row padding
     s = add("PA Table Text")
     s.font.size = Pt(9.5)
     s.paragraph_format.space_after = Pt(0)
-    s.paragraph_format.line_spacing = 1.0
+    s.paragraph_format.line_spacing = Pt(12)
     s = add("PA Signature")
     s.paragraph_format.space_after = Pt(0)
+    s.paragraph_format.line_spacing = Pt(13.5)
     s.paragraph_format.keep_with_next = True
     s = add("PA Page Furniture")
     s.font.size, s.font.color.rgb = Pt(8), GREY
@@ -276,27 +285,35 @@ def _setup_styles(d: DocxDocument) -> None:
     s.paragraph_format.line_spacing = 1.0
 
 
-def _declare_body_font(d: DocxDocument) -> None:
-    """Add DejaVu Serif to the font table with its PANOSE and a roman family, which is
-    what Word uses to choose a substitute when the font is not installed."""
-    font_part = next(p for p in d.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
-    entry = (
-        f'<w:font w:name="{BODY_FONT}"><w:altName w:val="Cambria"/>'
-        '<w:panose1 w:val="02060603050605020204"/><w:charset w:val="00"/>'
-        '<w:family w:val="roman"/><w:pitch w:val="variable"/>'
-        '<w:sig w:usb0="E50006FF" w:usb1="5200F9FB" w:usb2="0A040020" w:usb3="00000000"'
-        ' w:csb0="6000009F" w:csb1="00000000"/></w:font>'
-    )
-    blob = font_part.blob.decode("utf-8")
-    font_part._blob = blob.replace("</w:fonts>", entry + "</w:fonts>").encode("utf-8")
-
-
 # --------------------------------------------------------------------------- blocks
+
+
+# A hyphen that is not between two letters ("2025-09-01", "PHQ-9"): Word and LibreOffice
+# would break a line after it, the PDF does not; a non-breaking hyphen keeps them alike.
+_FIXED_HYPHEN = re.compile(r"(?<![^\W\d_])-|-(?![^\W\d_])")
+_SPECIAL = re.compile(r"(\t|(?<![^\W\d_])-|-(?![^\W\d_]))")
+
+
+def _add_text(p: DocxParagraph, text: str) -> Run:
+    """A run of ``text``; tabs become tab elements and hyphens next to digits or spaces
+    non-breaking hyphens."""
+    if "-" not in text or not _FIXED_HYPHEN.search(text):
+        return p.add_run(text)
+    run = p.add_run()
+    r = run._r
+    for piece in _SPECIAL.split(text):
+        if piece == "\t":
+            r.add_tab()
+        elif piece == "-":
+            r.append(OxmlElement("w:noBreakHyphen"))
+        elif piece:
+            r.add_t(piece)
+    return run
 
 
 def _add_runs(p: DocxParagraph, runs: Inline) -> None:
     for r in runs:
-        run = p.add_run(r.text)
+        run = _add_text(p, r.text)
         if r.bold:
             run.bold = True
         if r.italic:
@@ -343,11 +360,7 @@ def _fixed_table(t: DocxTable, widths: Iterable[float]) -> None:
 
 
 def _table(d: DocxDocument, table: Table) -> None:
-    def measure(text: str, bold: bool) -> float:
-        # no font metrics without reportlab: DejaVu Serif averages ~0.58 em, bold ~0.64
-        return len(text) * 9.5 * (0.64 if bold else 0.58)
-
-    widths = column_widths(table, TEXT_W.pt, measure)
+    widths = column_widths(table, TEXT_W.pt, lambda text, bold: text_width(text, bold, 9.5))
     t = d.add_table(rows=1 + len(table.rows), cols=len(table.header))
     t.style = _style(d, "Table Grid")
     t.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -383,7 +396,7 @@ def _table(d: DocxDocument, table: Table) -> None:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
             p = cell.paragraphs[0]
             _apply(p, d, "PA Table Text")
-            run = p.add_run(value)
+            run = _add_text(p, value)
             if r_idx == 0:
                 run.bold = True
                 _shade(cell, HEADER_FILL)
@@ -401,7 +414,7 @@ def _table(d: DocxDocument, table: Table) -> None:
 
 def _key_value(d: DocxDocument, kv: KeyValue) -> None:
     labels = [kv_label(k) for k, _ in kv.pairs]
-    label_w = min(max(len(lb) for lb in labels) * 10.5 * 0.64 + 12, TEXT_W.pt * 0.4)
+    label_w = min(max(text_width(lb, True, 10.5) for lb in labels) + 12, TEXT_W.pt * 0.4)
     for i, (label, (_, value)) in enumerate(zip(labels, kv.pairs)):
         p = _para(d, "PA Key Value")
         pf = p.paragraph_format
@@ -411,7 +424,7 @@ def _key_value(d: DocxDocument, kv: KeyValue) -> None:
         if i == len(kv.pairs) - 1:
             pf.space_after = Pt(8)
         p.add_run(label).bold = True
-        p.add_run("\t" + value)
+        _add_text(p, "\t" + value)
 
 
 def _signature(d: DocxDocument, sig: Signature) -> None:
@@ -419,6 +432,7 @@ def _signature(d: DocxDocument, sig: Signature) -> None:
     if sig.image:
         w, h = _image_size(sig.image, Inches(2.2), Inches(0.75))
         p = _para(d, "PA Signature")
+        p.paragraph_format.line_spacing = 1.0  # an exact line height would crop the image
         p.add_run().add_picture(sig.image, width=w, height=h)
     else:
         _spacer(d, 34).paragraph_format.keep_with_next = True  # room for a wet signature
@@ -434,7 +448,7 @@ def _signature(d: DocxDocument, sig: Signature) -> None:
         lines.append((f"Date: {sig.date}", False))
     for i, (text, bold) in enumerate(lines):
         p = _para(d, "PA Signature")
-        p.add_run(text).bold = bold or None
+        _add_text(p, text).bold = bold or None
         if i == len(lines) - 1:
             p.paragraph_format.keep_with_next = False
             p.paragraph_format.space_after = Pt(8)
@@ -459,6 +473,7 @@ def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
         rp = right.paragraphs[0]
         rp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         rp.paragraph_format.space_after = Pt(0)
+        rp.paragraph_format.line_spacing = 1.0  # an exact line height would crop the logo
         rp.add_run().add_picture(lh.logo, width=w, height=h)
         # zero cell margins so the text lines up with the body's left edge
         cell_mar = parse_xml(
@@ -476,43 +491,60 @@ def _body(d: DocxDocument, doc: Document) -> None:
     if doc.meta.letterhead:
         _letterhead(d, doc.meta.letterhead)
     blocks = doc.blocks
+    # the paragraphs of text written last (reset by a table, key/value lines or a spacer),
+    # as the PDF writer sees its flowables: the one before the closing goes with it
+    text: list[DocxParagraph] = []
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if isinstance(block, Heading):
-            _para(d, f"Heading {block.level}", block.text)
+            text.append(_para(d, f"Heading {block.level}", block.text))
         elif isinstance(block, Paragraph):
             p = d.add_paragraph()
             _add_runs(p, block.runs)
             if isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
                 p.paragraph_format.keep_with_next = True  # the closing stays with the signature
+            text.append(p)
         elif isinstance(block, BulletList):
-            for i, item in enumerate(block.items):
+            for n, item in enumerate(block.items):
                 p = _para(d, "List Bullet")
                 _add_runs(p, item)
-                if i == len(block.items) - 1:
+                if n == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
+                text.append(p)
         elif isinstance(block, CheckList):
-            for i, check in enumerate(block.items):
+            for n, check in enumerate(block.items):
                 p = _para(d, "PA Check Item")
                 glyph = p.add_run(check_glyph(check.checked))
                 _set_font(glyph._r, SYMBOL_FONT)
                 glyph.font.size = Pt(11.5)
                 p.add_run("\t")
                 _add_runs(p, check.runs)
-                if i == len(block.items) - 1:
+                if n == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
-        elif isinstance(block, Table):
-            _table(d, block)
-        elif isinstance(block, KeyValue):
-            _key_value(d, block)
+                text.append(p)
         elif isinstance(block, Signature):
+            prev = blocks[i - 1] if i > 0 else None
+            closing = isinstance(prev, Paragraph) and len(prev.text) <= CLOSING_MAX_CHARS
+            before = text[:-1] if closing else text
+            if before:
+                # "Sincerely," and the signature never alone on the last page: the paragraph
+                # before them moves along, whole, as in the PDF
+                before[-1].paragraph_format.keep_together = True
+                before[-1].paragraph_format.keep_with_next = True
             _signature(d, block)
-        elif isinstance(block, PageBreak):
-            d.add_page_break()
-        elif isinstance(block, Spacer):
-            _spacer(d, block.height)
+            text = []
         else:
-            raise TypeError(f"unknown block type {type(block).__name__}")
+            text = []
+            if isinstance(block, Table):
+                _table(d, block)
+            elif isinstance(block, KeyValue):
+                _key_value(d, block)
+            elif isinstance(block, PageBreak):
+                d.add_page_break()
+            elif isinstance(block, Spacer):
+                _spacer(d, block.height)
+            else:
+                raise TypeError(f"unknown block type {type(block).__name__}")
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -523,24 +555,21 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     right = TEXT_W
     header_p = section.header.paragraphs[0]
     _apply(header_p, d, "PA Page Furniture")
-    header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
-    header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
-    if meta.header_left or meta.header_right or meta.watermark:
-        # Word cannot shrink text to fit, and a wrapped header runs into the centred mark;
-        # cut by a generous estimate of DejaVu Serif 8 pt (0.57 em per character, bold 0.63)
-        chars = int(TEXT_W.pt / (8 * 0.6))
-        side = int((chars - 1.1 * len(meta.watermark)) / 2) - 4 if meta.watermark else chars - 6
-        left_text = truncate(
-            meta.header_left, side if meta.watermark else side - min(len(meta.header_right), side // 2)
-        )
-        right_text = truncate(meta.header_right, side if meta.watermark else side - len(left_text))
-        header_p.add_run(left_text)
-        header_p.add_run("\t")
+    header_left, header_right = meta.header_texts()
+    if header_left or header_right or meta.watermark:
+        # Word cannot shrink text to fit, and a wrapped header runs into the centred mark:
+        # fit each part to its room as the PDF does, by the same font metrics
+        left_w, right_w = header_widths(header_left, header_right, meta.watermark, TEXT_W.pt, 8)
+        left_text, left_size = fit_width(header_left, left_w, 8, 6.5)
+        right_text, right_size = fit_width(header_right, right_w, 8, 6.5)
+        header_p.add_run(left_text).font.size = Pt(left_size)
         if meta.watermark:
-            run = header_p.add_run(meta.watermark)
+            header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
+            run = header_p.add_run("\t" + meta.watermark)
             run.bold = True
             run.font.color.rgb = WARN
-        header_p.add_run("\t" + right_text)
+        header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
+        header_p.add_run("\t" + right_text).font.size = Pt(right_size)
         _border(header_p, "bottom", 3, RULE_HEX, space=3)
     if meta.watermark:
         header_p._p.append(_watermark_run(meta.watermark))
@@ -550,14 +579,17 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     _apply(fp, d, "PA Page Furniture")
     fp.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
     _border(fp, "top", 3, RULE_HEX, space=4)
-    fp.add_run(meta.footer_text + "\tPage ")
+    footer_text, footer_size = fit_width(meta.footer_text, TEXT_W.pt - 80, 8, 6)
+    fp.add_run(footer_text).font.size = Pt(footer_size)
+    fp.add_run("\tPage ")
     _field(fp, "PAGE", "1")
     fp.add_run(" of ")
     _field(fp, "NUMPAGES", "1")
     if meta.audit_line:
         ap = footer.add_paragraph(style="PA Page Furniture")
         ap.paragraph_format.space_before = Pt(3)
-        ap.add_run(meta.audit_line).font.size = Pt(6.5)
+        audit_text, audit_size = fit_width(meta.audit_line, TEXT_W.pt, 6.5, 4.5)
+        ap.add_run(audit_text).font.size = Pt(audit_size)
 
 
 def _page_setup(d: DocxDocument) -> None:
@@ -626,7 +658,9 @@ def _apply(p: DocxParagraph, d: DocxDocument, name: str) -> None:
 
 
 def _para(d: DocxDocument, name: str, text: str = "") -> DocxParagraph:
-    p = d.add_paragraph(text)
+    p = d.add_paragraph()
+    if text:
+        _add_text(p, text)
     _apply(p, d, name)
     return p
 
@@ -635,7 +669,6 @@ def write_docx(doc: Document) -> bytes:
     """Render ``doc`` to DOCX bytes; identical input gives identical bytes."""
     d = docx.Document()
     _setup_styles(d)
-    _declare_body_font(d)
     _page_setup(d)
     _header_footer(d, doc.meta)
     _body(d, doc)

@@ -101,8 +101,8 @@ def test_page_setup_and_fonts(make_letter: Callable[..., Document]) -> None:
     s = d.sections[0]
     assert (s.page_width, s.page_height) == (Inches(8.5), Inches(11))
     assert s.left_margin == s.right_margin == s.top_margin == s.bottom_margin == Inches(1)
-    assert d.styles["Normal"].font.name == "DejaVu Serif"
-    assert d.styles["Heading 1"].font.name == "DejaVu Serif"
+    assert d.styles["Normal"].font.name == "Times New Roman"
+    assert d.styles["Heading 1"].font.name == "Times New Roman"
 
 
 def test_deterministic_zip(make_letter: Callable[..., Document]) -> None:
