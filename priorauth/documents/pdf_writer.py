@@ -211,7 +211,7 @@ def _table(table: Table, st: dict[str, ParagraphStyle]) -> RLTable:
     # splitInRow: a cell longer than a page (a long side-effect note) splits instead of
     # failing the whole letter with a LayoutError; see ROW_SPLIT_MIN.
     t = RLTable(data, colWidths=_column_widths(table, st), repeatRows=1, hAlign="LEFT",
-                spaceBefore=4, spaceAfter=10, splitInRow=ROW_SPLIT_MIN)
+                spaceBefore=0, spaceAfter=8, splitInRow=ROW_SPLIT_MIN)  # the DOCX's spacing
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, LIGHT_RULE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.9, ACCENT),
@@ -237,7 +237,8 @@ def _key_value(kv: KeyValue, st: dict[str, ParagraphStyle]) -> RLTable:
         [RLParagraph(_markup(lb), st["kv_label"]), RLParagraph(_markup(v), st["kv_value"])]
         for lb, (_, v) in zip(labels, kv.pairs)
     ]
-    t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=2, spaceAfter=8, splitInRow=1)
+    # rows of 1 + line + 1 and 6 after: the DOCX's lines with 2 after each and 8 after the last
+    t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=0, spaceAfter=6, splitInRow=1)
     t.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
@@ -312,6 +313,48 @@ def _story(doc: Document, st: dict[str, ParagraphStyle]) -> list[Flowable]:
             out.append(_signature(block, st, closing, tail))
         else:
             out.extend(_flowables(blocks, i, st))
+    return _keep_headings_with_next(out)
+
+
+class _Heading(RLParagraph):
+    """A heading: kept on the page of what follows it (see _keep_headings_with_next)."""
+
+
+def _first_part(flowable: Flowable) -> float:
+    """The least of ``flowable`` that Word keeps with a heading before it: two lines of a
+    paragraph (one if it has one: widow control), the header row and first row of a table,
+    the whole of anything else (a signature block)."""
+    if isinstance(flowable, RLParagraph):
+        flowable.wrap(TEXT_W, PAGE_H)
+        lines = len(flowable.blPara.lines)
+        return min(lines, 2) * flowable.style.leading + flowable.getSpaceBefore()
+    if isinstance(flowable, RLTable):
+        rows = flowable._cellvalues[: 2 if flowable.repeatRows else 1]
+        height = 0.0
+        for row in rows:
+            cells = [cell.wrap(w - 10, PAGE_H)[1] for cell, w in zip(row, flowable._argW) if isinstance(cell, RLParagraph)]
+            height += max(cells, default=12.0) + 7
+        return height + flowable.spaceBefore
+    return flowable.wrap(TEXT_W, PAGE_H)[1] + flowable.getSpaceBefore()
+
+
+def _keep_headings_with_next(story: list[Flowable]) -> list[Flowable]:
+    """Before each heading, a conditional page break for the heading and the first part of
+    what follows: the PDF's version of Word's keep-with-next on headings, so both move a
+    heading to the next page in the same places. (reportlab's keepWithNext would glue the
+    heading to a whole table and push both to the next page.)"""
+    out: list[Flowable] = []
+    for k, flowable in enumerate(story):
+        if isinstance(flowable, _Heading) and (k == 0 or not isinstance(story[k - 1], _Heading)):
+            need = 0.0
+            j = k
+            while j < len(story) and isinstance(story[j], _Heading):  # a heading right under a heading
+                need += story[j].wrap(TEXT_W, PAGE_H)[1] + story[j].getSpaceBefore() + story[j].getSpaceAfter()
+                j += 1
+            if j < len(story):
+                need += _first_part(story[j])
+            out.append(CondPageBreak(need))
+        out.append(flowable)
     return out
 
 
@@ -321,10 +364,7 @@ def _flowables(blocks: tuple[Block, ...], i: int, st: dict[str, ParagraphStyle])
     if isinstance(block, Paragraph) and isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
         return  # drawn together with the signature
     if isinstance(block, Heading):
-        # keepWithNext would glue the heading to a whole table and push both to the
-        # next page; asking for room for a few lines leaves no stranded heading either
-        yield CondPageBreak(1.1 * inch)
-        yield RLParagraph(_markup(block.text), st[f"h{block.level}"])
+        yield _Heading(_markup(block.text), st[f"h{block.level}"])
     elif isinstance(block, Paragraph):
         yield RLParagraph(_runs(block.runs), st["body"])
     elif isinstance(block, BulletList):
@@ -360,6 +400,9 @@ def _draw_text(canvas: Canvas, x: float, y: float, text: str, font: str, size: f
                align: str = "left") -> None:
     # drawString has no font fallback either; split off the characters Serif lacks
     segments: list[tuple[str, str]] = []
+    if _serif_chars.issuperset(map(ord, text)):  # nearly always: one segment
+        segments.append((font, text))
+        text = ""
     for ch in text:
         f = FONT_SYMBOLS if (ord(ch) not in _serif_chars and ord(ch) in _symbol_chars) else font
         if segments and segments[-1][0] == f:

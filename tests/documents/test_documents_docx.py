@@ -43,8 +43,9 @@ def test_body_text(make_letter: Callable[..., Document]) -> None:
     assert f"{UNCHECKED}\tPrior TMS response" in paras
     assert f"{NOT_APPLICABLE}\tElectroconvulsive therapy" in paras
     assert paras["No seizure disorder"].style.name == "List Bullet"
-    for line in ("Anika Patel, MD", "Psychiatry", "NPI: 1234567893", "Date: 2026-03-20"):
-        assert line in paras
+    signature = d.tables[-1].cell(0, 0)  # the closing and signature: one row that never breaks
+    assert [p.text for p in signature.paragraphs if p.text] == [
+        "Sincerely,", "Anika Patel, MD", "Psychiatry", "NPI: 1234567893", "Date: 2026-03-20"]
     letterhead_text = d.tables[0].cell(0, 0).text
     assert "Lakeside Behavioral Health" in letterhead_text and "Fax (312) 555-0149" in letterhead_text
     assert len(d.inline_shapes) == 2  # logo and signature

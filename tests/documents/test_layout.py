@@ -83,10 +83,14 @@ def test_docx_keeps_the_last_paragraph_with_the_closing() -> None:
     paras = {p.text: p for p in d.paragraphs}
     last = paras["Please call our office with any question."].paragraph_format
     assert last.keep_together and last.keep_with_next
-    assert paras["Sincerely,"].paragraph_format.keep_with_next
     assert not paras["Paragraph 20: the patient's history, the treatment planned and the policy it meets, "
                      "in a sentence long enough to fill about two lines of the page."].paragraph_format.keep_with_next
-    assert paras["Anika Patel, MD"].style.paragraph_format.keep_with_next  # the block holds together
+    # the closing and the signature: one table row that may not break across pages (Word
+    # and LibreOffice both honour it; LibreOffice drops long keep-with-next chains)
+    [row] = d.tables[-1].rows
+    assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+    assert [p.text for p in row.cells[0].paragraphs if p.text] == ["Sincerely,", "Anika Patel, MD", "Psychiatry", "NPI: 1234567893"]
+    assert "Sincerely," not in paras
 
 
 # ---------------------------------------------------------------- 2. tables
@@ -196,3 +200,42 @@ def test_appeal_pages_carry_the_denial_reference(tmp_path: Path) -> None:
     assert code == 0
     for page in pdf_pages((tmp_path / "DEMO-1001_cigna_tms_appeal.pdf").read_bytes()):
         assert "Patient ID DEMO-1001 · Denial ref. PA-77" in page
+
+
+# ---------------------------------------------------------------- 4. fonts
+
+
+def test_docx_names_only_fonts_every_word_has() -> None:
+    import re
+    import zipfile
+
+    doc = Document([Paragraph("Text"), COURSE_TABLE, Signature("Anika Patel, MD")], META)
+    data = write_docx(Document(doc.blocks, DocMeta(watermark="DRAFT", identifiers=IDS)))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode() + z.read("word/header1.xml").decode() + z.read("word/footer1.xml").decode()
+    runs = set(re.findall(r'<w:rFonts w:ascii="([^"]+)"', xml)) | set(re.findall(r"font-family:&quot;([^&]+)&quot;", xml))
+    assert runs <= {"Times New Roman"}
+    d = docx.Document(io.BytesIO(data))
+    used = set(re.findall(r'<w:pStyle w:val="([^"]+)"', xml))
+    for style in d.styles:
+        if style.style_id in used | {"Normal"}:
+            s = style
+            while s is not None and s.font.name is None:
+                s = s.base_style
+            assert s is not None and s.font.name == "Times New Roman", style.name
+
+
+def test_pdf_embeds_the_metric_compatible_font_with_its_licence() -> None:
+    fonts = Path(__file__).resolve().parents[2] / "priorauth" / "documents" / "fonts"
+    assert sorted(p.name for p in fonts.glob("*.ttf")) == [
+        "DejaVuSans.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-BoldItalic.ttf",
+        "LiberationSerif-Italic.ttf", "LiberationSerif-Regular.ttf"]
+    assert "SIL OPEN FONT LICENSE Version 1.1" in (fonts / "LICENSE-Liberation.txt").read_text(encoding="utf-8")
+    assert "DejaVuSans.ttf" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+    from priorauth.documents import _metrics
+
+    # the width tables the writers size columns by are the embedded font's
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    face = TTFont("check", str(fonts / "LiberationSerif-Regular.ttf")).face
+    assert all(round(face.getCharWidth(cp)) == w for cp, w in _metrics.REGULAR.items())
