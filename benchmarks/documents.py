@@ -63,7 +63,7 @@ def letters() -> list[Document]:
         case, digest = load_case_with_digest(SAMPLES / sample)
         [(source, report)] = check_case_sources(case, registry, None, None, None)
         for template in (f"letter-{report.treatment}", "letter-appeal", "letter-continuation"):
-            extra = {"appeal": {"date": "November 25, 2026", "reference": "PA-77"}}
+            extra = {"appeal": {"date": "November 25, 2026", "reference": "PA-77"}} if template == "letter-appeal" else None
             ctx = build_context(case, report, source.rule_set, None, digest, extra=extra, date=DATE)
             docs.append(render_document(env, template, ctx, lambda c=ctx: meta(c, "letter", False, None)))
     return docs

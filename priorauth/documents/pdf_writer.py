@@ -205,19 +205,34 @@ def _column_widths(table: Table, st: dict[str, ParagraphStyle]) -> list[float]:
     return column_widths(table, TEXT_W, lambda text, bold: text_width(text, bold, size))
 
 
+def _cell(text: str, style: ParagraphStyle, room: float, bold: bool) -> str | RLParagraph:
+    """A table cell: a plain string when it fits on one line in the serif font (drawn as is,
+    with no paragraph to parse and wrap: most cells are a dose, a date, a class), else a
+    paragraph that wraps."""
+    if _serif_chars.issuperset(map(ord, text)) and text_width(text, bold, style.fontSize) <= room:
+        return text
+    return RLParagraph(_markup(text), style)
+
+
 def _table(table: Table, st: dict[str, ParagraphStyle]) -> RLTable:
-    data = [[RLParagraph(_markup(h), st["cell_head"]) for h in table.header]]
-    data += [[RLParagraph(_markup(c), st["cell"]) for c in row] for row in table.rows]
+    widths = _column_widths(table, st)
+    rooms = [w - 10 for w in widths]  # the cell padding
+    data = [[_cell(h, st["cell_head"], r, True) for h, r in zip(table.header, rooms)]]
+    data += [[_cell(c, st["cell"], r, False) for c, r in zip(row, rooms)] for row in table.rows]
     # splitInRow: a cell longer than a page (a long side-effect note) splits instead of
     # failing the whole letter with a LayoutError; see ROW_SPLIT_MIN.
-    t = RLTable(data, colWidths=_column_widths(table, st), repeatRows=1, hAlign="LEFT",
+    t = RLTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
                 spaceBefore=0, spaceAfter=8, splitInRow=ROW_SPLIT_MIN)  # the DOCX's spacing
+    size, leading = st["cell"].fontSize, st["cell"].leading
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, LIGHT_RULE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.9, ACCENT),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
+        # the plain-string cells: the paragraphs' font, size and leading
+        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, size, leading),
+        ("FONT", (0, 0), (-1, 0), FONT_BOLD, size, leading),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 5),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -233,17 +248,24 @@ def _key_value(kv: KeyValue, st: dict[str, ParagraphStyle]) -> RLTable:
     labels = [kv_label(k) for k, _ in kv.pairs]
     label_w = max(pdfmetrics.stringWidth(lb, FONT_BOLD, st["kv_label"].fontSize) for lb in labels) + 12
     label_w = min(label_w, TEXT_W * 0.4)
+    size = st["kv_label"].fontSize
+    # A label that fits on one line in the serif font is drawn as a plain string, without
+    # a paragraph to parse and wrap: a letter has a dozen of them.
+    plain = [_serif_chars.issuperset(map(ord, lb)) and text_width(lb, True, size) <= label_w for lb in labels]
     data = [
-        [RLParagraph(_markup(lb), st["kv_label"]), RLParagraph(_markup(v), st["kv_value"])]
-        for lb, (_, v) in zip(labels, kv.pairs)
+        [lb if simple else RLParagraph(_markup(lb), st["kv_label"]), RLParagraph(_markup(v), st["kv_value"])]
+        for lb, simple, (_, v) in zip(labels, plain, kv.pairs)
     ]
     # rows of 1 + line + 1 and 6 after: the DOCX's lines with 2 after each and 8 after the last
     t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=0, spaceAfter=6, splitInRow=1)
     t.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
+        ("FONT", (0, 0), (0, -1), FONT_BOLD, size, st["kv_label"].leading),
+        ("TEXTCOLOR", (0, 0), (0, -1), INK),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        # (a string's baseline is its font size below the padding, as a paragraph's first)
         ("TOPPADDING", (0, 0), (-1, -1), 1),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
     ]))
