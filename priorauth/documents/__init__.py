@@ -16,6 +16,7 @@ from .model import (
     Document,
     DocumentError,
     Heading,
+    Identifiers,
     Inline,
     KeyValue,
     Letterhead,
@@ -44,7 +45,7 @@ def write_docx(doc: Document) -> bytes:
 
 __all__ = [
     "Block", "BulletList", "CheckItem", "CheckList", "DocMeta", "Document", "DocumentError", "Heading",
-    "Inline", "KeyValue", "Letterhead", "MarkupError", "PageBreak", "Paragraph", "Run",
+    "Identifiers", "Inline", "KeyValue", "Letterhead", "MarkupError", "PageBreak", "Paragraph", "Run",
     "Signature", "Spacer", "Table", "escape", "parse", "parse_document", "parse_inline",
     "write_docx", "write_pdf",
 ]

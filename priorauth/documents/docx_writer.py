@@ -9,11 +9,14 @@ fixed timestamps, permissions and member order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import docx
 from docx.document import Document as DocxDocument
@@ -29,8 +32,9 @@ from docx.shared import Emu, Inches, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
+from docx.text.run import Run
 
-from ._layout import CLOSING_MAX_CHARS, column_widths, kv_label, truncate
+from ._layout import CLOSING_MAX_CHARS, column_widths, fit_width, header_widths, kv_label, text_width
 from .model import (
     BulletList,
     CheckList,
@@ -51,12 +55,12 @@ from .model import (
 
 __all__ = ["write_docx", "BODY_FONT", "SYMBOL_FONT", "FIXED_TIME"]
 
-# The PDF embeds DejaVu Serif; naming the same family keeps both outputs alike where it
-# is installed (Linux, LibreOffice). Elsewhere Word substitutes by the font-table entry
-# added in _declare_body_font (a roman family with DejaVu Serif's PANOSE), which picks a
-# similar serif such as Cambria or Georgia rather than falling back to Calibri.
-BODY_FONT = "DejaVu Serif"
-# DejaVu Serif has no ballot boxes. Segoe UI Symbol has them on every Windows; other
+# Times New Roman is on every Windows and Mac with Word, and LibreOffice replaces it with
+# Liberation Serif, which has the same advance widths: the font the PDF embeds. So Word,
+# LibreOffice and the PDF break lines, and pages, in the same places, and the DOCX stays
+# small (embedding the four faces would add about 1.5 MB to every letter).
+BODY_FONT = "Times New Roman"
+# Times New Roman has no ballot boxes. Segoe UI Symbol has them on every Windows; other
 # systems fall back per glyph (LibreOffice picks DejaVu Sans, as the PDF does).
 SYMBOL_FONT = "Segoe UI Symbol"
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -223,9 +227,12 @@ def _setup_styles(d: DocxDocument) -> None:
     pf = normal.paragraph_format
     pf.space_before = Pt(0)
     pf.space_after = Pt(7)
-    pf.line_spacing = 1.1
+    # exact line heights, the PDF's leading: with the same font metrics and the same
+    # lines, Word, LibreOffice and the PDF then fill a page with the same lines
+    pf.line_spacing = Pt(14.5)
+    pf.widow_control = True  # as the PDF: no single first or last line of a paragraph alone
 
-    for level, size, before, after, italic in ((1, 13.5, 8, 8, False), (2, 11.5, 10, 4, False), (3, 10.5, 8, 3, True)):
+    for level, size, leading, before, after, italic in ((1, 13.5, 17, 8, 8, False), (2, 11.5, 15, 10, 4, False), (3, 10.5, 14, 8, 3, True)):
         h = styles[f"Heading {level}"]
         _set_font(h.element, BODY_FONT)
         h.font.size = Pt(size)
@@ -235,6 +242,7 @@ def _setup_styles(d: DocxDocument) -> None:
         _drop_theme_color(h)
         h.paragraph_format.space_before = Pt(before)
         h.paragraph_format.space_after = Pt(after)
+        h.paragraph_format.line_spacing = Pt(leading)
         h.paragraph_format.keep_with_next = True
 
     lb = styles["List Bullet"]
@@ -253,50 +261,62 @@ def _setup_styles(d: DocxDocument) -> None:
     s = add("PA Letterhead Name")
     s.font.size, s.font.bold, s.font.color.rgb = Pt(17), True, ACCENT
     s.paragraph_format.space_after = Pt(2)
+    s.paragraph_format.line_spacing = Pt(21)
     s = add("PA Letterhead Contact")
     s.font.size, s.font.color.rgb = Pt(8.5), GREY
     s.paragraph_format.space_after = Pt(0)
+    s.paragraph_format.line_spacing = Pt(11)
     s = add("PA Check Item")
     s.paragraph_format.left_indent = Inches(0.3)
     s.paragraph_format.first_line_indent = Inches(-0.3)
     s.paragraph_format.tab_stops.add_tab_stop(Inches(0.3))
     s.paragraph_format.space_after = Pt(3)
     s = add("PA Key Value")
-    s.paragraph_format.space_after = Pt(1)
+    s.paragraph_format.space_after = Pt(2)  # the PDF's row padding
     s = add("PA Table Text")
     s.font.size = Pt(9.5)
     s.paragraph_format.space_after = Pt(0)
-    s.paragraph_format.line_spacing = 1.0
+    s.paragraph_format.line_spacing = Pt(12)
     s = add("PA Signature")
     s.paragraph_format.space_after = Pt(0)
-    s.paragraph_format.keep_with_next = True
+    s.paragraph_format.line_spacing = Pt(13.5)
     s = add("PA Page Furniture")
     s.font.size, s.font.color.rgb = Pt(8), GREY
     s.paragraph_format.space_after = Pt(0)
     s.paragraph_format.line_spacing = 1.0
 
 
-def _declare_body_font(d: DocxDocument) -> None:
-    """Add DejaVu Serif to the font table with its PANOSE and a roman family, which is
-    what Word uses to choose a substitute when the font is not installed."""
-    font_part = next(p for p in d.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
-    entry = (
-        f'<w:font w:name="{BODY_FONT}"><w:altName w:val="Cambria"/>'
-        '<w:panose1 w:val="02060603050605020204"/><w:charset w:val="00"/>'
-        '<w:family w:val="roman"/><w:pitch w:val="variable"/>'
-        '<w:sig w:usb0="E50006FF" w:usb1="5200F9FB" w:usb2="0A040020" w:usb3="00000000"'
-        ' w:csb0="6000009F" w:csb1="00000000"/></w:font>'
-    )
-    blob = font_part.blob.decode("utf-8")
-    font_part._blob = blob.replace("</w:fonts>", entry + "</w:fonts>").encode("utf-8")
-
-
 # --------------------------------------------------------------------------- blocks
+
+
+# A hyphen that is not between two letters ("2025-09-01", "PHQ-9"): Word and LibreOffice
+# would break a line after it, the PDF does not; a non-breaking hyphen keeps them alike.
+_FIXED_HYPHEN = re.compile(r"(?<![^\W\d_])-|-(?![^\W\d_])")
+_SPECIAL = re.compile(r"(\t|(?<![^\W\d_])-|-(?![^\W\d_]))")
+
+
+def _add_text(p: DocxParagraph, text: str) -> Run:
+    """A run of ``text``; tabs become tab elements and hyphens next to digits or spaces
+    non-breaking hyphens."""
+    run = p.add_run()
+    r = run._r
+    if "\t" not in text and ("-" not in text or not _FIXED_HYPHEN.search(text)):
+        if text:
+            r.add_t(text)  # python-docx's run.text goes through the text character by character
+        return run
+    for piece in _SPECIAL.split(text):
+        if piece == "\t":
+            r.add_tab()
+        elif piece == "-":
+            r.append(OxmlElement("w:noBreakHyphen"))
+        elif piece:
+            r.add_t(piece)
+    return run
 
 
 def _add_runs(p: DocxParagraph, runs: Inline) -> None:
     for r in runs:
-        run = p.add_run(r.text)
+        run = _add_text(p, r.text)
         if r.bold:
             run.bold = True
         if r.italic:
@@ -315,8 +335,12 @@ def _image_size(path: str, max_w: float, max_h: float) -> tuple[Emu, Emu]:
     return Emu(int(w * scale)), Emu(int(h * scale))
 
 
-def _spacer(d: DocxDocument, height_pt: float) -> DocxParagraph:
-    p = d.add_paragraph()
+def _spacer(parent: Any, height_pt: float) -> DocxParagraph:
+    """An empty paragraph ``height_pt`` high, in the document or a table cell."""
+    return _set_spacer(parent.add_paragraph(), height_pt)
+
+
+def _set_spacer(p: DocxParagraph, height_pt: float) -> DocxParagraph:
     pf = p.paragraph_format
     pf.space_before = pf.space_after = Pt(0)
     pf.line_spacing = Pt(max(height_pt, 1))  # a Length gives an exact line height
@@ -342,66 +366,72 @@ def _fixed_table(t: DocxTable, widths: Iterable[float]) -> None:
             cell.width = Pt(w)
 
 
+def _run_xml(text: str, bold: bool = False) -> str:
+    """A run as XML, as _add_text writes it (a table is built as one string: building it
+    element by element through python-docx was a third of the time of a letter)."""
+    parts = []
+    for piece in _SPECIAL.split(text) if "-" in text or "\t" in text else (text,):
+        if piece == "\t":
+            parts.append("<w:tab/>")
+        elif piece == "-":
+            parts.append("<w:noBreakHyphen/>")
+        elif piece:
+            parts.append(f'<w:t xml:space="preserve">{xml_escape(piece)}</w:t>')
+    return "<w:r>" + ("<w:rPr><w:b/></w:rPr>" if bold else "") + "".join(parts) + "</w:r>"
+
+
+_TABLE_BORDERS = "".join(
+    f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="{RULE_HEX}"/>'
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+)
+
+
 def _table(d: DocxDocument, table: Table) -> None:
-    def measure(text: str, bold: bool) -> float:
-        # no font metrics without reportlab: DejaVu Serif averages ~0.58 em, bold ~0.64
-        return len(text) * 9.5 * (0.64 if bold else 0.58)
-
-    widths = column_widths(table, TEXT_W.pt, measure)
-    t = d.add_table(rows=1 + len(table.rows), cols=len(table.header))
-    t.style = _style(d, "Table Grid")
-    t.alignment = WD_TABLE_ALIGNMENT.LEFT
-    _fixed_table(t, widths)
-    tblPr = t._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), "4")
-        el.set(qn("w:space"), "0")
-        el.set(qn("w:color"), RULE_HEX)
-        borders.append(el)
-    _put(tblPr, borders, _TBLPR_ORDER)
-    margins = parse_xml(
-        f'<w:tblCellMar {nsdecls("w")}><w:top w:w="50" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>'
+    twips = [round(w * _TWIPS_PER_PT) for w in column_widths(table, TEXT_W.pt, lambda text, bold: text_width(text, bold, 9.5))]
+    style_id = _style(d, "Table Grid").style_id
+    text_style = _style(d, "PA Table Text").style_id
+    out = [
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id}"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+        # Word (and LibreOffice) hang the left border out by the cell margin; indent by the
+        # same amount so the grid lines up with the text margins, as in the PDF
+        '<w:jc w:val="left"/><w:tblInd w:w="100" w:type="dxa"/>'
+        f"<w:tblBorders>{_TABLE_BORDERS}</w:tblBorders>"
+        # fixed layout with explicit widths, so Word and LibreOffice agree on columns
+        '<w:tblLayout w:type="fixed"/>'
+        '<w:tblCellMar><w:top w:w="50" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>'
         '<w:bottom w:w="70" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>'
-    )
-    _put(tblPr, margins, _TBLPR_ORDER)
-    # Word (and LibreOffice) hang the left border out by the cell margin; indent by the
-    # same amount so the grid lines up with the text margins, as in the PDF
-    indent = parse_xml(f'<w:tblInd {nsdecls("w")} w:w="100" w:type="dxa"/>')
-    _put(tblPr, indent, _TBLPR_ORDER)
-
+        '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/>'
+        "</w:tblPr><w:tblGrid>",
+        *(f'<w:gridCol w:w="{w}"/>' for w in twips),
+        "</w:tblGrid>",
+    ]
+    zebra = len(table.rows) > 2
     for r_idx, values in enumerate([table.header, *table.rows]):
-        row = t.rows[r_idx]
-        trPr = row._tr.get_or_add_trPr()
-        trPr.append(OxmlElement("w:cantSplit"))
-        if r_idx == 0:
-            # repeat the header row at the top of every page the table runs onto
-            trPr.append(OxmlElement("w:tblHeader"))
-        for cell, value in zip(row.cells, values):
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-            p = cell.paragraphs[0]
-            _apply(p, d, "PA Table Text")
-            run = p.add_run(value)
-            if r_idx == 0:
-                run.bold = True
-                _shade(cell, HEADER_FILL)
-            elif len(table.rows) > 2 and r_idx % 2 == 0:
-                _shade(cell, ZEBRA_FILL)
-    # the header row's bottom rule in the accent colour, as in the PDF
-    for cell in t.rows[0].cells:
-        tcb = parse_xml(
-            f'<w:tcBorders {nsdecls("w")}>'
-            '<w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
-        )
-        _put(cell._tc.get_or_add_tcPr(), tcb, _TCPR_ORDER)
+        head = r_idx == 0
+        # a row never breaks across pages; the header row repeats on every page the table
+        # runs onto, and stays with the first row
+        out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
+        if head:
+            # the header row's bottom rule in the accent colour, as in the PDF
+            extra = ('<w:tcBorders><w:bottom w:val="single" w:sz="8" w:space="0" w:color="1F3A5F"/></w:tcBorders>'
+                     f'<w:shd w:val="clear" w:color="auto" w:fill="{HEADER_FILL}"/>')
+        elif zebra and r_idx % 2 == 0:
+            extra = f'<w:shd w:val="clear" w:color="auto" w:fill="{ZEBRA_FILL}"/>'
+        else:
+            extra = ""
+        ppr = f'<w:pPr><w:pStyle w:val="{text_style}"/>' + ("<w:keepNext/>" if head else "") + "</w:pPr>"
+        for w, value in zip(twips, values):
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{extra}<w:vAlign w:val="top"/></w:tcPr>'
+                       f"<w:p>{ppr}{_run_xml(value, head)}</w:p></w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    d.element.body._insert_tbl(parse_xml("".join(out)))
     _spacer(d, 8)
 
 
 def _key_value(d: DocxDocument, kv: KeyValue) -> None:
     labels = [kv_label(k) for k, _ in kv.pairs]
-    label_w = min(max(len(lb) for lb in labels) * 10.5 * 0.64 + 12, TEXT_W.pt * 0.4)
+    label_w = min(max(text_width(lb, True, 10.5) for lb in labels) + 12, TEXT_W.pt * 0.4)
     for i, (label, (_, value)) in enumerate(zip(labels, kv.pairs)):
         p = _para(d, "PA Key Value")
         pf = p.paragraph_format
@@ -411,18 +441,36 @@ def _key_value(d: DocxDocument, kv: KeyValue) -> None:
         if i == len(kv.pairs) - 1:
             pf.space_after = Pt(8)
         p.add_run(label).bold = True
-        p.add_run("\t" + value)
+        _add_text(p, "\t" + value)
 
 
-def _signature(d: DocxDocument, sig: Signature) -> None:
-    _spacer(d, 10).paragraph_format.keep_with_next = True
+def _signature(d: DocxDocument, sig: Signature, closing: Paragraph | None) -> None:
+    """The closing ("Sincerely,") and the signature block, in one borderless table cell
+    whose row may not break across pages: LibreOffice does not always honour a chain of
+    keep-with-next paragraphs, and would leave the signature alone on the last page."""
+    t = d.add_table(rows=1, cols=1)
+    t.alignment = WD_TABLE_ALIGNMENT.LEFT
+    _fixed_table(t, [TEXT_W.pt])
+    _put(t._tbl.tblPr, parse_xml(
+        f'<w:tblCellMar {nsdecls("w")}><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
+        '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+    ), _TBLPR_ORDER)
+    t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    cell = t.rows[0].cells[0]
+    first = cell.paragraphs[0]
+    if closing is not None:
+        _add_runs(first, closing.runs)
+        _spacer(cell, 10)
+    else:
+        _set_spacer(first, 10)
     if sig.image:
         w, h = _image_size(sig.image, Inches(2.2), Inches(0.75))
-        p = _para(d, "PA Signature")
+        p = _para(cell, "PA Signature", doc=d)
+        p.paragraph_format.line_spacing = 1.0  # an exact line height would crop the image
         p.add_run().add_picture(sig.image, width=w, height=h)
     else:
-        _spacer(d, 34).paragraph_format.keep_with_next = True  # room for a wet signature
-    rule = _para(d, "PA Signature")
+        _spacer(cell, 34)  # room for a wet signature
+    rule = _para(cell, "PA Signature", doc=d)
     rule.paragraph_format.right_indent = Inches(3.5)
     rule.paragraph_format.space_after = Pt(4)
     rule.paragraph_format.line_spacing = Pt(2)
@@ -432,12 +480,9 @@ def _signature(d: DocxDocument, sig: Signature) -> None:
         lines.append((f"NPI: {sig.npi}", False))
     if sig.date:
         lines.append((f"Date: {sig.date}", False))
-    for i, (text, bold) in enumerate(lines):
-        p = _para(d, "PA Signature")
-        p.add_run(text).bold = bold or None
-        if i == len(lines) - 1:
-            p.paragraph_format.keep_with_next = False
-            p.paragraph_format.space_after = Pt(8)
+    for text, bold in lines:
+        _add_text(_para(cell, "PA Signature", doc=d), text).bold = bold or None
+    _spacer(d, 8)
 
 
 def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
@@ -459,6 +504,7 @@ def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
         rp = right.paragraphs[0]
         rp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         rp.paragraph_format.space_after = Pt(0)
+        rp.paragraph_format.line_spacing = 1.0  # an exact line height would crop the logo
         rp.add_run().add_picture(lh.logo, width=w, height=h)
         # zero cell margins so the text lines up with the body's left edge
         cell_mar = parse_xml(
@@ -472,47 +518,91 @@ def _letterhead(d: DocxDocument, lh: Letterhead) -> None:
     _border(rule, "bottom", 10, "1F3A5F", space=0)
 
 
+def _space_after(d: DocxDocument, p: DocxParagraph) -> int:
+    """The space after ``p`` in EMU: its own, else its style's (or a base style's)."""
+    value = p.paragraph_format.space_after
+    style = _style_by_id(d, p._p.style or "Normal")
+    while value is None and style is not None:
+        value = style.paragraph_format.space_after
+        style = style.base_style
+    return int(value or 0)
+
+
+def _space_above(d: DocxDocument, heading: DocxParagraph) -> None:
+    """Move the space after the paragraph above a heading into the heading's space before.
+
+    Word adds the two; LibreOffice, opening a DOCX, takes the larger. With one of them zero
+    both agree, and agree with the PDF, which adds them."""
+    prev = heading._p.getprevious()
+    if prev is None or prev.tag != qn("w:p"):
+        return
+    above = DocxParagraph(prev, heading._parent)
+    after = _space_after(d, above)
+    if after:
+        before = _style_by_id(d, heading._p.style or "Normal").paragraph_format.space_before or 0
+        above.paragraph_format.space_after = Pt(0)
+        heading.paragraph_format.space_before = Emu(int(before) + after)
+
+
 def _body(d: DocxDocument, doc: Document) -> None:
     if doc.meta.letterhead:
         _letterhead(d, doc.meta.letterhead)
     blocks = doc.blocks
+    # the paragraphs of text written last (reset by a table, key/value lines or a spacer),
+    # as the PDF writer sees its flowables: the one before the closing goes with it
+    text: list[DocxParagraph] = []
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if isinstance(block, Heading):
-            _para(d, f"Heading {block.level}", block.text)
+            heading = _para(d, f"Heading {block.level}", block.text)
+            _space_above(d, heading)
+            text.append(heading)
         elif isinstance(block, Paragraph):
+            if isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
+                continue  # the closing: written in the signature block
             p = d.add_paragraph()
             _add_runs(p, block.runs)
-            if isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
-                p.paragraph_format.keep_with_next = True  # the closing stays with the signature
+            text.append(p)
         elif isinstance(block, BulletList):
-            for i, item in enumerate(block.items):
+            for n, item in enumerate(block.items):
                 p = _para(d, "List Bullet")
                 _add_runs(p, item)
-                if i == len(block.items) - 1:
+                if n == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
+                text.append(p)
         elif isinstance(block, CheckList):
-            for i, check in enumerate(block.items):
+            for n, check in enumerate(block.items):
                 p = _para(d, "PA Check Item")
                 glyph = p.add_run(check_glyph(check.checked))
                 _set_font(glyph._r, SYMBOL_FONT)
                 glyph.font.size = Pt(11.5)
                 p.add_run("\t")
                 _add_runs(p, check.runs)
-                if i == len(block.items) - 1:
+                if n == len(block.items) - 1:
                     p.paragraph_format.space_after = Pt(8)
-        elif isinstance(block, Table):
-            _table(d, block)
-        elif isinstance(block, KeyValue):
-            _key_value(d, block)
+                text.append(p)
         elif isinstance(block, Signature):
-            _signature(d, block)
-        elif isinstance(block, PageBreak):
-            d.add_page_break()
-        elif isinstance(block, Spacer):
-            _spacer(d, block.height)
+            prev = blocks[i - 1] if i > 0 else None
+            closing = prev if isinstance(prev, Paragraph) and len(prev.text) <= CLOSING_MAX_CHARS else None
+            if text:
+                # "Sincerely," and the signature never alone on the last page: the paragraph
+                # before them moves along, whole, as in the PDF
+                text[-1].paragraph_format.keep_together = True
+                text[-1].paragraph_format.keep_with_next = True
+            _signature(d, block, closing)
+            text = []
         else:
-            raise TypeError(f"unknown block type {type(block).__name__}")
+            text = []
+            if isinstance(block, Table):
+                _table(d, block)
+            elif isinstance(block, KeyValue):
+                _key_value(d, block)
+            elif isinstance(block, PageBreak):
+                d.add_page_break()
+            elif isinstance(block, Spacer):
+                _spacer(d, block.height)
+            else:
+                raise TypeError(f"unknown block type {type(block).__name__}")
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -523,24 +613,21 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     right = TEXT_W
     header_p = section.header.paragraphs[0]
     _apply(header_p, d, "PA Page Furniture")
-    header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
-    header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
-    if meta.header_left or meta.header_right or meta.watermark:
-        # Word cannot shrink text to fit, and a wrapped header runs into the centred mark;
-        # cut by a generous estimate of DejaVu Serif 8 pt (0.57 em per character, bold 0.63)
-        chars = int(TEXT_W.pt / (8 * 0.6))
-        side = int((chars - 1.1 * len(meta.watermark)) / 2) - 4 if meta.watermark else chars - 6
-        left_text = truncate(
-            meta.header_left, side if meta.watermark else side - min(len(meta.header_right), side // 2)
-        )
-        right_text = truncate(meta.header_right, side if meta.watermark else side - len(left_text))
-        header_p.add_run(left_text)
-        header_p.add_run("\t")
+    header_left, header_right = meta.header_texts()
+    if header_left or header_right or meta.watermark:
+        # Word cannot shrink text to fit, and a wrapped header runs into the centred mark:
+        # fit each part to its room as the PDF does, by the same font metrics
+        left_w, right_w = header_widths(header_left, header_right, meta.watermark, TEXT_W.pt, 8)
+        left_text, left_size = fit_width(header_left, left_w, 8, 6.5)
+        right_text, right_size = fit_width(header_right, right_w, 8, 6.5)
+        header_p.add_run(left_text).font.size = Pt(left_size)
         if meta.watermark:
-            run = header_p.add_run(meta.watermark)
+            header_p.paragraph_format.tab_stops.add_tab_stop(Emu(right // 2), WD_TAB_ALIGNMENT.CENTER)
+            run = header_p.add_run("\t" + meta.watermark)
             run.bold = True
             run.font.color.rgb = WARN
-        header_p.add_run("\t" + right_text)
+        header_p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
+        header_p.add_run("\t" + right_text).font.size = Pt(right_size)
         _border(header_p, "bottom", 3, RULE_HEX, space=3)
     if meta.watermark:
         header_p._p.append(_watermark_run(meta.watermark))
@@ -550,14 +637,17 @@ def _header_footer(d: DocxDocument, meta: DocMeta) -> None:
     _apply(fp, d, "PA Page Furniture")
     fp.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
     _border(fp, "top", 3, RULE_HEX, space=4)
-    fp.add_run(meta.footer_text + "\tPage ")
+    footer_text, footer_size = fit_width(meta.footer_text, TEXT_W.pt - 80, 8, 6)
+    fp.add_run(footer_text).font.size = Pt(footer_size)
+    fp.add_run("\tPage ")
     _field(fp, "PAGE", "1")
     fp.add_run(" of ")
     _field(fp, "NUMPAGES", "1")
     if meta.audit_line:
         ap = footer.add_paragraph(style="PA Page Furniture")
         ap.paragraph_format.space_before = Pt(3)
-        ap.add_run(meta.audit_line).font.size = Pt(6.5)
+        audit_text, audit_size = fit_width(meta.audit_line, TEXT_W.pt, 6.5, 4.5)
+        ap.add_run(audit_text).font.size = Pt(audit_size)
 
 
 def _page_setup(d: DocxDocument) -> None:
@@ -595,10 +685,20 @@ def _metadata(d: DocxDocument, meta: DocMeta) -> None:
         app._blob = (blob[: start + len("<Application>")] + name + blob[end:]).encode("utf-8")
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Re-zip with fixed timestamps, permissions, compression and member order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+def _zip(d: DocxDocument) -> bytes:
+    """The package as a zip with fixed timestamps, permissions, compression and member
+    order, written straight from the parts (saving with python-docx and re-zipping
+    compressed everything twice)."""
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    pkg = d.part.package
+    parts = list(pkg.iter_parts())
+    members = {"[Content_Types].xml": _ContentTypesItem.from_parts(parts).blob, "_rels/.rels": pkg.rels.xml}
+    for part in parts:
+        members[part.partname.membername] = part.blob
+        if part.rels:
+            members[part.partname.rels_uri.membername] = part.rels.xml
+    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for name in names:
@@ -606,7 +706,7 @@ def _normalise_zip(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            z.writestr(info, src.read(name), compresslevel=6)
+            z.writestr(info, members[name], compresslevel=6)
     return out.getvalue()
 
 
@@ -619,27 +719,49 @@ def _style(d: DocxDocument, name: str) -> Any:
     return memo[name]
 
 
+def _style_by_id(d: DocxDocument, style_id: str) -> Any:
+    memo = d.__dict__.setdefault("_pa_style_ids", {})
+    if style_id not in memo:
+        memo[style_id] = next(s for s in d.styles if s.style_id == style_id)
+    return memo[style_id]
+
+
 def _apply(p: DocxParagraph, d: DocxDocument, name: str) -> None:
     # Setting the style id directly skips python-docx's search for the default style,
     # which it repeats on every assignment.
     p._p.style = _style(d, name).style_id
 
 
-def _para(d: DocxDocument, name: str, text: str = "") -> DocxParagraph:
-    p = d.add_paragraph(text)
+def _para(parent: Any, name: str, text: str = "", doc: DocxDocument | None = None) -> DocxParagraph:
+    """A paragraph of style ``name`` in ``parent``: the document, or a table cell of ``doc``."""
+    d = doc or parent
+    p = parent.add_paragraph()
+    if text:
+        _add_text(p, text)
     _apply(p, d, name)
     return p
 
 
-def write_docx(doc: Document) -> bytes:
-    """Render ``doc`` to DOCX bytes; identical input gives identical bytes."""
+@functools.lru_cache(maxsize=1)
+def _template() -> bytes:
+    """python-docx's default document with our styles and page set up, saved once per
+    process: setting up the styles took a quarter of the time of a letter."""
     d = docx.Document()
     _setup_styles(d)
-    _declare_body_font(d)
     _page_setup(d)
+    # the header and footer parts, which python-docx otherwise reads from its files for
+    # every document
+    d.sections[0].header.paragraphs[0]
+    d.sections[0].footer.paragraphs[0]
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def write_docx(doc: Document) -> bytes:
+    """Render ``doc`` to DOCX bytes; identical input gives identical bytes."""
+    d = docx.Document(io.BytesIO(_template()))
     _header_footer(d, doc.meta)
     _body(d, doc)
     _metadata(d, doc.meta)
-    buf = io.BytesIO()
-    d.save(buf)
-    return _normalise_zip(buf.getvalue())
+    return _zip(d)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from priorauth.errors import PriorAuthError
 
-# Glyphs used for check list boxes by both writers. DejaVu Serif has none of them, so the
-# writers take these three from DejaVu Sans (PDF) or a symbol font (DOCX).
+# Glyphs used for check list boxes by both writers. Liberation Serif (Times New Roman) has
+# none of them, so the writers take these three from DejaVu Sans (PDF) or a symbol font (DOCX).
 CHECKED = "\u2611"  # ☑
 UNCHECKED = "\u2610"  # ☐
 # Not ☒ for "n/a": reviewers read a crossed box as "ticked", which would claim a criterion.
@@ -197,6 +197,21 @@ class Letterhead:
 
 
 @dataclass(frozen=True)
+class Identifiers:
+    """Who and what a page is about, printed in the running header of every page so that a
+    page separated from its fax or upload can be put back with its patient and request."""
+
+    patient_name: str
+    birth_date: str  # as the document prints dates elsewhere
+    member_id: str
+    reference: str  # the case or request reference: the clinic's patient id, a denial or authorization number
+
+    def line(self) -> str:
+        """The left part of the header: the patient, date of birth and member id."""
+        return f"{self.patient_name} \u00b7 DOB {self.birth_date} \u00b7 Member ID {self.member_id}"
+
+
+@dataclass(frozen=True)
 class DocMeta:
     title: str = ""
     author: str = ""
@@ -209,6 +224,14 @@ class DocMeta:
     audit_line: str = ""
     watermark: str | None = None
     letterhead: Letterhead | None = None
+    # when set, the running header shows these instead of header_left / header_right
+    identifiers: Identifiers | None = None
+
+    def header_texts(self) -> tuple[str, str]:
+        """(left, right) of the running header."""
+        if self.identifiers is not None:
+            return self.identifiers.line(), self.identifiers.reference
+        return self.header_left, self.header_right
 
     def __post_init__(self) -> None:
         if isinstance(self.keywords, str):

@@ -1,7 +1,8 @@
 """Render a :class:`~priorauth.documents.model.Document` as PDF with reportlab platypus.
 
-US Letter, 1 inch margins, embedded DejaVu Serif (bundled in ``fonts/``). Output is
-byte-for-byte deterministic: reportlab runs in invariant mode and nothing reads the clock.
+US Letter, 1 inch margins, embedded Liberation Serif (bundled in ``fonts/``: the metrics of
+Times New Roman, which the DOCX names, so both paginate alike). Output is byte-for-byte
+deterministic: reportlab runs in invariant mode and nothing reads the clock.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Spacer as RLSpacer
 from reportlab.platypus import Table as RLTable
 
-from ._layout import CLOSING_MAX_CHARS, column_widths, kv_label
+from ._layout import CLOSING_MAX_CHARS, column_widths, fit_width, header_widths, kv_label, text_width
 from .model import (
+    Block,
     BulletList,
     CheckList,
     DocMeta,
@@ -58,23 +60,27 @@ from .model import (
 
 __all__ = ["write_pdf", "FONT_REGULAR", "FONT_BOLD", "FONT_ITALIC", "FONT_BOLD_ITALIC", "FONT_SYMBOLS"]
 
-FONT_REGULAR = "DejaVuSerif"
-FONT_BOLD = "DejaVuSerif-Bold"
-FONT_ITALIC = "DejaVuSerif-Italic"
-FONT_BOLD_ITALIC = "DejaVuSerif-BoldItalic"
-FONT_SYMBOLS = "DejaVuSans"  # has the ballot boxes and other symbols DejaVu Serif lacks
+FONT_REGULAR = "LiberationSerif"
+FONT_BOLD = "LiberationSerif-Bold"
+FONT_ITALIC = "LiberationSerif-Italic"
+FONT_BOLD_ITALIC = "LiberationSerif-BoldItalic"
+FONT_SYMBOLS = "DejaVuSans"  # has the ballot boxes and other symbols Liberation Serif lacks
 
 _FONT_FILES = {
-    FONT_REGULAR: "DejaVuSerif.ttf",
-    FONT_BOLD: "DejaVuSerif-Bold.ttf",
-    FONT_ITALIC: "DejaVuSerif-Italic.ttf",
-    FONT_BOLD_ITALIC: "DejaVuSerif-BoldItalic.ttf",
+    FONT_REGULAR: "LiberationSerif-Regular.ttf",
+    FONT_BOLD: "LiberationSerif-Bold.ttf",
+    FONT_ITALIC: "LiberationSerif-Italic.ttf",
+    FONT_BOLD_ITALIC: "LiberationSerif-BoldItalic.ttf",
     FONT_SYMBOLS: "DejaVuSans.ttf",
 }
 
 PAGE_W, PAGE_H = LETTER
 MARGIN = inch
 TEXT_W = PAGE_W - 2 * MARGIN
+# A table row is split across pages only when it is taller than this, and then with at
+# least this much on each page; a shorter row moves whole to the next page, under the
+# repeated header (a split one left the header over an empty-looking remnant)
+ROW_SPLIT_MIN = (PAGE_H - 2 * MARGIN) / 4
 
 INK = colors.HexColor("#1B1B1B")
 ACCENT = colors.HexColor("#1F3A5F")  # letterhead and headings
@@ -109,7 +115,7 @@ def _register_fonts() -> None:
 
 def _markup(text: str) -> str:
     """Escape text for a reportlab Paragraph, switching to DejaVu Sans for characters
-    DejaVu Serif cannot draw (reportlab has no automatic font fallback)."""
+    Liberation Serif cannot draw (reportlab has no automatic font fallback)."""
     if _serif_chars.issuperset(map(ord, text)):  # nearly every run: no fallback needed
         return xml_escape(text)
     out: list[str] = []
@@ -147,6 +153,10 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle(
         "body", fontName=FONT_REGULAR, fontSize=10.5, leading=14.5, textColor=INK,
         spaceAfter=7, alignment=TA_LEFT,
+        # a word of letters may break after its hyphen ("Muñoz-" / "Ñúñez"), as in Word;
+        # no other word is ever broken (see _layout.unbreakable_parts)
+        embeddedHyphenation=1, hyphenationLang="", uriWasteReduce=0,
+        allowWidows=0,  # as Word's widow control: no last line alone at the top of a page
     )
     s = {"body": base}
     s["h1"] = ParagraphStyle("h1", base, fontName=FONT_BOLD, fontSize=13.5, leading=17,
@@ -159,6 +169,8 @@ def _styles() -> dict[str, ParagraphStyle]:
                                  bulletFontName=FONT_REGULAR)
     s["check"] = ParagraphStyle("check", base, leftIndent=22, bulletIndent=2, spaceAfter=3,
                                 bulletFontName=FONT_SYMBOLS, bulletFontSize=12)
+    # a table cell breaks a hyphenated word after its hyphen ("second-" / "generation"),
+    # as Word does, never inside a word: columns are at least as wide as their longest part
     s["cell"] = ParagraphStyle("cell", base, fontSize=9.5, leading=12, spaceAfter=0)
     s["cell_head"] = ParagraphStyle("cell_head", s["cell"], fontName=FONT_BOLD)
     s["kv_label"] = ParagraphStyle("kv_label", base, fontName=FONT_BOLD, spaceAfter=0)
@@ -190,24 +202,37 @@ def _image(path: str, max_w: float, max_h: float, h_align: str) -> Image:
 
 def _column_widths(table: Table, st: dict[str, ParagraphStyle]) -> list[float]:
     size = st["cell"].fontSize
-    return column_widths(
-        table, TEXT_W, lambda text, bold: pdfmetrics.stringWidth(text, FONT_BOLD if bold else FONT_REGULAR, size)
-    )
+    return column_widths(table, TEXT_W, lambda text, bold: text_width(text, bold, size))
+
+
+def _cell(text: str, style: ParagraphStyle, room: float, bold: bool) -> str | RLParagraph:
+    """A table cell: a plain string when it fits on one line in the serif font (drawn as is,
+    with no paragraph to parse and wrap: most cells are a dose, a date, a class), else a
+    paragraph that wraps."""
+    if _serif_chars.issuperset(map(ord, text)) and text_width(text, bold, style.fontSize) <= room:
+        return text
+    return RLParagraph(_markup(text), style)
 
 
 def _table(table: Table, st: dict[str, ParagraphStyle]) -> RLTable:
-    data = [[RLParagraph(_markup(h), st["cell_head"]) for h in table.header]]
-    data += [[RLParagraph(_markup(c), st["cell"]) for c in row] for row in table.rows]
+    widths = _column_widths(table, st)
+    rooms = [w - 10 for w in widths]  # the cell padding
+    data = [[_cell(h, st["cell_head"], r, True) for h, r in zip(table.header, rooms)]]
+    data += [[_cell(c, st["cell"], r, False) for c, r in zip(row, rooms)] for row in table.rows]
     # splitInRow: a cell longer than a page (a long side-effect note) splits instead of
-    # failing the whole letter with a LayoutError
-    t = RLTable(data, colWidths=_column_widths(table, st), repeatRows=1, hAlign="LEFT",
-                spaceBefore=4, spaceAfter=10, splitInRow=1)
+    # failing the whole letter with a LayoutError; see ROW_SPLIT_MIN.
+    t = RLTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
+                spaceBefore=0, spaceAfter=8, splitInRow=ROW_SPLIT_MIN)  # the DOCX's spacing
+    size, leading = st["cell"].fontSize, st["cell"].leading
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, LIGHT_RULE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.9, ACCENT),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
+        # the plain-string cells: the paragraphs' font, size and leading
+        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, size, leading),
+        ("FONT", (0, 0), (-1, 0), FONT_BOLD, size, leading),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 5),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -223,24 +248,35 @@ def _key_value(kv: KeyValue, st: dict[str, ParagraphStyle]) -> RLTable:
     labels = [kv_label(k) for k, _ in kv.pairs]
     label_w = max(pdfmetrics.stringWidth(lb, FONT_BOLD, st["kv_label"].fontSize) for lb in labels) + 12
     label_w = min(label_w, TEXT_W * 0.4)
+    size = st["kv_label"].fontSize
+    # A label that fits on one line in the serif font is drawn as a plain string, without
+    # a paragraph to parse and wrap: a letter has a dozen of them.
+    plain = [_serif_chars.issuperset(map(ord, lb)) and text_width(lb, True, size) <= label_w for lb in labels]
     data = [
-        [RLParagraph(_markup(lb), st["kv_label"]), RLParagraph(_markup(v), st["kv_value"])]
-        for lb, (_, v) in zip(labels, kv.pairs)
+        [lb if simple else RLParagraph(_markup(lb), st["kv_label"]), RLParagraph(_markup(v), st["kv_value"])]
+        for lb, simple, (_, v) in zip(labels, plain, kv.pairs)
     ]
-    t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=2, spaceAfter=8, splitInRow=1)
+    # rows of 1 + line + 1 and 6 after: the DOCX's lines with 2 after each and 8 after the last
+    t = RLTable(data, colWidths=[label_w, TEXT_W - label_w], hAlign="LEFT", spaceBefore=0, spaceAfter=6, splitInRow=1)
     t.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONT", (0, 0), (-1, -1), FONT_REGULAR, 9.5),  # else cells select Helvetica
+        ("FONT", (0, 0), (0, -1), FONT_BOLD, size, st["kv_label"].leading),
+        ("TEXTCOLOR", (0, 0), (0, -1), INK),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        # (a string's baseline is its font size below the padding, as a paragraph's first)
         ("TOPPADDING", (0, 0), (-1, -1), 1),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
     ]))
     return t
 
 
-def _signature(sig: Signature, st: dict[str, ParagraphStyle], closing: Paragraph | None) -> KeepTogether:
-    parts: list[Flowable] = []
+def _signature(sig: Signature, st: dict[str, ParagraphStyle], closing: Paragraph | None,
+               tail: list[Flowable]) -> KeepTogether:
+    # ``tail``: the last paragraph before the closing, so that "Sincerely," and the
+    # signature never stand alone on an otherwise empty last page
+    parts: list[Flowable] = list(tail)
     if closing is not None:
         parts.append(RLParagraph(_runs(closing.runs), st["body"]))
     parts.append(RLSpacer(1, 10))
@@ -287,44 +323,92 @@ def _letterhead(meta: DocMeta, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     return flow
 
 
-def _story(doc: Document, st: dict[str, ParagraphStyle]) -> Iterator[Flowable]:
-    yield from _letterhead(doc.meta, st)
+def _story(doc: Document, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    out: list[Flowable] = _letterhead(doc.meta, st)
     blocks = doc.blocks
     for i, block in enumerate(blocks):
-        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        if isinstance(block, Paragraph) and isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
-            continue  # drawn together with the signature
-        if isinstance(block, Heading):
-            # keepWithNext would glue the heading to a whole table and push both to the
-            # next page; asking for room for a few lines leaves no stranded heading either
-            yield CondPageBreak(1.1 * inch)
-            yield RLParagraph(_markup(block.text), st[f"h{block.level}"])
-        elif isinstance(block, Paragraph):
-            yield RLParagraph(_runs(block.runs), st["body"])
-        elif isinstance(block, BulletList):
-            for i, item in enumerate(block.items):
-                last = i == len(block.items) - 1
-                style = st["bullet"] if not last else ParagraphStyle("bullet_last", st["bullet"], spaceAfter=8)
-                yield RLParagraph(_runs(item), style, bulletText="\u2022")
-        elif isinstance(block, CheckList):
-            for i, check in enumerate(block.items):
-                last = i == len(block.items) - 1
-                style = st["check"] if not last else ParagraphStyle("check_last", st["check"], spaceAfter=8)
-                yield RLParagraph(_runs(check.runs), style, bulletText=check_glyph(check.checked))
-        elif isinstance(block, Table):
-            yield _table(block, st)
-        elif isinstance(block, KeyValue):
-            yield _key_value(block, st)
-        elif isinstance(block, Signature):
+        if isinstance(block, Signature):
             prev = blocks[i - 1] if i > 0 else None
             closing = prev if isinstance(prev, Paragraph) and len(prev.text) <= CLOSING_MAX_CHARS else None
-            yield _signature(block, st, closing)
-        elif isinstance(block, PageBreak):
-            yield RLPageBreak()
-        elif isinstance(block, Spacer):
-            yield RLSpacer(1, block.height)
+            # the paragraph before the closing goes with it (a table would not fit)
+            tail = [out.pop()] if out and isinstance(out[-1], RLParagraph) else []
+            out.append(_signature(block, st, closing, tail))
         else:
-            raise TypeError(f"unknown block type {type(block).__name__}")
+            out.extend(_flowables(blocks, i, st))
+    return _keep_headings_with_next(out)
+
+
+class _Heading(RLParagraph):
+    """A heading: kept on the page of what follows it (see _keep_headings_with_next)."""
+
+
+def _first_part(flowable: Flowable) -> float:
+    """The least of ``flowable`` that Word keeps with a heading before it: two lines of a
+    paragraph (one if it has one: widow control), the header row and first row of a table,
+    the whole of anything else (a signature block)."""
+    if isinstance(flowable, RLParagraph):
+        flowable.wrap(TEXT_W, PAGE_H)
+        lines = len(flowable.blPara.lines)
+        return min(lines, 2) * flowable.style.leading + flowable.getSpaceBefore()
+    if isinstance(flowable, RLTable):
+        rows = flowable._cellvalues[: 2 if flowable.repeatRows else 1]
+        height = 0.0
+        for row in rows:
+            cells = [cell.wrap(w - 10, PAGE_H)[1] for cell, w in zip(row, flowable._argW) if isinstance(cell, RLParagraph)]
+            height += max(cells, default=12.0) + 7
+        return height + flowable.spaceBefore
+    return flowable.wrap(TEXT_W, PAGE_H)[1] + flowable.getSpaceBefore()
+
+
+def _keep_headings_with_next(story: list[Flowable]) -> list[Flowable]:
+    """Before each heading, a conditional page break for the heading and the first part of
+    what follows: the PDF's version of Word's keep-with-next on headings, so both move a
+    heading to the next page in the same places. (reportlab's keepWithNext would glue the
+    heading to a whole table and push both to the next page.)"""
+    out: list[Flowable] = []
+    for k, flowable in enumerate(story):
+        if isinstance(flowable, _Heading) and (k == 0 or not isinstance(story[k - 1], _Heading)):
+            need = 0.0
+            j = k
+            while j < len(story) and isinstance(story[j], _Heading):  # a heading right under a heading
+                need += story[j].wrap(TEXT_W, PAGE_H)[1] + story[j].getSpaceBefore() + story[j].getSpaceAfter()
+                j += 1
+            if j < len(story):
+                need += _first_part(story[j])
+            out.append(CondPageBreak(need))
+        out.append(flowable)
+    return out
+
+
+def _flowables(blocks: tuple[Block, ...], i: int, st: dict[str, ParagraphStyle]) -> Iterator[Flowable]:
+    block = blocks[i]
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    if isinstance(block, Paragraph) and isinstance(nxt, Signature) and len(block.text) <= CLOSING_MAX_CHARS:
+        return  # drawn together with the signature
+    if isinstance(block, Heading):
+        yield _Heading(_markup(block.text), st[f"h{block.level}"])
+    elif isinstance(block, Paragraph):
+        yield RLParagraph(_runs(block.runs), st["body"])
+    elif isinstance(block, BulletList):
+        for n, item in enumerate(block.items):
+            last = n == len(block.items) - 1
+            style = st["bullet"] if not last else ParagraphStyle("bullet_last", st["bullet"], spaceAfter=8)
+            yield RLParagraph(_runs(item), style, bulletText="\u2022")
+    elif isinstance(block, CheckList):
+        for n, check in enumerate(block.items):
+            last = n == len(block.items) - 1
+            style = st["check"] if not last else ParagraphStyle("check_last", st["check"], spaceAfter=8)
+            yield RLParagraph(_runs(check.runs), style, bulletText=check_glyph(check.checked))
+    elif isinstance(block, Table):
+        yield _table(block, st)
+    elif isinstance(block, KeyValue):
+        yield _key_value(block, st)
+    elif isinstance(block, PageBreak):
+        yield RLPageBreak()
+    elif isinstance(block, Spacer):
+        yield RLSpacer(1, block.height)
+    else:
+        raise TypeError(f"unknown block type {type(block).__name__}")
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -334,24 +418,13 @@ FOOTER_Y = 0.68 * inch
 AUDIT_Y = 0.48 * inch
 
 
-def _fit(text: str, font: str, size: float, width: float, min_size: float) -> tuple[str, float]:
-    """Shrink ``text`` to ``width``, down to ``min_size``; past that, cut it with an ellipsis."""
-    def w(t: str, sz: float) -> float:
-        return pdfmetrics.stringWidth(t, font, sz)
-
-    while size > min_size and w(text, size) > width:
-        size = max(min_size, size - 0.25)
-    if w(text, size) > width:
-        while text and w(text + "\u2026", size) > width:
-            text = text[:-1]
-        text = text.rstrip() + "\u2026"
-    return text, size
-
-
 def _draw_text(canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
                align: str = "left") -> None:
     # drawString has no font fallback either; split off the characters Serif lacks
     segments: list[tuple[str, str]] = []
+    if _serif_chars.issuperset(map(ord, text)):  # nearly always: one segment
+        segments.append((font, text))
+        text = ""
     for ch in text:
         f = FONT_SYMBOLS if (ord(ch) not in _serif_chars and ord(ch) in _symbol_chars) else font
         if segments and segments[-1][0] == f:
@@ -374,21 +447,16 @@ def _page_furniture(meta: DocMeta) -> Callable[[Canvas, Any], None]:
         canvas.saveState()
         canvas.setFillColor(GREY)
         left, right = MARGIN, PAGE_W - MARGIN
-        if meta.header_left or meta.header_right or meta.watermark:
-            gap = 12
+        header_left, header_right = meta.header_texts()
+        if header_left or header_right or meta.watermark:
+            left_w, right_w = header_widths(header_left, header_right, meta.watermark, TEXT_W, 8)
             if meta.watermark:
-                mark_w = pdfmetrics.stringWidth(meta.watermark, FONT_BOLD, 8)
-                left_w = right_w = max(TEXT_W / 2 - mark_w / 2 - gap, 10)
                 canvas.setFillColor(colors.HexColor("#A33A3A"))
                 _draw_text(canvas, PAGE_W / 2, HEADER_Y, meta.watermark, FONT_BOLD, 8, "center")
                 canvas.setFillColor(GREY)
-            else:
-                right_w = min(pdfmetrics.stringWidth(meta.header_right, FONT_REGULAR, 8), TEXT_W / 2 - gap)
-                left_w = TEXT_W - right_w - gap
-                right_w = TEXT_W - min(pdfmetrics.stringWidth(meta.header_left, FONT_REGULAR, 8), left_w) - gap
-            text, size = _fit(meta.header_left, FONT_REGULAR, 8, left_w, 6.5)
+            text, size = fit_width(header_left, left_w, 8, 6.5)
             _draw_text(canvas, left, HEADER_Y, text, FONT_REGULAR, size)
-            text, size = _fit(meta.header_right, FONT_REGULAR, 8, right_w, 6.5)
+            text, size = fit_width(header_right, right_w, 8, 6.5)
             _draw_text(canvas, right, HEADER_Y, text, FONT_REGULAR, size, "right")
             canvas.setStrokeColor(LIGHT_RULE)
             canvas.setLineWidth(0.4)
@@ -398,10 +466,10 @@ def _page_furniture(meta: DocMeta) -> Callable[[Canvas, Any], None]:
         canvas.line(left, FOOTER_Y + 11, right, FOOTER_Y + 11)
         if meta.footer_text:
             # leave room at the right for "Page N of M", drawn once the page count is known
-            text, size = _fit(meta.footer_text, FONT_REGULAR, 8, TEXT_W - 80, 6)
+            text, size = fit_width(meta.footer_text, TEXT_W - 80, 8, 6)
             _draw_text(canvas, left, FOOTER_Y, text, FONT_REGULAR, size)
         if meta.audit_line:
-            text, size = _fit(meta.audit_line, FONT_REGULAR, 6.5, TEXT_W, 4.5)
+            text, size = fit_width(meta.audit_line, TEXT_W, 6.5, 4.5)
             _draw_text(canvas, left, AUDIT_Y, text, FONT_REGULAR, size)
         canvas.restoreState()
 
@@ -475,7 +543,7 @@ def write_pdf(doc: Document) -> bytes:
     template.addPageTemplates([
         PageTemplate(id="page", frames=[frame], onPage=_page_furniture(meta), onPageEnd=_watermark(meta)),
     ])
-    story = list(_story(doc, st))
+    story = _story(doc, st)
     if not story:
         story = [RLSpacer(1, 1)]  # reportlab writes no page at all for an empty story
     template.build(story, canvasmaker=_numbered_canvas(meta))

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from priorauth.api import check_case_sources
 from priorauth.case import Case, load_case_with_digest
 from priorauth.clinic import Clinic, load_clinic
-from priorauth.documents import DocMeta, Document, Letterhead, write_docx, write_pdf
+from priorauth.documents import DocMeta, Document, Identifiers, Letterhead, write_docx, write_pdf
 from priorauth.errors import PriorAuthError, UsageError
 from priorauth.letters.appeal import Denial, check_denial
 from priorauth.letters.context import build_context
@@ -121,6 +121,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     )
     policy_text = f"{pol['payer_name']} {pol['number']}" + (f" (effective {pol['effective_iso']})" if pol["effective_iso"] else "")
     return DocMeta(
+        identifiers=_identifiers(ctx),
         title=title,
         author=ctx["prescriber"]["name"],
         subject=f"{pol['id']}: {policy_text}",
@@ -135,9 +136,25 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
         header_left=practice["name"],
         header_right=("DRAFT · " if draft else "") + f"Patient ID {ctx['patient']['id']}",
         footer_text=f"Patient ID {ctx['patient']['id']} · {policy_text}",
-        audit_line=f"dated {ctx['letter']['iso_date']} · priorauth {audit['version']} · rule set {audit['rule_set']} effective {audit['effective']} · case SHA-256 {audit['case_sha256']}",
+        # the tool's version is in the metadata (keywords, producer), not on the pages
+        audit_line=f"dated {ctx['letter']['iso_date']} · rule set {audit['rule_set']} effective {audit['effective']} · case SHA-256 {audit['case_sha256']}",
         watermark="DRAFT" if draft else None,
         letterhead=letterhead,
+    )
+
+
+def _identifiers(ctx: dict[str, Any]) -> Identifiers:
+    """The running header of every page: the patient, and the case (the clinic's patient
+    id) or, for an appeal, the denial it answers."""
+    reference = f"Patient ID {ctx['patient']['id']}"
+    denial = (ctx.get("appeal") or {}).get("reference")
+    if denial:
+        reference += f" · Denial ref. {denial}"
+    return Identifiers(
+        patient_name=ctx["patient"]["name"],
+        birth_date=ctx["patient"]["birth_date"],
+        member_id=ctx["coverage"]["member_id"],
+        reference=reference,
     )
 
 

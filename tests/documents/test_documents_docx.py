@@ -43,8 +43,9 @@ def test_body_text(make_letter: Callable[..., Document]) -> None:
     assert f"{UNCHECKED}\tPrior TMS response" in paras
     assert f"{NOT_APPLICABLE}\tElectroconvulsive therapy" in paras
     assert paras["No seizure disorder"].style.name == "List Bullet"
-    for line in ("Anika Patel, MD", "Psychiatry", "NPI: 1234567893", "Date: 2026-03-20"):
-        assert line in paras
+    signature = d.tables[-1].cell(0, 0)  # the closing and signature: one row that never breaks
+    assert [p.text for p in signature.paragraphs if p.text] == [
+        "Sincerely,", "Anika Patel, MD", "Psychiatry", "NPI: 1234567893", "Date: 2026-03-20"]
     letterhead_text = d.tables[0].cell(0, 0).text
     assert "Lakeside Behavioral Health" in letterhead_text and "Fax (312) 555-0149" in letterhead_text
     assert len(d.inline_shapes) == 2  # logo and signature
@@ -101,8 +102,8 @@ def test_page_setup_and_fonts(make_letter: Callable[..., Document]) -> None:
     s = d.sections[0]
     assert (s.page_width, s.page_height) == (Inches(8.5), Inches(11))
     assert s.left_margin == s.right_margin == s.top_margin == s.bottom_margin == Inches(1)
-    assert d.styles["Normal"].font.name == "DejaVu Serif"
-    assert d.styles["Heading 1"].font.name == "DejaVu Serif"
+    assert d.styles["Normal"].font.name == "Times New Roman"
+    assert d.styles["Heading 1"].font.name == "Times New Roman"
 
 
 def test_deterministic_zip(make_letter: Callable[..., Document]) -> None:

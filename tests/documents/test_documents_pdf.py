@@ -80,7 +80,7 @@ def test_fonts_are_embedded(make_letter: Callable[..., Document]) -> None:
             descriptor = font["/FontDescriptor"].get_object()
             assert "/FontFile2" in descriptor, font["/BaseFont"]
             seen.add(str(font["/BaseFont"]).split("+")[-1])
-    assert {"DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSans"} <= seen
+    assert {"LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-Italic", "DejaVuSans"} <= seen
 
 
 def test_images_are_drawn(make_letter: Callable[..., Document]) -> None:

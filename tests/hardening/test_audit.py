@@ -1,6 +1,7 @@
 """The audit trail: every letter and checklist says its date, which rule set (id and
 effective date), which priorauth and which exact case file (SHA-256 of its bytes)
-produced it, in the file's metadata and in the footer line of every page, in both formats."""
+produced it, in the file's metadata, and all but the tool's version in the footer line of
+every page, in both formats (the version is for the record, not for the reviewer)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ DATE = "2026-11-27"  # the date the documents bear (--date)
 def _audit(digest: str) -> tuple[str, str]:
     v = version()
     keywords = f"date={DATE}, rule-set=cigna/tms, effective=2026-03-15, priorauth={v}, case-sha256={digest}"
-    line = f"dated {DATE} · priorauth {v} · rule set cigna/tms effective 2026-03-15 · case SHA-256 {digest}"
+    line = f"dated {DATE} · rule set cigna/tms effective 2026-03-15 · case SHA-256 {digest}"
     return keywords, line
 
 
@@ -33,11 +34,15 @@ def _assert_audited(pdf: Path, docx_path: Path, digest: str) -> None:
     reader = PdfReader(pdf)
     assert reader.metadata is not None and reader.metadata.get("/Keywords") == keywords
     for page in reader.pages:
-        assert line in (page.extract_text() or "").splitlines()
+        text = page.extract_text() or ""
+        assert line in text.splitlines()
+        assert f"priorauth {version()}" not in text
     document = docx.Document(str(docx_path))
     assert document.core_properties.keywords == keywords
     for section in document.sections:
-        assert line in [p.text for p in section.footer.paragraphs]
+        footer = [p.text for p in section.footer.paragraphs]
+        assert line in footer
+        assert not any(version() in text for text in footer + [p.text for p in section.header.paragraphs])
 
 
 @pytest.mark.parametrize("kind", ["letter", "checklist"])

@@ -34,7 +34,7 @@ def test_the_letter_bears_the_given_date_in_both_formats(tmp_path: Path) -> None
     for text in texts(tmp_path, LETTER):
         assert text.count("December 2, 2026") == 2  # the date line and the signature
         assert "November 18, 2026" not in text
-        assert "dated 2026-12-02 · priorauth" in text  # the audit line of every page
+        assert "dated 2026-12-02 · rule set" in text  # the audit line of every page
 
 
 @pytest.mark.slow
