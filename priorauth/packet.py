@@ -610,7 +610,7 @@ def assemble(cover: _Cover, letter_title: str, letter: bytes, checklist: bytes, 
 
     bodies: list[tuple[str, PdfReader]] = [
         (letter_title, PdfReader(io.BytesIO(letter))),
-        ("Prior authorization checklist", PdfReader(io.BytesIO(checklist))),
+        ("Prior authorization checklist" if cover.source.rule_set.prior_authorization else "Documentation checklist", PdfReader(io.BytesIO(checklist))),
     ]
     captions: list[str | None] = [None] * (len(bodies[0][1].pages) + len(bodies[1][1].pages))
     number = 0

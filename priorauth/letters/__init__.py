@@ -110,7 +110,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     pol = ctx["policy"]
     audit = ctx["audit"]
     practice = ctx["practice"]
-    title = "Prior authorization checklist" if kind == "checklist" else "Letter of medical necessity" if pol["prior_authorization"] else "Documentation summary of medical necessity"
+    title = ("Prior authorization checklist" if pol["prior_authorization"] else "Documentation checklist") if kind == "checklist" else "Letter of medical necessity" if pol["prior_authorization"] else "Documentation summary of medical necessity"
     title += f": {TREATMENTS[ctx['request']['treatment']].full}"
     letterhead = Letterhead(
         practice_name=practice["name"],

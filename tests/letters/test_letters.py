@@ -160,7 +160,8 @@ def test_checklist_is_always_allowed(tmp_path: Path) -> None:
     code, _, _ = invoke("checklist", str(INCOMPLETE), "-o", str(tmp_path))
     assert code == 0
     text = " ".join(pdf_pages(tmp_path / "DEMO-1003_medicare_tms_checklist.pdf"))
-    assert "Prior Authorization Checklist" in text
+    # Original Medicare has no prior-authorization step: the checklist is for the chart
+    assert "Documentation Checklist" in text and "Prior Authorization Checklist" not in text
     assert "Status: INCOMPLETE" in text
     assert "☐ Record the seizure-history screening answer" in text
     assert "No history of seizures: not yet documented." in text
