@@ -815,6 +815,21 @@ def list_requests(
             yield dict(zip(LIST_FIELDS, row))
 
 
+def change_stamp(store: Store) -> int:
+    """A number that grows with every change to the queue: the newest audit line's id.
+
+    Every change writes an audit line, and lines are never deleted (triggers), so an
+    unchanged number means an unchanged queue, except that on PostgreSQL two
+    transactions may commit in the other order than their ids (a reader caching on this
+    number should also expire its copy after a few seconds).
+    """
+    from sqlalchemy import func
+
+    # a bare connection, no ORM session: this is asked on every look at the queue
+    with store._translated(), store.engine.connect() as conn:
+        return conn.execute(select(func.max(table_of(AuditEntry).c.id))).scalar() or 0
+
+
 def status_counts(store: Store) -> dict[str, int]:
     """How many requests are in each state (states with none are left out)."""
     from sqlalchemy import func
@@ -824,13 +839,17 @@ def status_counts(store: Store) -> dict[str, int]:
         return {row.status: row.n for row in s.execute(select(t.status, func.count().label("n")).group_by(t.status))}
 
 
-def distinct_values(store: Store, column: str) -> list[str]:
-    """The values in use in one column of the requests ("payer", "treatment", "assignee"), sorted."""
-    if column not in ("payer", "treatment", "assignee"):
-        raise ValueError(column)
-    col = Request.__table__.c[column]
+def filter_choices(store: Store) -> dict[str, list[str]]:
+    """The payers, treatments and assignees in use, each sorted: what the queue can be filtered by."""
+    t = Request.__table__.c
+    found: dict[str, set[str]] = {"payer": set(), "treatment": set(), "assignee": set()}
     with store.reading() as s:
-        return sorted(v for v in s.scalars(select(col).where(col.is_not(None)).distinct()))
+        for payer, treatment, assignee in s.execute(select(t.payer, t.treatment, t.assignee).distinct()):
+            found["payer"].add(payer)
+            found["treatment"].add(treatment)
+            if assignee is not None:
+                found["assignee"].add(assignee)
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def show_request(store: Store, request_id: int) -> dict[str, Any]:

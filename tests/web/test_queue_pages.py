@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from priorauth.store import open_store
 from priorauth.store import queue as q
@@ -23,6 +24,16 @@ def _approved(db: str, client: FlaskClient, units: tuple[tuple[str, str], ...] =
     answer = post_form(client, f"/requests/{rid}/decide", fields, version=request_row(db, rid)["version"])
     assert answer.status_code == 303, text_of(answer)
     return rid
+
+
+def _submitted(db: str, client: FlaskClient) -> int:
+    rid = add_sample(db)
+    assert post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1).status_code == 303
+    return rid
+
+
+def _decide(client: FlaskClient, db: str, rid: int, fields: dict[str, str]) -> TestResponse:
+    return post_form(client, f"/requests/{rid}/decide", fields, version=request_row(db, rid)["version"])
 
 
 def test_an_empty_queue_says_how_to_fill_it(client: FlaskClient) -> None:
@@ -126,10 +137,8 @@ def test_approve_36_sessions_then_record_sessions_until_5_left(client: FlaskClie
 
 
 def test_a_partial_approval_needs_units_and_keeps_what_was_typed(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    version = request_row(db, rid)["version"]
-    answer = post_form(client, f"/requests/{rid}/decide", {"outcome": "partial", "on": "2026-11-25", "auth_number": "0099", "valid_to": "2027-01-10"}, version=version)
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"outcome": "partial", "on": "2026-11-25", "auth_number": "0099", "valid_to": "2027-01-10"})
     assert answer.status_code == 400
     html = answer.get_data(as_text=True)
     assert "A partial approval needs the units approved." in text_of(answer)
@@ -138,20 +147,27 @@ def test_a_partial_approval_needs_units_and_keeps_what_was_typed(client: FlaskCl
     assert request_row(db, rid)["status"] == "submitted"  # nothing saved
 
 
-def test_an_approval_without_its_end_date_is_refused_at_the_field(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(client, f"/requests/{rid}/decide", {"outcome": "approved", "on": "2026-11-25", "valid_to": "26/02/2027"}, version=request_row(db, rid)["version"])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"outcome": "approved", "valid_to": "26/02/2027"}, "Approved until: this is not a date. Use the date picker, or type it as YYYY-MM-DD."),
+        ({"outcome": "approved", "valid_to": ""}, "Approved until: enter a date. Use the date picker, or type it as YYYY-MM-DD."),
+        ({"outcome": "denied", "reason": "  "}, "Reason for the denial: enter it as the payer's letter states it. The appeal answers this reason."),
+        ({"outcome": "pended", "asked": ""}, "What the payer asked for: describe it. For example: the PHQ-9 scores of the last two visits."),
+        ({"outcome": "approved", "valid_to": "2027-01-01", "units_0": "many"}, "Units, row 1: enter a whole number of 1 or more."),
+    ],
+)
+def test_a_decision_missing_a_field_is_refused_at_the_field(client: FlaskClient, db: str, fields: dict[str, str], message: str) -> None:
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"on": "2026-11-25", **fields})
     assert answer.status_code == 400
-    assert "Approved until: this is not a date. Use the date picker, or type it as YYYY-MM-DD." in text_of(answer)
+    assert message in text_of(answer)
+    assert request_row(db, rid)["decisions"] == []
 
 
 def test_a_denial_keeps_its_reason_then_the_appeal_is_submitted(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(
-        client, f"/requests/{rid}/decide", {"outcome": "denied", "on": "2026-11-25", "reason": "Only one SSRI trial documented"}, version=request_row(db, rid)["version"]
-    )
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"outcome": "denied", "on": "2026-11-25", "reason": "Only one SSRI trial documented"})
     assert answer.status_code == 303
     row = request_row(db, rid)
     assert (row["status"], row["appeal_deadline"]) == ("denied", dt.date(2027, 1, 24))
@@ -165,23 +181,9 @@ def test_a_denial_keeps_its_reason_then_the_appeal_is_submitted(client: FlaskCli
     assert row["history"][-1]["detail"] == "appeal level 1 submitted; note added; status denied -> appeal"
 
 
-def test_a_denial_needs_its_reason(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(client, f"/requests/{rid}/decide", {"outcome": "denied", "on": "2026-11-25", "reason": "  "}, version=request_row(db, rid)["version"])
-    assert answer.status_code == 400
-    assert "Reason for the denial: enter it as the payer's letter states it." in text_of(answer)
-
-
 def test_pended_records_what_was_asked_and_by_when(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(
-        client,
-        f"/requests/{rid}/decide",
-        {"outcome": "pended", "on": "2026-11-25", "asked": "PHQ-9 of the last two visits", "info_due": "2026-12-05"},
-        version=request_row(db, rid)["version"],
-    )
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"outcome": "pended", "on": "2026-11-25", "asked": "PHQ-9 of the last two visits", "info_due": "2026-12-05"})
     assert answer.status_code == 303
     row = request_row(db, rid)
     assert (row["status"], row["info_due"], row["next_due"]) == ("pended", dt.date(2026, 12, 5), dt.date(2026, 12, 5))
@@ -252,3 +254,34 @@ def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: object, engine_na
         assert "1 of 36" in text_of(client.get("/queue"))
     finally:
         app.extensions["priorauth_store"].close()
+
+
+def test_a_change_made_elsewhere_shows_on_the_next_look_at_the_queue(client: FlaskClient, db: str) -> None:
+    rid = add_sample(db)
+    assert "DEMO-1001 cigna TMS" in text_of(client.get("/queue"))
+    store = open_store(db, "li")  # another person, or the command line
+    q.set_fields(store, rid, assignee="li", priority="urgent")
+    store.close()
+    assert "DEMO-1001 urgent li cigna TMS" in text_of(client.get("/queue"))  # the page kept is not shown
+
+
+def test_the_kept_page_expires_even_if_the_stamp_missed_a_change(client: FlaskClient, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import priorauth.web.queue as web_queue
+
+    rid = add_sample(db)
+    monkeypatch.setattr(web_queue.q, "change_stamp", lambda _store: 7)  # as if two commits came out of order
+    assert "DEMO-1001 cigna TMS" in text_of(client.get("/queue"))
+    store = open_store(db, "li")
+    q.set_fields(store, rid, assignee="li")
+    store.close()
+    assert "DEMO-1001 cigna TMS" in text_of(client.get("/queue"))  # kept: within its seconds
+    monkeypatch.setattr(web_queue._PageCache, "TTL", 0.0)
+    assert "DEMO-1001 li cigna TMS" in text_of(client.get("/queue"))
+
+
+def test_an_approval_that_ended_expires_when_the_queue_is_shown(client: FlaskClient, app: Flask, db: str) -> None:
+    rid = _approved(db, client)
+    app.config["PRIORAUTH_TODAY"] = dt.date(2027, 3, 1)  # after 2027-02-26
+    page = text_of(client.get("/queue?status=closed"))
+    assert "DEMO-1001 cigna TMS expired" in page
+    assert request_row(db, rid)["status"] == "expired"

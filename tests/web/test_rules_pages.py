@@ -29,8 +29,8 @@ def test_one_rule_set_in_plain_english_as_rules_show_says_it(client: FlaskClient
     code, out, _ = invoke("rules", "show", "cigna/tms")
     assert code == 0
     lines = [line.strip() for line in out.splitlines() if line.strip() and not line.startswith("Rule file:")]
-    for line in lines[1:]:  # the first line is the heading, worded for the page
-        assert " ".join(line.rstrip(":").split()) in page, line
+    for line in lines[1:]:  # the first line is the heading, worded for the page; "- " marks a list item
+        assert " ".join(line.removeprefix("- ").rstrip(":").split()) in page, line
     assert "Cigna Healthcare, TMS (cigna/tms)" in page
 
 
