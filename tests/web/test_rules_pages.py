@@ -19,7 +19,8 @@ def test_the_list_shows_every_rule_set_with_dates_and_verification(client: Flask
     for item in json.loads(out):
         assert f'href="/rules/{item["id"]}' in answer.get_data(as_text=True)
         assert item["payer_name"] in page
-    assert "Checked against the source" in page and "Verification" in page
+    assert "Checked is the day the criteria were last compared with the payer's source" in page and "Verification" in page
+    assert "1 criterion not verified" in page or "criteria not verified" in page
 
 
 def test_one_rule_set_in_plain_english_as_rules_show_says_it(client: FlaskClient) -> None:
