@@ -678,6 +678,40 @@ def withdraw(store: Store, request_id: int, reason: str | None = None, expected_
     return r
 
 
+CONTINUATION_GAP = "the case is not yet updated for the continuation (sessions given, response)"
+
+
+def start_continuation(store: Store, request_id: int, expected_version: int | None = None, today: dt.date | None = None) -> Request:
+    """Open the continuation of an approval: a new request of the same patient, payer and
+    rule set, on the same case version, as a draft until the case is updated for the
+    continuation and added again (which moves it, as any open request, to the new version)."""
+    day = today or dt.date.today()
+    with _Change(store, request_id, expected_version, today) as (s, r):
+        if r.status not in (*lifecycle.ACTIVE_APPROVAL, "exhausted", "expired"):
+            raise lifecycle.TransitionError(f"request {r.id} is {r.status}: a continuation follows an approval", "record the payer's approval first")
+        other = s.scalar(select(Request.id).where(Request.patient_id == r.patient_id, Request.rule_set == r.rule_set, Request.status.in_(OPEN_STATES)))
+        if other is not None:
+            raise lifecycle.TransitionError(f"request {other} of this patient and rule set is still open", f"work on request {other}; it is the continuation's place")
+        now = utcnow()
+        same = ("patient_id", "case_version_id", "payer", "treatment", "rule_set", "rule_version", "check_status", "priority", "assignee")
+        new = Request(
+            **{f: getattr(r, f) for f in same},
+            kind="continuation",
+            gaps=CONTINUATION_GAP,
+            status="draft",
+            appeal_level=0,
+            units_used=0,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(new)
+        _derive(s, new, day, retask=True)
+        s.flush()
+        _audit(s, store.user, "request.open", new.id, f"opened as draft: continuation of request {r.id}")
+        _audit(s, store.user, "request.continue", r.id, f"continuation opened: request {new.id}")
+    return new
+
+
 @dataclass(frozen=True)
 class RequestBasis:
     """What a request stands on: the rule set, and the case version (by its file's sha256)."""

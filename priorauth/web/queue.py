@@ -193,6 +193,7 @@ def _request_page(request_id: int, error: PriorAuthError | None = None, form: Ma
                 "pend": "pend" in events,
                 "use": "use" in events,
                 "withdraw": "withdraw" in events,
+                "continue": r["status"] in (*lifecycle.ACTIVE_APPROVAL, "exhausted", "expired"),
             },
             error=error,
             error_field=getattr(error, "field", None),
@@ -348,6 +349,19 @@ def assign(request_id: int) -> ResponseReturnValue:
         return q.set_fields(current_store(), request_id, assignee=request.form.get("assignee", "").strip(), priority=priority, expected_version=version)
 
     return _action(request_id, "assign", run, "Saved.")
+
+
+@bp.post("/requests/<int:request_id>/continue")
+def start_continuation(request_id: int) -> ResponseReturnValue:
+    opened: list[int] = []
+
+    def run(version: int | None) -> Any:
+        new = q.start_continuation(current_store(), request_id, expected_version=version, today=today())
+        opened.append(new.id)
+        return new
+
+    answer = _action(request_id, "continue", run, "Continuation opened: update the case for it (sessions given, response); then it can be submitted.")
+    return redirect(url_for("queue.show", request_id=opened[0]), 303) if opened else answer
 
 
 @bp.post("/requests/<int:request_id>/withdraw")

@@ -252,6 +252,9 @@ def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: object, engine_na
         assert post_form(client, f"/requests/{rid}/use", {"units": "1"}, version=request_row(db_url, rid)["version"]).status_code == 303
         assert "1 of 36, " not in text_of(client.get("/queue"))  # 35 left: no warning
         assert "1 of 36" in text_of(client.get("/queue"))
+        answer = post_form(client, f"/requests/{rid}/continue", {}, version=request_row(db_url, rid)["version"])
+        assert answer.status_code == 303
+        assert request_row(db_url, rid + 1)["kind"] == "continuation"
     finally:
         app.extensions["priorauth_store"].close()
 
@@ -285,3 +288,32 @@ def test_an_approval_that_ended_expires_when_the_queue_is_shown(client: FlaskCli
     page = text_of(client.get("/queue?status=closed"))
     assert "DEMO-1001 cigna TMS expired" in page
     assert request_row(db, rid)["status"] == "expired"
+
+
+def test_a_continuation_opens_a_new_draft_request_after_the_approval(client: FlaskClient, db: str) -> None:
+    rid = _approved(db, client)
+    assert "Start a continuation" in text_of(client.get(f"/requests/{rid}"))
+    answer = post_form(client, f"/requests/{rid}/continue", {}, version=request_row(db, rid)["version"])
+    assert answer.status_code == 303
+    new = int(answer.headers["Location"].rsplit("/", 1)[1])
+    row = request_row(db, new)
+    assert (row["kind"], row["status"], row["payer"], row["rule_set"], row["case_version"]) == ("continuation", "draft", "cigna", "cigna/tms", 1)
+    assert row["gaps"] == ["the case is not yet updated for the continuation (sessions given, response)"]
+    assert row["history"][-1]["detail"] == f"opened as draft: continuation of request {rid}"
+    assert row["history"][-1]["user"] == USER
+    old = request_row(db, rid)
+    assert old["status"] == "approved" and old["history"][-1]["detail"] == f"continuation opened: request {new}"
+    page = text_of(client.get(answer.headers["Location"]))
+    assert "Continuation opened: update the case for it" in page
+    # one open continuation at a time
+    again = post_form(client, f"/requests/{rid}/continue", {}, version=old["version"])
+    assert again.status_code == 400
+    assert f"request {new} of this patient and rule set is still open" in text_of(again)
+
+
+def test_no_continuation_before_an_approval(client: FlaskClient, db: str) -> None:
+    rid = add_sample(db)
+    assert "Start a continuation" not in text_of(client.get(f"/requests/{rid}"))
+    answer = post_form(client, f"/requests/{rid}/continue", {}, version=1)
+    assert answer.status_code == 400
+    assert f"request {rid} is ready: a continuation follows an approval" in text_of(answer)
