@@ -4,6 +4,7 @@ and the rows each action leaves in the database (with the audit line naming the 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from werkzeug.test import TestResponse
 
 from priorauth.store import open_store
 from priorauth.store import queue as q
+from tests.helpers import SAMPLES
 from tests.web.util import TODAY, USER, add_sample, post_form, request_row, text_of
 
 
@@ -239,12 +241,10 @@ def test_an_unknown_outcome_is_a_bad_request(client: FlaskClient, db: str) -> No
     assert post_form(client, f"/requests/{rid}/decide", {"outcome": "maybe"}, version=1).status_code == 400
 
 
-def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: object, engine_name: str) -> None:
-    from pathlib import Path
-
+def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: Path, engine_name: str) -> None:
     from tests.web.util import log_in, make_app
 
-    app: Flask = make_app(db_url, Path(str(tmp_path)) / "data")
+    app: Flask = make_app(db_url, tmp_path / "data")
     try:
         client = app.test_client()
         log_in(client)
@@ -317,3 +317,17 @@ def test_no_continuation_before_an_approval(client: FlaskClient, db: str) -> Non
     answer = post_form(client, f"/requests/{rid}/continue", {}, version=1)
     assert answer.status_code == 400
     assert f"request {rid} is ready: a continuation follows an approval" in text_of(answer)
+
+
+def test_adding_the_updated_case_moves_the_continuation_to_it(client: FlaskClient, db: str, tmp_path: Path) -> None:
+    rid = _approved(db, client)
+    post_form(client, f"/requests/{rid}/continue", {}, version=request_row(db, rid)["version"])
+    updated = tmp_path / "case.yaml"
+    updated.write_text((SAMPLES / "cigna-tms-ready.yaml").read_text(encoding="utf-8") + "# updated for the continuation\n", encoding="utf-8")
+    store = open_store(db, "li")
+    result = q.add_cases(store, [str(updated)], payer="cigna", treatment="tms", today=TODAY)
+    store.close()
+    assert [(r.request_id, r.action, r.case_version) for r in result.rows] == [(rid + 1, "updated", 2)]
+    row = request_row(db, rid + 1)
+    assert (row["kind"], row["status"], row["case_version"], row["gaps"]) == ("continuation", "ready", 2, [])
+    assert request_row(db, rid)["case_version"] == 1  # the approval stays on the version it was made from
