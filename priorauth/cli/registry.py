@@ -19,4 +19,5 @@ EXTRA: dict[str, tuple[str, str]] = {
     "queue": ("priorauth.cli.queue:queue", "Track every request from the first check to the payer's decision."),
     "db": ("priorauth.cli.db:db", "Look after the work queue's database (an SQLite file, or PostgreSQL)."),
     "export": ("priorauth.cli.export:export_group", "Export a ready case for electronic submission: a Da Vinci PAS request (FHIR R4)."),
+    "serve": ("priorauth.cli.serve:serve", "Run the web interface for billing staff and prescribers on this computer."),
 }

@@ -491,8 +491,12 @@ def submit(
     anyway: bool = False,
     expected_version: int | None = None,
     today: dt.date | None = None,
+    note: str | None = None,
 ) -> Request:
-    """Record that the request (or, after a denial, its appeal) went to the payer."""
+    """Record that the request (or, after a denial, its appeal) went to the payer.
+
+    ``note``: kept with it in the same transaction (how it was sent, to whom).
+    """
     day = on or today or dt.date.today()
     with _Change(store, request_id, expected_version, today) as (s, r):
         old = r.status
@@ -517,6 +521,9 @@ def submit(
         if reference is not None:
             r.reference = reference
             fields.append("reference")
+        if note:
+            s.add(Note(request_id=r.id, text=note, created_at=utcnow(), created_by=store.user))
+            what += "; note added"
         _audit(s, store.user, "request.submit", r.id, what + (f"; changed: {', '.join(fields)}" if fields else "") + _status_change(old, r.status))
     return r
 
@@ -536,8 +543,12 @@ def decide(
     info_due: dt.date | None = None,
     expected_version: int | None = None,
     today: dt.date | None = None,
+    note: str | None = None,
 ) -> Request:
-    """Record the payer's decision: approved, partial, denied or pended (information asked)."""
+    """Record the payer's decision: approved, partial, denied or pended (information asked).
+
+    ``note``: kept with it in the same transaction (say, what the payer asked for).
+    """
     if outcome not in OUTCOMES:
         raise UsageError(f"decision must be one of {', '.join(OUTCOMES)}")
     day = on or today or dt.date.today()
@@ -593,6 +604,9 @@ def decide(
             s.add(ApprovedUnits(decision_id=decision.id, code=code, units=n))
         if r.status in lifecycle.ACTIVE_APPROVAL and r.units_approved is not None and r.units_used >= r.units_approved:
             r.status = lifecycle.move(r.id, r.status, "exhaust")
+        if note:
+            s.add(Note(request_id=r.id, text=note, created_at=utcnow(), created_by=store.user))
+            fields.append("note added")
         _audit(s, store.user, "request.decide", r.id, f"decision {outcome}; changed: {', '.join(fields)}{_status_change(old, r.status)}")
     return r
 
@@ -662,6 +676,40 @@ def withdraw(store: Store, request_id: int, reason: str | None = None, expected_
             s.add(Note(request_id=r.id, text=f"withdrawn: {reason}", created_at=utcnow(), created_by=store.user))
         _audit(s, store.user, "request.withdraw", r.id, "withdrawn" + _status_change(old, r.status))
     return r
+
+
+CONTINUATION_GAP = "the case is not yet updated for the continuation (sessions given, response)"
+
+
+def start_continuation(store: Store, request_id: int, expected_version: int | None = None, today: dt.date | None = None) -> Request:
+    """Open the continuation of an approval: a new request of the same patient, payer and
+    rule set, on the same case version, as a draft until the case is updated for the
+    continuation and added again (which moves it, as any open request, to the new version)."""
+    day = today or dt.date.today()
+    with _Change(store, request_id, expected_version, today) as (s, r):
+        if r.status not in (*lifecycle.ACTIVE_APPROVAL, "exhausted", "expired"):
+            raise lifecycle.TransitionError(f"request {r.id} is {r.status}: a continuation follows an approval", "record the payer's approval first")
+        other = s.scalar(select(Request.id).where(Request.patient_id == r.patient_id, Request.rule_set == r.rule_set, Request.status.in_(OPEN_STATES)))
+        if other is not None:
+            raise lifecycle.TransitionError(f"request {other} of this patient and rule set is still open", f"work on request {other}; it is the continuation's place")
+        now = utcnow()
+        same = ("patient_id", "case_version_id", "payer", "treatment", "rule_set", "rule_version", "check_status", "priority", "assignee")
+        new = Request(
+            **{f: getattr(r, f) for f in same},
+            kind="continuation",
+            gaps=CONTINUATION_GAP,
+            status="draft",
+            appeal_level=0,
+            units_used=0,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(new)
+        _derive(s, new, day, retask=True)
+        s.flush()
+        _audit(s, store.user, "request.open", new.id, f"opened as draft: continuation of request {r.id}")
+        _audit(s, store.user, "request.continue", r.id, f"continuation opened: request {new.id}")
+    return new
 
 
 @dataclass(frozen=True)
@@ -740,8 +788,13 @@ def _list_query(
     assignee: str | None = None,
     closed: bool = False,
     due_by: dt.date | None = None,
+    expiring_by: dt.date | None = None,
 ) -> Any:
-    """A Core query whose columns are LIST_FIELDS, in that order."""
+    """A Core query whose columns are LIST_FIELDS, in that order.
+
+    ``expiring_by``: only approvals ending by that day or with few units left (the
+    continuation is due).
+    """
     t, p = Request.__table__.c, Patient.__table__.c
     cols = [p.key.label("patient") if f == "patient" else t[f] for f in LIST_FIELDS]
     q = select(*cols).select_from(Request.__table__.join(Patient.__table__, p.id == t.patient_id))
@@ -758,6 +811,13 @@ def _list_query(
         q = q.where(t.assignee == assignee)
     if due_by:
         q = q.where(t.next_due <= due_by)
+    if expiring_by:
+        from sqlalchemy import or_
+
+        q = q.where(
+            t.status.in_(lifecycle.ACTIVE_APPROVAL),
+            or_(t.valid_to <= expiring_by, t.units_approved - t.units_used <= lifecycle.UNITS_LOW),
+        )
     # urgent first, then what is due first (no due date last), then the oldest
     return q.order_by(t.sort_key, t.id)
 
@@ -770,15 +830,60 @@ def list_requests(
     assignee: str | None = None,
     closed: bool = False,
     due_by: dt.date | None = None,
+    expiring_by: dt.date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """The queue, what is due first, as plain rows (streamed: memory stays flat)."""
+    """The queue, what is due first, as plain rows (streamed: memory stays flat).
+
+    ``limit`` and ``offset``: one page of it (the web interface's queue page).
+    """
     unknown = [s for s in status if s not in lifecycle.STATUSES]
     if unknown:
         raise UsageError(f"unknown status '{unknown[0]}'", f"statuses: {', '.join(lifecycle.STATUSES)}")
-    query = _list_query(status, payer, treatment, assignee, closed, due_by)
+    query = _list_query(status, payer, treatment, assignee, closed, due_by, expiring_by)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     with store.reading() as s:
         for row in s.connection().execution_options(yield_per=1000).execute(query):
             yield dict(zip(LIST_FIELDS, row))
+
+
+def change_stamp(store: Store) -> int:
+    """A number that grows with every change to the queue: the newest audit line's id.
+
+    Every change writes an audit line, and lines are never deleted (triggers), so an
+    unchanged number means an unchanged queue, except that on PostgreSQL two
+    transactions may commit in the other order than their ids (a reader caching on this
+    number should also expire its copy after a few seconds).
+    """
+    from sqlalchemy import func
+
+    # a bare connection, no ORM session: this is asked on every look at the queue
+    with store._translated(), store.engine.connect() as conn:
+        return conn.execute(select(func.max(table_of(AuditEntry).c.id))).scalar() or 0
+
+
+def status_counts(store: Store) -> dict[str, int]:
+    """How many requests are in each state (states with none are left out)."""
+    from sqlalchemy import func
+
+    t = Request.__table__.c
+    with store.reading() as s:
+        return {row.status: row.n for row in s.execute(select(t.status, func.count().label("n")).group_by(t.status))}
+
+
+def filter_choices(store: Store) -> dict[str, list[str]]:
+    """The payers, treatments and assignees in use, each sorted: what the queue can be filtered by."""
+    t = Request.__table__.c
+    found: dict[str, set[str]] = {"payer": set(), "treatment": set(), "assignee": set()}
+    with store.reading() as s:
+        for payer, treatment, assignee in s.execute(select(t.payer, t.treatment, t.assignee).distinct()):
+            found["payer"].add(payer)
+            found["treatment"].add(treatment)
+            if assignee is not None:
+                found["assignee"].add(assignee)
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def show_request(store: Store, request_id: int) -> dict[str, Any]:

@@ -37,6 +37,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("db", "backup"), ["b.jsonl", "--db", "q.sqlite3"]),
     (("import", "fhir"), ["chart.json", "-o", "out"]),
     (("export", "pas"), [str(READY_TMS), "-o", "request.json"]),
+    (("serve",), ["--db", "q.sqlite3"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 
