@@ -186,16 +186,17 @@ class Chart:
     pool: Pool
 
     def of_type(self, cls: type[Any]) -> list[Any]:
-        """The resources of type ``cls`` (or of its subclasses), in chart order."""
+        """The resources of type ``cls`` (or of its subclasses), in chart order (a new
+        list: the caller may change it)."""
         groups = self.__dict__.get("_groups")
         if groups is None:
             groups = {}
             for r in self.resources:
                 groups.setdefault(type(r), []).append(r)
             self.__dict__["_groups"] = groups
-        if not cls.__subclasses__():
-            return list(groups.get(cls, ()))
-        return [r for r in self.resources if isinstance(r, cls)]
+        if cls not in groups and cls.__subclasses__():  # _MedicationUse: its subclasses in chart order, worked out once
+            groups[cls] = [r for r in self.resources if isinstance(r, cls)]
+        return list(groups.get(cls, ()))
 
 
 # ---- turning raw JSON into models ---------------------------------------------------------
