@@ -14,22 +14,27 @@ __all__ = ["case_yaml", "case_json", "todo_lines"]
 TODO = "TO COMPLETE"
 
 
-def _paths(data: Any, prefix: str = "") -> set[str]:
+def _paths(data: dict[str, Any]) -> set[str]:
     out: set[str] = set()
-    _collect(data, prefix, out)
+    _collect(data, "", out)
     return out
 
 
 def _collect(data: Any, prefix: str, out: set[str]) -> None:
-    if prefix:
-        out.add(prefix)
+    """The paths inside ``data`` (a dict or a list) into ``out``: every key, and every
+    item that is a mapping; the function is called only for what has paths inside."""
     if type(data) is dict:
         for k, v in data.items():
-            _collect(v, f"{prefix}.{k}" if prefix else str(k), out)
+            path = f"{prefix}.{k}" if prefix else str(k)
+            out.add(path)
+            if type(v) is dict or type(v) is list:
+                _collect(v, path, out)
     elif type(data) is list:
         for i, v in enumerate(data):
             if type(v) is dict:
-                _collect(v, f"{prefix}[{i}]", out)
+                path = f"{prefix}[{i}]"
+                out.add(path)
+                _collect(v, path, out)
 
 
 def _parent(path: str) -> str:
@@ -49,7 +54,7 @@ def _placed(imp: Imported) -> dict[str, list[str]]:
         return path
 
     for path, lines in imp.notes.items():
-        out.setdefault(at(path), []).extend(lines)
+        out.setdefault(path if path in exists else at(path), []).extend(lines)
     for item in imp.todo:
         out.setdefault(at(item.path), []).append(f"{TODO} {item.path}: {item.why}")
     return out
@@ -64,15 +69,15 @@ def _whole(value: Any) -> Any:
     kind = type(value)
     if kind is float and value.is_integer():
         return int(value)
-    if kind is dict:
-        return {k: _whole(v) for k, v in value.items()}
+    if kind is dict:  # texts, most values, are not looked into
+        return {k: v if type(v) is str else _whole(v) for k, v in value.items()}
     if kind is list:
-        return [_whole(v) for v in value]
+        return [v if type(v) is str else _whole(v) for v in value]
     return value
 
 
 def case_yaml(imp: Imported) -> str:
-    comments = {path: [_clean(line) for line in lines] for path, lines in _placed(imp).items()}
+    comments = {path: [" ".join(line.split()) for line in lines] for path, lines in _placed(imp).items()}  # _clean, inlined: thousands of lines
     head = (
         f"# Imported from FHIR: {_clean(imp.source)}, {imp.fhir_id}.\n"
         "# Each fact names the resource it came from. Lines marked TO COMPLETE are what FHIR\n"
