@@ -432,9 +432,13 @@ _VALIDATE = {kind: cls.__pydantic_validator__.validate_python for kind, cls in M
 
 def _entries(entries: list[Any], shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
     """:func:`_entry` of every entry, the common case (a resource of a known type, no
-    contained resources, valid) without its checks and messages; anything else through it."""
+    contained resources, valid) without its checks and messages; anything else through it.
+    ``entries`` is emptied on the way (each item set to None): an entry's parsed JSON is
+    freed as soon as it is modelled, so the next models reuse its memory (instead of
+    taking fresh memory while the whole parsed file is still held)."""
     by_key, aliases = pool.by_key, pool.aliases
     for index, entry in enumerate(entries):
+        entries[index] = None  # freed once modelled: see above
         raw: Any = entry.get("resource") if type(entry) is dict else False
         if raw is None:
             continue
