@@ -61,6 +61,12 @@ def _placed(imp: Imported) -> dict[str, list[str]]:
 
 
 def _clean(line: str) -> str:
+    """``line`` on one line: runs of whitespace (newlines, tabs, ...) made one space, and
+    trimmed. Most lines have nothing to clean, which is checked first: every whitespace
+    character but the space is unprintable, so a printable line without a double, a
+    leading or a trailing space is left as it is."""
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
     return " ".join(line.split())
 
 
@@ -77,7 +83,7 @@ def _whole(value: Any) -> Any:
 
 
 def case_yaml(imp: Imported) -> str:
-    comments = {path: [" ".join(line.split()) for line in lines] for path, lines in _placed(imp).items()}  # _clean, inlined: thousands of lines
+    comments = {path: [_clean(line) for line in lines] for path, lines in _placed(imp).items()}
     head = (
         f"# Imported from FHIR: {_clean(imp.source)}, {imp.fhir_id}.\n"
         "# Each fact names the resource it came from. Lines marked TO COMPLETE are what FHIR\n"
