@@ -25,6 +25,7 @@ class Raw:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options builds an encoder per call
+_TEXT = json.encoder.encode_basestring  # what _ENCODE does with a str, without its Python frame
 
 
 def quote(text: str) -> str:
@@ -34,7 +35,7 @@ def quote(text: str) -> str:
 
 def scalar(value: Any) -> str:
     if type(value) is str:  # the common case first
-        return _ENCODE(value)
+        return _TEXT(value)
     if isinstance(value, Raw):
         return value.text
     if value is None:
@@ -77,7 +78,7 @@ def _mapping(
             if lines:
                 _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), lines)
         if type(value) is str:  # the common case first: a text
-            out.append(f"{lead}{key}: {_ENCODE(value)}")
+            out.append(f"{lead}{key}: {_TEXT(value)}")
             continue
         is_map = type(value) is dict or isinstance(value, Mapping)  # the plain dict first: the ABC check is slow
         if is_map and value:
