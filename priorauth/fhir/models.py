@@ -297,7 +297,7 @@ MODELS: dict[str, type[Resource]] = {
 PATIENT_LINKS = ("subject", "patient", "beneficiary")
 
 
-@functools.lru_cache(maxsize=4096)  # a chart repeats its dates (refills, sessions, the same visit)
+@functools.lru_cache(maxsize=256)  # a chart repeats its dates (refills, sessions, the same visit); small: memory stays flat
 def day(text: str | None) -> dt.date | None:
     """The calendar day of a FHIR date or date-time; None for a partial date ("2025-08")."""
     if not text or len(text) < 10:

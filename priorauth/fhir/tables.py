@@ -25,7 +25,7 @@ class TablesFileError(InputFileError):
 _SPACES = re.compile(r"\s+")
 
 
-@functools.lru_cache(maxsize=4096)  # an export names the same few codes and payers again and again
+@functools.lru_cache(maxsize=1024)  # an export names the same few codes and payers again and again
 def norm(text: str) -> str:
     return _SPACES.sub(" ", text.strip()).casefold()
 
