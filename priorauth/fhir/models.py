@@ -13,7 +13,6 @@ zone; :func:`day` takes the calendar day when there is one.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -297,7 +296,6 @@ MODELS: dict[str, type[Resource]] = {
 PATIENT_LINKS = ("subject", "patient", "beneficiary")
 
 
-@functools.lru_cache(maxsize=256)  # a chart repeats its dates (refills, sessions, the same visit); small: memory stays flat
 def day(text: str | None) -> dt.date | None:
     """The calendar day of a FHIR date or date-time; None for a partial date ("2025-08")."""
     if not text or len(text) < 10:
