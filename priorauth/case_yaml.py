@@ -25,6 +25,7 @@ class Raw:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options builds an encoder per call
+_TEXT = json.encoder.encode_basestring  # what _ENCODE does with a str, without its Python frame
 
 
 def quote(text: str) -> str:
@@ -34,7 +35,7 @@ def quote(text: str) -> str:
 
 def scalar(value: Any) -> str:
     if type(value) is str:  # the common case first
-        return _ENCODE(value)
+        return _TEXT(value)
     if isinstance(value, Raw):
         return value.text
     if value is None:
@@ -57,7 +58,7 @@ def dump(data: Mapping[str, Any], comments: Mapping[str, list[str]] | None = Non
 
 
 def _comment(out: list[str], pad: str, lines: list[str]) -> None:
-    out.extend(f"{pad}# {line}".rstrip() for line in lines)
+    out.extend([f"{pad}# {line}".rstrip() for line in lines])
 
 
 def _mapping(
@@ -66,15 +67,19 @@ def _mapping(
     pad = " " * indent
     for n, (key, value) in enumerate(data.items()):
         path = f"{prefix}{key}"
-        indexed = f"{at or prefix}{key}"  # the path with item numbers: medications[2].drug
+        indexed = f"{at}{key}" if at else path  # the path with item numbers: medications[2].drug
         lead = pad
         if dash and n == 0:
             lead = " " * (indent - 2) + "- "
-        lines = comments.get(path) if first_item else None
-        if indexed != path and indexed in comments:
-            lines = [*(lines or ()), *comments[indexed]]
-        if lines:
-            _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), lines)
+        if comments:
+            lines = comments.get(path) if first_item else None
+            if indexed != path and indexed in comments:
+                lines = [*(lines or ()), *comments[indexed]]
+            if lines:
+                _comment(out, pad if not (dash and n == 0) else " " * (indent - 2), lines)
+        if type(value) is str:  # the common case first: a text
+            out.append(f"{lead}{key}: {_TEXT(value)}")
+            continue
         is_map = type(value) is dict or isinstance(value, Mapping)  # the plain dict first: the ABC check is slow
         if is_map and value:
             out.append(f"{lead}{key}:")

@@ -8,6 +8,7 @@ as *not documented*, and listed in :attr:`Imported.todo` for the prescriber.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ THERAPY_SNOMED = {"228557008": "CBT", "304822001": "psychodynamic", "425680009":
 ECT_CPT = {"90870"}
 TMS_CPT = {"90867", "90868", "90869"}
 SPRAVATO_HCPCS = {"G2082", "G2083"}
+SUBSTANCE_USE = {f"F1{i}" for i in range(10)}  # ICD-10-CM F10-F19
+SCHIZOPHRENIA_SPECTRUM = {f"F2{i}" for i in range(10)}  # ICD-10-CM F20-F29
+_UNDOTTED = re.compile(r"[A-Z]\d{2}[0-9A-Z]{1,4}")  # F332: an ICD-10-CM code written without its dot
 # Whole-number totals and their range, per scale.
 SCALE_RANGE = {"PHQ-9": (0, 27), "HAM-D17": (0, 52), "MADRS": (0, 60), "BDI-II": (0, 63), "QIDS-SR16": (0, 27), "IDS-C": (0, 84), "GDS": (0, 15), "CGI-S": (1, 7)}
 FREQ_CODES = {"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "AM": 1.0, "PM": 1.0, "QOD": 0.5, "Q12H": 2.0, "Q8H": 3.0, "Q6H": 4.0}
@@ -66,7 +70,7 @@ class Options:
     request_date: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: made by the thousand, and cheaper to make frozen with them
 class ToComplete:
     """A fact FHIR could not give: where it goes in the case, and why it is missing."""
 
@@ -100,7 +104,12 @@ def _iso(d: dt.date | None) -> str | None:
 
 
 def _status(concept: m.CodeableConcept | None) -> str | None:
-    return next((c.code for c in concept.coding if c.code), None) if concept else None
+    """The first code of ``concept`` (a status, a class type, a timing code)."""
+    if concept is not None:
+        for c in concept.coding:
+            if c.code:
+                return c.code
+    return None
 
 
 def _all_codes(concepts: Iterable[m.CodeableConcept | None], system: str) -> list[str]:
@@ -213,6 +222,7 @@ def _practitioner_of(chart: Chart, ref: str | None, owner: m.Resource | None) ->
     return found, roles
 
 
+@functools.lru_cache(maxsize=1024)  # an export names the same few prescribers again and again
 def _valid_npi(npi: str) -> bool:
     from priorauth.case import _check_npi
 
@@ -290,7 +300,7 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
         snomed = cond.code.codes(SNOMED)
         for code in icd:
             upper = code.upper().strip()
-            if re.fullmatch(r"[A-Z]\d{2}[0-9A-Z]{1,4}", upper):  # F332: the code without its dot
+            if _UNDOTTED.fullmatch(upper):
                 upper = f"{upper[:3]}.{upper[3:]}"
                 undotted[upper] = code
             flag = None
@@ -303,11 +313,11 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
                     flag = "psychotic_features"
             elif upper.startswith("F31"):
                 flag = "bipolar_disorder"
-            elif upper[:3] in {f"F2{i}" for i in range(10)}:
+            elif upper[:3] in SCHIZOPHRENIA_SPECTRUM:
                 flag = "schizophrenia_spectrum"
             elif upper.startswith("G40"):
                 flag = "seizure_history"
-            elif upper[:3] in {f"F1{i}" for i in range(10)}:
+            elif upper[:3] in SUBSTANCE_USE:
                 substance.append(upper)
                 cites.setdefault("substance_use_disorder", []).append(_cite(cond, _iso(onset)))
             if flag:
@@ -675,6 +685,14 @@ def _courses(items: list[tuple[m.Resource, dt.date]]) -> list[list[tuple[m.Resou
     return groups
 
 
+def _modality(snomed: list[str]) -> str | None:
+    """The psychotherapy modality of the first SNOMED code that names one."""
+    for code in snomed:
+        if code in THERAPY_SNOMED:
+            return THERAPY_SNOMED[code]
+    return None
+
+
 def _care_plans(chart: Chart, req: dt.date | None) -> list[tuple[str, m.CarePlan, dt.date, dt.date | None]]:
     """(modality, care plan, start, end) of psychotherapy activities done or under way."""
     out = []
@@ -685,7 +703,7 @@ def _care_plans(chart: Chart, req: dt.date | None) -> list[tuple[str, m.CarePlan
             detail = activity.detail
             if detail is None or detail.code is None or detail.status not in ("completed", "in-progress", None):
                 continue
-            modality = next((THERAPY_SNOMED[c] for c in detail.code.codes(SNOMED) if c in THERAPY_SNOMED), None)
+            modality = _modality(detail.code.codes(SNOMED))
             period = detail.scheduledPeriod or plan.period
             start = m.day(period.start) if period else None
             if modality is None or start is None or (req is not None and start > req):
@@ -700,16 +718,16 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
     ect: list[tuple[m.Resource, dt.date]] = []
     prior: dict[str, list[tuple[m.Resource, dt.date]]] = {"tms": [], "spravato": []}
     for r, when, billing, snomed in _events(chart, req):
-        modality = next((THERAPY_SNOMED[c] for c in snomed if c in THERAPY_SNOMED), None)
-        if modality is None and any(c in THERAPY_CPT for c in billing):
+        modality = _modality(snomed)
+        if modality is None and not THERAPY_CPT.isdisjoint(billing):
             modality = "unknown"
         if modality is not None:
             therapy.setdefault(modality, []).append((r, when))
-        if any(c in ECT_CPT for c in billing):
+        if not ECT_CPT.isdisjoint(billing):
             ect.append((r, when))
-        if any(c in TMS_CPT for c in billing):
+        if not TMS_CPT.isdisjoint(billing):
             prior["tms"].append((r, when))
-        if any(c in SPRAVATO_HCPCS for c in billing):
+        if not SPRAVATO_HCPCS.isdisjoint(billing):
             prior["spravato"].append((r, when))
     planned = _care_plans(chart, req)
     rows = []

@@ -186,16 +186,17 @@ class Chart:
     pool: Pool
 
     def of_type(self, cls: type[Any]) -> list[Any]:
-        """The resources of type ``cls`` (or of its subclasses), in chart order."""
+        """The resources of type ``cls`` (or of its subclasses), in chart order (a new
+        list: the caller may change it)."""
         groups = self.__dict__.get("_groups")
         if groups is None:
             groups = {}
             for r in self.resources:
                 groups.setdefault(type(r), []).append(r)
             self.__dict__["_groups"] = groups
-        if not cls.__subclasses__():
-            return list(groups.get(cls, ()))
-        return [r for r in self.resources if isinstance(r, cls)]
+        if cls not in groups and cls.__subclasses__():  # _MedicationUse: its subclasses in chart order, worked out once
+            groups[cls] = [r for r in self.resources if isinstance(r, cls)]
+        return list(groups.get(cls, ()))
 
 
 # ---- turning raw JSON into models ---------------------------------------------------------
@@ -424,21 +425,30 @@ def _whole_bundle(path: Path) -> list[Any] | None:
     return entries if isinstance(entries, list) else None
 
 
+# The validator of each model but Patient's (a Patient is read the careful way, which
+# keeps the order of the patients), looked up once.
+_VALIDATE = {kind: cls.__pydantic_validator__.validate_python for kind, cls in MODELS.items() if cls is not Patient}
+
+
 def _entries(entries: list[Any], shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
     """:func:`_entry` of every entry, the common case (a resource of a known type, no
-    contained resources, valid) without its checks and messages; anything else through it."""
-    by_key, aliases, models = pool.by_key, pool.aliases, MODELS
+    contained resources, valid) without its checks and messages; anything else through it.
+    ``entries`` is emptied on the way (each item set to None): an entry's parsed JSON is
+    freed as soon as it is modelled, so the next models reuse its memory (instead of
+    taking fresh memory while the whole parsed file is still held)."""
+    by_key, aliases = pool.by_key, pool.aliases
     for index, entry in enumerate(entries):
+        entries[index] = None  # freed once modelled: see above
         raw: Any = entry.get("resource") if type(entry) is dict else False
         if raw is None:
             continue
         kind = raw.get("resourceType") if type(raw) is dict else None
-        cls = models.get(kind) if type(kind) is str else None
-        if cls is None or cls is Patient or "contained" in raw:
+        validate = _VALIDATE.get(kind) if type(kind) is str else None
+        if validate is None or "contained" in raw:
             _entry(index, None, entry, shown, pool, order, owners)
             continue
         try:
-            model = cls.__pydantic_validator__.validate_python(raw)
+            model = validate(raw)
         except ValidationError:
             _entry(index, None, entry, shown, pool, order, owners)  # raises, naming the element
             raise AssertionError("unreachable") from None
@@ -447,7 +457,7 @@ def _entries(entries: list[Any], shown: str, pool: Pool, order: list[str], owner
         if not rid:
             _entry(index, None, entry, shown, pool, order, owners)
             continue
-        key = f"{model.resourceType}/{rid}"
+        key = f"{kind}/{rid}"
         if isinstance(full, str):
             aliases[full] = key
         for name in PATIENT_LINKS:

@@ -22,8 +22,12 @@ class TablesFileError(InputFileError):
     what = "FHIR tables file"
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=1024)  # an export names the same few codes and payers again and again
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip()).casefold()
+    return _SPACES.sub(" ", text.strip()).casefold()
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,27 @@ __all__ = ["case_yaml", "case_json", "todo_lines"]
 TODO = "TO COMPLETE"
 
 
-def _paths(data: Any, prefix: str = "") -> set[str]:
+def _paths(data: dict[str, Any]) -> set[str]:
     out: set[str] = set()
-    _collect(data, prefix, out)
+    _collect(data, "", out)
     return out
 
 
 def _collect(data: Any, prefix: str, out: set[str]) -> None:
-    if prefix:
-        out.add(prefix)
+    """The paths inside ``data`` (a dict or a list) into ``out``: every key, and every
+    item that is a mapping; the function is called only for what has paths inside."""
     if type(data) is dict:
         for k, v in data.items():
-            _collect(v, f"{prefix}.{k}" if prefix else str(k), out)
+            path = f"{prefix}.{k}" if prefix else str(k)
+            out.add(path)
+            if type(v) is dict or type(v) is list:
+                _collect(v, path, out)
     elif type(data) is list:
         for i, v in enumerate(data):
             if type(v) is dict:
-                _collect(v, f"{prefix}[{i}]", out)
+                path = f"{prefix}[{i}]"
+                out.add(path)
+                _collect(v, path, out)
 
 
 def _parent(path: str) -> str:
@@ -49,13 +54,19 @@ def _placed(imp: Imported) -> dict[str, list[str]]:
         return path
 
     for path, lines in imp.notes.items():
-        out.setdefault(at(path), []).extend(lines)
+        out.setdefault(path if path in exists else at(path), []).extend(lines)
     for item in imp.todo:
         out.setdefault(at(item.path), []).append(f"{TODO} {item.path}: {item.why}")
     return out
 
 
 def _clean(line: str) -> str:
+    """``line`` on one line: runs of whitespace (newlines, tabs, ...) made one space, and
+    trimmed. Most lines have nothing to clean, which is checked first: every whitespace
+    character but the space is unprintable, so a printable line without a double, a
+    leading or a trailing space is left as it is."""
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
     return " ".join(line.split())
 
 
@@ -64,10 +75,10 @@ def _whole(value: Any) -> Any:
     kind = type(value)
     if kind is float and value.is_integer():
         return int(value)
-    if kind is dict:
-        return {k: _whole(v) for k, v in value.items()}
+    if kind is dict:  # texts, most values, are not looked into
+        return {k: v if type(v) is str else _whole(v) for k, v in value.items()}
     if kind is list:
-        return [_whole(v) for v in value]
+        return [v if type(v) is str else _whole(v) for v in value]
     return value
 
 

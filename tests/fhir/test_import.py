@@ -282,3 +282,15 @@ def test_file_names_stay_in_the_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["escape.yaml", "escape_b.yaml"]
     assert _read(tmp_path / "out" / "escape.yaml")["patient"]["id"] == "../../escape"
     assert not (tmp_path / "escape.yaml").exists()
+
+
+def test_a_comment_taken_from_the_chart_stays_on_one_line(tmp_path: Path) -> None:
+    # Comment lines are written as they are when there is nothing to clean; anything
+    # whitespace (a newline, a tab, NBSP, U+2028, runs of spaces) becomes one space.
+    bundle = charts.us_core_bundle()
+    device = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Device")
+    device["id"] = "dev\n1\u00a0a\u2028b\t c  d "
+    (imp,) = imports([charts.write_json(tmp_path / "c.json", bundle)], TMS)
+    text = case_yaml(imp)
+    assert "  # Device/dev 1 a b c d\n  implanted_devices:" in text
+    assert "  # Organization/org-cigna via the payer table\n  payer:" in text
