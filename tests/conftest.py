@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# One PostgreSQL server per session for the store's and the web interface's tests.
+from tests.pg import db_url, engine_name, pg_server  # noqa: F401
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

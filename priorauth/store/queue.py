@@ -491,8 +491,12 @@ def submit(
     anyway: bool = False,
     expected_version: int | None = None,
     today: dt.date | None = None,
+    note: str | None = None,
 ) -> Request:
-    """Record that the request (or, after a denial, its appeal) went to the payer."""
+    """Record that the request (or, after a denial, its appeal) went to the payer.
+
+    ``note``: kept with it in the same transaction (how it was sent, to whom).
+    """
     day = on or today or dt.date.today()
     with _Change(store, request_id, expected_version, today) as (s, r):
         old = r.status
@@ -517,6 +521,9 @@ def submit(
         if reference is not None:
             r.reference = reference
             fields.append("reference")
+        if note:
+            s.add(Note(request_id=r.id, text=note, created_at=utcnow(), created_by=store.user))
+            what += "; note added"
         _audit(s, store.user, "request.submit", r.id, what + (f"; changed: {', '.join(fields)}" if fields else "") + _status_change(old, r.status))
     return r
 
@@ -536,8 +543,12 @@ def decide(
     info_due: dt.date | None = None,
     expected_version: int | None = None,
     today: dt.date | None = None,
+    note: str | None = None,
 ) -> Request:
-    """Record the payer's decision: approved, partial, denied or pended (information asked)."""
+    """Record the payer's decision: approved, partial, denied or pended (information asked).
+
+    ``note``: kept with it in the same transaction (say, what the payer asked for).
+    """
     if outcome not in OUTCOMES:
         raise UsageError(f"decision must be one of {', '.join(OUTCOMES)}")
     day = on or today or dt.date.today()
@@ -593,6 +604,9 @@ def decide(
             s.add(ApprovedUnits(decision_id=decision.id, code=code, units=n))
         if r.status in lifecycle.ACTIVE_APPROVAL and r.units_approved is not None and r.units_used >= r.units_approved:
             r.status = lifecycle.move(r.id, r.status, "exhaust")
+        if note:
+            s.add(Note(request_id=r.id, text=note, created_at=utcnow(), created_by=store.user))
+            fields.append("note added")
         _audit(s, store.user, "request.decide", r.id, f"decision {outcome}; changed: {', '.join(fields)}{_status_change(old, r.status)}")
     return r
 
@@ -740,8 +754,13 @@ def _list_query(
     assignee: str | None = None,
     closed: bool = False,
     due_by: dt.date | None = None,
+    expiring_by: dt.date | None = None,
 ) -> Any:
-    """A Core query whose columns are LIST_FIELDS, in that order."""
+    """A Core query whose columns are LIST_FIELDS, in that order.
+
+    ``expiring_by``: only approvals ending by that day or with few units left (the
+    continuation is due).
+    """
     t, p = Request.__table__.c, Patient.__table__.c
     cols = [p.key.label("patient") if f == "patient" else t[f] for f in LIST_FIELDS]
     q = select(*cols).select_from(Request.__table__.join(Patient.__table__, p.id == t.patient_id))
@@ -758,6 +777,13 @@ def _list_query(
         q = q.where(t.assignee == assignee)
     if due_by:
         q = q.where(t.next_due <= due_by)
+    if expiring_by:
+        from sqlalchemy import or_
+
+        q = q.where(
+            t.status.in_(lifecycle.ACTIVE_APPROVAL),
+            or_(t.valid_to <= expiring_by, t.units_approved - t.units_used <= lifecycle.UNITS_LOW),
+        )
     # urgent first, then what is due first (no due date last), then the oldest
     return q.order_by(t.sort_key, t.id)
 
@@ -770,15 +796,41 @@ def list_requests(
     assignee: str | None = None,
     closed: bool = False,
     due_by: dt.date | None = None,
+    expiring_by: dt.date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """The queue, what is due first, as plain rows (streamed: memory stays flat)."""
+    """The queue, what is due first, as plain rows (streamed: memory stays flat).
+
+    ``limit`` and ``offset``: one page of it (the web interface's queue page).
+    """
     unknown = [s for s in status if s not in lifecycle.STATUSES]
     if unknown:
         raise UsageError(f"unknown status '{unknown[0]}'", f"statuses: {', '.join(lifecycle.STATUSES)}")
-    query = _list_query(status, payer, treatment, assignee, closed, due_by)
+    query = _list_query(status, payer, treatment, assignee, closed, due_by, expiring_by)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     with store.reading() as s:
         for row in s.connection().execution_options(yield_per=1000).execute(query):
             yield dict(zip(LIST_FIELDS, row))
+
+
+def status_counts(store: Store) -> dict[str, int]:
+    """How many requests are in each state (states with none are left out)."""
+    from sqlalchemy import func
+
+    t = Request.__table__.c
+    with store.reading() as s:
+        return dict(s.execute(select(t.status, func.count()).group_by(t.status)).tuples().all())
+
+
+def distinct_values(store: Store, column: str) -> list[str]:
+    """The values in use in one column of the requests ("payer", "treatment", "assignee"), sorted."""
+    if column not in ("payer", "treatment", "assignee"):
+        raise ValueError(column)
+    col = Request.__table__.c[column]
+    with store.reading() as s:
+        return sorted(v for v in s.scalars(select(col).where(col.is_not(None)).distinct()))
 
 
 def show_request(store: Store, request_id: int) -> dict[str, Any]:

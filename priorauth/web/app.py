@@ -1,0 +1,238 @@
+"""The Flask application: configuration, login, security headers, error pages.
+
+Security, in one place (docs/web.md lists it for people):
+
+- only loopback host names are trusted (a wrong ``Host`` header is a 400: DNS rebinding);
+- a one-time login token (printed by `priorauth serve`) becomes a session cookie, and the
+  address without the token replaces it at once;
+- cookies are HttpOnly and SameSite=Strict, and expire after a working day;
+- every POST (plain forms and htmx alike) needs the session's CSRF token;
+- every answer says ``no-store``, ``nosniff``, ``no-referrer`` and a CSP without inline
+  scripts or styles; pages cannot be framed;
+- request bodies are capped (413, with a page that says so);
+- URLs carry only the queue's numeric ids, never a patient's name or number, and nothing
+  is logged per request (waitress writes no access log);
+- an unexpected error is a page that says so, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from priorauth.store import Store
+
+# "module:attribute" of each blueprint, registered in this order. A feature adds one line.
+BLUEPRINTS: tuple[str, ...] = (
+    "priorauth.web.queue:bp",
+    "priorauth.web.rules:bp",
+)
+# The navigation bar: (endpoint, label). An endpoint no blueprint provides is left out.
+NAV: tuple[tuple[str, str], ...] = (
+    ("queue.index", "Queue"),
+    ("cases.new", "New case"),
+    ("rules.index", "Rule sets"),
+)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+MAX_BODY = 10 * 1024 * 1024  # an uploaded case file or scan: 10 MB is plenty
+SESSION_HOURS = 12
+OPEN_ENDPOINTS = ("login", "health", "static")  # everything else needs the session
+
+CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+
+
+def create_app(
+    store_url: str,
+    data_dir: str | os.PathLike[str],
+    *,
+    secret_key: str | None = None,
+    login_token: str | None = None,
+    testing: bool = False,
+    user: str | None = None,
+    rules_dirs: tuple[str, ...] = (),
+    hosts: tuple[str, ...] = (),
+) -> Flask:
+    """The web app on the queue at ``store_url`` (a path or a database URL, as ``--db``).
+
+    ``data_dir`` holds what the web interface writes besides the database (uploads,
+    generated documents); it is created 0700. The database is created or migrated to this
+    version's layout. ``login_token`` is the one-time token of the printed address (a
+    random one when not given: ``app.config["PRIORAUTH_LOGIN_TOKEN"]``). ``user`` is who
+    the audit trail names (default: PRIORAUTH_USER, then the login name). ``hosts``:
+    further host names to trust besides the loopback ones.
+    """
+    from priorauth.store import current_user, database, open_store
+
+    app = _App(__name__)
+    data = Path(data_dir).expanduser().absolute()
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    app.config.update(
+        SECRET_KEY=secret_key or secrets.token_hex(32),  # a new key each start: old sessions end
+        TESTING=testing,
+        PROPAGATE_EXCEPTIONS=False,  # the error page, even in tests: they check it
+        TRUSTED_HOSTS=[*LOOPBACK_HOSTS, *hosts],
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        MAX_FORM_PARTS=2000,
+        SESSION_COOKIE_NAME="priorauth_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+        PRIORAUTH_LOGIN_TOKEN=login_token or secrets.token_urlsafe(24),
+        PRIORAUTH_DATA_DIR=data,
+        PRIORAUTH_RULES_DIRS=tuple(rules_dirs),
+        PRIORAUTH_USER=current_user(user),
+    )
+    store = open_store(store_url, app.config["PRIORAUTH_USER"], migrate=False)
+    database.upgrade(store)  # a fresh machine: create the tables; a newer priorauth: migrate
+    app.extensions["priorauth_store"] = store
+    CSRFProtect(app)
+
+    for spec in BLUEPRINTS:
+        module, _, attr = spec.partition(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attr))
+
+    app.add_url_rule("/login", "login", _login)
+    app.add_url_rule("/health", "health", _health)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("queue.index")))
+    app.before_request(_require_login)
+    app.after_request(_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _internal_error)
+    app.context_processor(_template_globals)
+    app.jinja_env.filters["day"] = _day
+    return app
+
+
+class _App(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        # Flask would log the traceback, whose text may hold patient values: only the kind.
+        kind = exc_info[0].__name__ if exc_info and exc_info[0] else "unknown"
+        self.logger.error("unexpected error (%s) on %s %s", kind, request.method, request.url_rule or "an unknown address")
+
+
+def current_store() -> Store:
+    """The queue's store for this request, naming the logged-in user in the audit trail."""
+    if "priorauth_store" not in g:
+        base: Store = current_app.extensions["priorauth_store"]
+        g.priorauth_store = Store(base.url, base.engine, session.get("user") or base.user)
+    store: Store = g.priorauth_store
+    return store
+
+
+def message_page(title: str, text: str, status: int, hint: str | None = None) -> ResponseReturnValue:
+    """A page with one message (errors, refusals); never a traceback or a patient value."""
+    return render_template("message.html", title=title, text=text, hint=hint), status
+
+
+# ---- login ------------------------------------------------------------------------------------
+
+
+def _login() -> ResponseReturnValue:
+    token = request.args.get("token", "")
+    expected = current_app.config.get("PRIORAUTH_LOGIN_TOKEN")
+    if expected and token and secrets.compare_digest(token.encode(), expected.encode()):
+        current_app.config["PRIORAUTH_LOGIN_TOKEN"] = None  # one time only
+        session.clear()
+        session.permanent = True
+        session["user"] = current_app.config["PRIORAUTH_USER"]
+        return redirect(url_for("queue.index"), 303)  # the token leaves the address bar
+    if session.get("user"):
+        return redirect(url_for("queue.index"), 303)
+    return message_page(
+        "Log in",
+        "This address does not log you in: open the address that `priorauth serve` printed when it started. Each address logs in once.",
+        403 if token else 401,
+        "If it was used already (or the server restarted), stop `priorauth serve` and start it again for a new address.",
+    )
+
+
+def _require_login() -> ResponseReturnValue | None:
+    if request.routing_exception is not None:  # no such page, or a wrong Host: its own answer
+        return None
+    if request.endpoint in OPEN_ENDPOINTS or session.get("user"):
+        return None
+    return _login()
+
+
+def _health() -> ResponseReturnValue:
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+# ---- headers and errors -----------------------------------------------------------------------
+
+
+def _headers(response: Any) -> Any:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
+    return message_page(
+        "The form has expired",
+        "This form was not accepted: it did not come from a page of this server, or it is older than this session. Nothing was saved.",
+        400,
+        "Go back, reload the page and send the form again.",
+    )
+
+
+_HTTP_WORDS = {
+    400: ("Bad request", "The server could not understand the request. Nothing was saved."),
+    401: ("Log in", "Open the address that `priorauth serve` printed."),
+    403: ("Not allowed", "You are not allowed to open this page."),
+    404: ("Not found", "There is no such page, or what it showed no longer exists."),
+    405: ("Not allowed", "This address does not take that kind of request."),
+    413: ("Too large", f"What was sent is larger than the limit of {MAX_BODY // (1024 * 1024)} MB. Nothing was saved."),
+}
+
+
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    if isinstance(exc, SecurityError):
+        # a wrong Host header (DNS rebinding): no page of the app, no address built from it
+        return "Bad request: this server answers only to its own address.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    title, text = _HTTP_WORDS.get(status, (exc.name, "The request could not be handled. Nothing was saved."))
+    hint = "Send a smaller file, or split it." if status == 413 else None
+    return message_page(title, text, status, hint)
+
+
+def _internal_error(exc: Exception) -> ResponseReturnValue:
+    # The exception's text may hold patient values: it is neither shown nor logged.
+    return message_page(
+        "Something went wrong",
+        f"An unexpected error ({type(exc).__name__}) stopped this page. This is a bug in priorauth; what was saved before it is kept.",
+        500,
+        "Go back and try again; if it happens again, report what you did (not the patient's details).",
+    )
+
+
+def _template_globals() -> dict[str, Any]:
+    endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    return {
+        "nav": [(endpoint, label) for endpoint, label in NAV if endpoint in endpoints],
+        "current_user": session.get("user"),
+    }
+
+
+def _day(value: Any) -> str:
+    """A date as YYYY-MM-DD; empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat() if isinstance(value, dt.date) else str(value)

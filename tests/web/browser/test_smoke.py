@@ -1,0 +1,33 @@
+"""The first login in a real browser, and the pages without a request, checked with axe-core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.browser.conftest import LiveServer, axe_check, login
+from tests.web.util import TOKEN
+
+
+def test_first_login_drops_the_token_from_the_address(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/queue")
+    assert "Log in" in page.title()
+    axe_check(page)
+    login(page, live_server)
+    assert TOKEN not in page.url
+    assert page.locator("h1").inner_text() == "Queue"
+    axe_check(page)
+    # the token was for one time only: a second browser is refused
+    other = page.context.browser.new_context().new_page()
+    other.goto(f"{live_server.url}/login?token={TOKEN}")
+    assert "Log in" in other.title()
+    other.context.close()
+
+
+def test_rule_set_pages_pass_axe(page: Any, live_server: LiveServer) -> None:
+    login(page, live_server)
+    page.get_by_role("link", name="Rule sets").click()
+    assert page.locator("h1").inner_text() == "Rule sets"
+    axe_check(page)
+    page.get_by_role("link", name="cigna/tms").first.click()
+    assert "Cigna" in page.locator("h1").inner_text()
+    axe_check(page)
