@@ -378,6 +378,14 @@ class Change:
     after: str
 
 
+def _shown(f: FormField, text: str) -> str:
+    if f.widget == "yesno":
+        return {"true": "yes", "false": "no"}.get(text, text)
+    if f.widget == "choice":
+        return value_label(text)
+    return text
+
+
 def changes(old: CaseForm, new: CaseForm) -> list[Change]:
     """Every input whose value differs between two forms, in form order (rows by position)."""
     out: list[Change] = []
@@ -389,5 +397,22 @@ def changes(old: CaseForm, new: CaseForm) -> list[Change]:
                 key = f.key(s.name, row)
                 before, after = old.value(key), new.value(key)
                 if before != after:
-                    out.append(Change(where, f.label, before, after))
+                    out.append(Change(where, f.label, _shown(f, before), _shown(f, after)))
     return out
+
+
+def key_label(key: str) -> str:
+    """Where a form key is, in words: ``medications-1-end`` -> "Medications, medication 2: End"."""
+    if not key:
+        return "The case"
+    name, _, rest = key.partition("-")
+    try:
+        s = section(name)
+    except KeyError:
+        return key
+    if not rest:
+        return s.label
+    row, _, leaf = rest.partition("-") if s.repeating else ("", "", rest)
+    labels = {f.name: f.label for f in s.fields}
+    where = f"{s.label}, {s.row_word} {int(row) + 1}" if s.repeating and row.isdigit() else s.label
+    return f"{where}: {labels[leaf]}" if leaf in labels else where

@@ -113,8 +113,9 @@ def test_the_form_never_writes_what_was_not_typed() -> None:
 
 def test_changes_between_two_versions() -> None:
     old = form_from_text(READY.read_text(encoding="utf-8"))
-    new = read_form(_submitted(old, **{"medications-0-end": "2025-10-01", "patient-sex": ""})).form
+    new = read_form(_submitted(old, **{"medications-0-end": "2025-10-01", "patient-sex": "", "clinical-seizure_history": "true"})).form
     assert [(c.where, c.label, c.before, c.after) for c in changes(old, new)] == [
         ("Patient", "Sex", "male", ""),
         ("Medications, medication 1", "End", "2025-09-01", "2025-10-01"),
+        ("Clinical screening", "Seizure history", "no", "yes"),
     ]
