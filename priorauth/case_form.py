@@ -84,6 +84,7 @@ class FormField:
     required: bool
     options: tuple[tuple[str, str], ...] = ()  # (value, words) of a choice
     datalist: str | None = None  # the id of a <datalist> completing it
+    default: str = ""  # what leaving it out means, for a field with a default ("initial")
 
     def key(self, section: str, row: int | None = None) -> str:
         return f"{section}-{self.name}" if row is None else f"{section}-{row}-{self.name}"
@@ -118,7 +119,8 @@ def _field(f: FieldDoc) -> FormField:
     if widget == "list":
         help_text += f" Separate them with commas; write {NONE_WORD} when there are none."
     datalist = "drug-names" if f.path == "medications[].drug" else "icd10-codes" if f.path == "diagnoses[].code" else None
-    return FormField(f.name, f.path, label_of(f.name), help_text.strip(), widget, f.required, options, datalist)
+    default = f.info.default if not f.required and isinstance(f.info.default, str) else ""
+    return FormField(f.name, f.path, label_of(f.name), help_text.strip(), widget, f.required, options, datalist, value_label(default))
 
 
 _SECTIONS: tuple[FormSection, ...] | None = None

@@ -473,8 +473,11 @@ def document(patient_id: int) -> ResponseReturnValue:
     options = DocumentOptions(kind=kind, fmt=fmt, rules_dirs=current_app.config.get("PRIORAUTH_RULES_DIRS", ()), template=template, draft=draft, extra=extra, date=date)  # type: ignore[arg-type]  # fmt is checked above
     try:
         planned = plan_documents("", options, output_dir=".", registry=_registry(), case_and_digest=(case, sha256(pc.text.encode("utf-8")).hexdigest()))
-    except NotReadyError as exc:
-        return _document_refused(pc, case, form, gaps=exc.message.split("\n")[1:])
+    except NotReadyError:
+        from priorauth.api import check_case
+
+        not_ready = [r for r in check_case(case, _registry()) if r.status != "ready"]
+        return _document_refused(pc, case, form, gaps=[(f"{r.rule_set.payer_name}, policy {r.rule_set.policy}: {OVERALL_WORDS[r.status]}", r.next_steps) for r in not_ready])
     except PriorAuthError as exc:
         return _document_refused(pc, case, form, errors={"": _message(exc)})
     doc = planned[0]
@@ -485,7 +488,7 @@ def document(patient_id: int) -> ResponseReturnValue:
     return send_file(io.BytesIO(doc.data), mimetype=mimetype, as_attachment=not inline, download_name=doc.path.name, max_age=0)
 
 
-def _document_refused(pc: Any, case: Any, form: Mapping[str, str], *, errors: Mapping[str, str] | None = None, gaps: list[str] | None = None) -> ResponseReturnValue:
+def _document_refused(pc: Any, case: Any, form: Mapping[str, str], *, errors: Mapping[str, str] | None = None, gaps: list[tuple[str, list[str]]] | None = None) -> ResponseReturnValue:
     return (
         render_template("cases/refused.html", pc=pc, case=case, form=form, values=form, appeal={}, errors=errors or {}, gaps=gaps or [], whats=DOCUMENT_WHATS, levels=APPEAL_LEVELS, today=_today()),
         422 if errors else 409,
