@@ -59,21 +59,10 @@ def save_case(
     from priorauth.api import check_case
     from priorauth.case import load_case_text
     from priorauth.rules import Registry
-    from priorauth.store.queue import _Checked, _Result, _Writer
+    from priorauth.store.queue import _Checked, _results, _Writer
 
     case = load_case_text(text, source, fmt)
-    reports = check_case(case, registry or Registry())
-    results = tuple(
-        _Result(
-            payer=r.payer,
-            treatment=r.treatment,
-            rule_set=r.rule_set.id,
-            rule_version=r.rule_set.effective or f"unpublished, checked {r.rule_set.checked}",
-            status=r.status,
-            gaps="; ".join([*r.topics("not_met"), *r.topics("unknown"), *(d.kind for d in r.missing_documents)]),
-        )
-        for r in reports
-    )
+    results = _results(check_case(case, registry or Registry()))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     checked = _Checked(source, None, case.patient.id, case.request.kind, text, fmt, digest, results)
     with store.writing() as s, s.no_autoflush:

@@ -316,7 +316,7 @@ def upload() -> ResponseReturnValue:
     return _save_text(text, fmt, doc.data, UPLOAD_SOURCE)
 
 
-def _save_text(text: str, fmt: str, data: Any, source: str) -> ResponseReturnValue:
+def _save_text(text: str, fmt: str, data: Any, source: str, note: str | None = None) -> ResponseReturnValue:
     """Save a case text as a new case, or open it in the editor with its problems at their fields."""
     from priorauth.store.versions import NewCaseExists, save_case
 
@@ -332,6 +332,8 @@ def _save_text(text: str, fmt: str, data: Any, source: str) -> ResponseReturnVal
     except PriorAuthError as exc:
         return _new_page(422, upload=[_message(exc)])
     _flash_saved(saved)
+    if note:
+        flash(note, "success")
     return redirect(url_for("cases.show", patient_id=saved.patient_id), 303)
 
 
@@ -361,7 +363,9 @@ def fhir() -> ResponseReturnValue:
         return _new_page(422, fhir=["the file holds no Patient resource: export the Patient resources with the rest of the chart"])
     if len(found) == 1:
         imp, text = found[0]
-        return _save_text(text, "yaml", _data_of(text), "FHIR import")
+        todo = len(imp.todo)
+        note = f"The health record does not give {todo} fact{'s' if todo != 1 else ''} of the case: the report shows them as not documented; complete them in the editor." if todo else None
+        return _save_text(text, "yaml", _data_of(text), "FHIR import", note)
     return render_template("cases/pick.html", found=[(imp.data.get("patient", {}), text, len(imp.todo)) for imp, text in found])
 
 
@@ -481,11 +485,27 @@ def document(patient_id: int) -> ResponseReturnValue:
     except PriorAuthError as exc:
         return _document_refused(pc, case, form, errors={"": _message(exc)})
     doc = planned[0]
+    inline = form.get("disposition") == "preview" and fmt == "pdf"
+    if not inline:
+        _record(pc, doc, "appeal" if what == "appeal" else kind)
     import io
 
     mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    inline = form.get("disposition") == "preview" and fmt == "pdf"
     return send_file(io.BytesIO(doc.data), mimetype=mimetype, as_attachment=not inline, download_name=doc.path.name, max_age=0)
+
+
+def _record(pc: Any, doc: Any, kind: str) -> None:
+    """A downloaded document is kept in the data folder and recorded against the patient's
+    request for its rule set on this case version (its audit trail says who and when)."""
+    from priorauth.output import confined, ensure_folder, write_atomic
+    from priorauth.store import queue as q
+
+    request_id = next((r["id"] for r in pc.requests if r["rule_set"] == doc.report.rule_set.id and r["case_version"] == pc.current.number), None)
+    if request_id is None:
+        return
+    folder = ensure_folder(Path(current_app.config["PRIORAUTH_DATA_DIR"]) / "documents" / f"request-{request_id}" / f"version-{pc.current.number}")
+    path = write_atomic(confined(folder, doc.path.name), doc.data, force=True)  # the same case and day: the same bytes
+    q.attach(current_store(), request_id, path, kind)
 
 
 def _document_refused(pc: Any, case: Any, form: Mapping[str, str], *, errors: Mapping[str, str] | None = None, gaps: list[tuple[str, list[str]]] | None = None) -> ResponseReturnValue:

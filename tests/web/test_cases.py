@@ -305,7 +305,8 @@ def test_a_fhir_bundle_of_one_patient_is_a_new_case(client: FlaskClient, db: str
     answer = _upload(client, "/cases/new/fhir", json.dumps(us_core_bundle()).encode(), "export.json", treatment="tms")
     assert answer.status_code == 303, text_of(answer)
     page = text_of(client.get(answer.headers["Location"]))
-    assert "Saved as case version 1 and checked again. Requests: cigna/tms draft. Patient MRN-004217: Maria Lopez" in page
+    assert "Saved as case version 1 and checked again. Requests: cigna/tms draft." in page
+    assert re.search(r"The health record does not give \d+ facts of the case: the report shows them as not documented; complete them in the editor. Patient MRN-004217: Maria Lopez", page)
     assert not list((tmp_path / "data" / "uploads").iterdir())  # the temporary copy is gone
 
 
@@ -361,6 +362,13 @@ def test_a_letter_of_a_ready_case_downloads_as_pdf_and_docx(client: FlaskClient,
     preview = _document(client, what="letter", disposition="preview")
     assert preview.headers["Content-Disposition"].startswith("inline") and preview.mimetype == "application/pdf"
     assert _document(client, what="letter").data == pdf.data  # the same case and day: the same bytes
+    recorded = request_row(db, 1)["documents"]
+    assert [(d["kind"], Path(d["file"]).name, d["case_version"], d["by"]) for d in recorded] == [
+        ("letter", "DEMO-1001_cigna_tms_letter.pdf", 1, "maria"),
+        ("letter", "DEMO-1001_cigna_tms_letter.docx", 1, "maria"),
+        ("letter", "DEMO-1001_cigna_tms_letter.pdf", 1, "maria"),
+    ]  # downloads, not the preview
+    assert oct(Path(recorded[0]["file"]).stat().st_mode & 0o777) == "0o600"
 
 
 def test_a_letter_of_a_case_with_gaps_is_refused_with_the_gaps_and_a_draft_offered(client: FlaskClient, db: str) -> None:
