@@ -132,3 +132,23 @@ def test_a_denial_then_an_appeal_letter(page: Any, live_server: LiveServer) -> N
     words = _pdf_words(Path(appeal.path()).read_bytes())
     assert "DN-0042" in words
     assert dt.date.today() >= TODAY  # the day the app was told it is has passed: the letter may be dated so
+
+
+def test_a_fhir_file_of_several_patients_picked_and_imported(page: Any, live_server: LiveServer, tmp_path: Path) -> None:
+    from tests.fhir.charts import large_bundle
+
+    bundle = large_bundle(tmp_path / "export.json", 2)
+    login(page, live_server)
+    page.goto(f"{live_server.url}/cases/new")
+    page.set_input_files("#fhir-file", files=[{"name": "export.json", "mimeType": "application/json", "buffer": bundle.read_bytes()}])
+    page.select_option("#fhir-treatment", "tms")
+    page.get_by_role("button", name="Import", exact=True).click()
+    assert page.locator("h1").inner_text() == "This file holds 2 patients"
+    axe_check(page)
+    screenshot(page, "case-fhir-pick")
+    page.get_by_role("button", name="Import the patients ticked").click()
+    assert page.url == f"{live_server.url}/queue"
+    assert "2 patients imported" in page.locator(".flash").inner_text()
+    page.goto(f"{live_server.url}/cases/1/compare")
+    assert page.locator("h1").inner_text() == "TMS and Spravato side by side"
+    axe_check(page)
