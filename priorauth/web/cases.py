@@ -125,6 +125,19 @@ def show(patient_id: int) -> ResponseReturnValue:
     return render_template("cases/show.html", pc=pc, case=case, reports=reports, problem=problem, appeal=_denial(pc), values={}, errors={}, today=_today(), whats=DOCUMENT_WHATS, levels=APPEAL_LEVELS, doc_states=DOC_STATE_WORDS, overall=OVERALL_WORDS)
 
 
+@bp.get("/of-request/<int:request_id>")
+def of_request(request_id: int) -> ResponseReturnValue:
+    """The case page of a request's patient (the request pages link here)."""
+    from priorauth.store import StoreError
+    from priorauth.store.versions import patient_of_request
+
+    try:
+        patient_id = patient_of_request(current_store(), request_id)
+    except StoreError:
+        abort(404)
+    return redirect(url_for("cases.show", patient_id=patient_id), 303)
+
+
 @bp.get("/<int:patient_id>/compare")
 def compare(patient_id: int) -> ResponseReturnValue:
     """TMS and Spravato side by side (its own address: a page of its own without JavaScript,

@@ -88,6 +88,15 @@ def test_tms_and_spravato_side_by_side(client: FlaskClient, db: str) -> None:
     assert partial.startswith('<div id="compare-result">') and "<html" not in partial
 
 
+def test_the_request_page_links_to_the_case(client: FlaskClient, db: str) -> None:
+    request_id = add_sample(db, "medicare-tms-incomplete.yaml", "medicare", "tms")
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert f'<a href="/cases/of-request/{request_id}">The case: its report, the editor, letters and checklists</a>' in page
+    answer = client.get(f"/cases/of-request/{request_id}")
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/cases/1")
+    assert client.get("/cases/of-request/99").status_code == 404
+
+
 def test_an_unknown_patient_is_not_found(client: FlaskClient) -> None:
     assert client.get("/cases/99").status_code == 404
     assert client.get("/cases/99/edit").status_code == 404

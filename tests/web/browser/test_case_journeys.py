@@ -51,9 +51,11 @@ def test_a_new_case_from_an_uploaded_file(page: Any, live_server: LiveServer) ->
 
 
 def test_fix_a_gap_in_the_editor_until_the_case_is_ready(page: Any, live_server: LiveServer) -> None:
-    add_sample(live_server.db, "medicare-tms-incomplete.yaml", "medicare", "tms")
+    request_id = add_sample(live_server.db, "medicare-tms-incomplete.yaml", "medicare", "tms")
     login(page, live_server)
-    page.goto(f"{live_server.url}/cases/1")
+    page.goto(f"{live_server.url}/requests/{request_id}")
+    page.get_by_role("link", name="The case: its report, the editor, letters and checklists").click()
+    assert page.url == f"{live_server.url}/cases/1"
     assert "Incomplete: nothing fails, but the chart leaves gaps" in page.locator(".overall").first.inner_text()
     page.get_by_role("button", name="Edit the case").click()
     assert page.locator("h1").inner_text() == "Edit the case of patient DEMO-1003"
