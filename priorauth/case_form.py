@@ -337,6 +337,11 @@ def _error_key(issue: Issue, rows_of: Mapping[str, Mapping[int, int]]) -> str:
     return name
 
 
+def issue_label(issue: Issue) -> str:
+    """Where an issue is, in the form's words ("Medications, medication 3: End")."""
+    return key_label(_error_key(issue, {}))
+
+
 def _message(issue: Issue) -> str:
     return issue.message + (f" ({issue.hint})" if issue.hint else "")
 

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from priorauth.case_form import CaseForm, changes, form_from_data, form_from_text, key_label, place_issues, read_form, sections
+from priorauth.case_form import CaseForm, changes, form_from_data, form_from_text, issue_label, key_label, place_issues, read_form, sections
 from priorauth.errors import CaseFileError, InputFileError, PriorAuthError
 from priorauth.store.database import ConflictError
 from priorauth.web.app import current_store
@@ -98,17 +98,29 @@ def _message(exc: PriorAuthError) -> str:
 # ---- the case page -----------------------------------------------------------------------------
 
 
-def _load(patient_id: int) -> tuple[Any, Any]:
-    """(the patient's case versions, the current version as a Case)."""
-    from priorauth.case import load_case_text
+def _versions(patient_id: int) -> Any:
+    """The patient's case versions (404 for an unknown patient)."""
     from priorauth.store import StoreError
     from priorauth.store.versions import patient_case
 
     try:
-        pc = patient_case(current_store(), patient_id)
+        return patient_case(current_store(), patient_id)
     except StoreError:
         abort(404)
-    return pc, load_case_text(pc.text, f"case version {pc.current.number}", pc.fmt)
+
+
+def _load(patient_id: int) -> tuple[Any, Any]:
+    """(the patient's case versions, the current version as a Case). A version that this
+    priorauth no longer accepts (a stricter check since it was saved) is a page that says
+    so and leads to the editor, where it can be corrected."""
+    from priorauth.case import load_case_text
+
+    pc = _versions(patient_id)
+    try:
+        return pc, load_case_text(pc.text, f"case version {pc.current.number}", pc.fmt)
+    except CaseFileError as exc:
+        problems = [(issue_label(issue), issue.message + (f" ({issue.hint})" if issue.hint else "")) for issue in exc.issues]
+        abort(make_response(render_template("cases/unreadable.html", pc=pc, problems=problems), 409))
 
 
 @bp.get("/<int:patient_id>")
@@ -263,7 +275,7 @@ def _flash_saved(saved: Any) -> None:
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 def edit(patient_id: int) -> ResponseReturnValue:
-    pc, _ = _load(patient_id)
+    pc = _versions(patient_id)
     if request.method == "POST":
         return _save(request.form.to_dict(flat=True), pc=pc)
     return _editor(form_from_text(pc.text, pc.fmt), pc=pc, base_version=pc.current.number)

@@ -97,6 +97,25 @@ def test_the_request_page_links_to_the_case(client: FlaskClient, db: str) -> Non
     assert client.get("/cases/of-request/99").status_code == 404
 
 
+def test_a_stored_version_that_no_longer_validates_leads_to_the_editor(client: FlaskClient, db: str) -> None:
+    add_sample(db)
+    from sqlalchemy import text
+
+    store = open_store(db, "test")
+    try:
+        with store.writing() as s:  # as if a later priorauth were stricter than the one that saved it
+            s.execute(text("UPDATE case_versions SET text = replace(text, '1234567893', '1234567890')"))
+    finally:
+        store.close()
+    page = client.get("/cases/1")
+    assert page.status_code == 409
+    assert "Prescriber: NPI: is not a valid NPI (its check digit does not match)" in text_of(page)
+    editor = client.get("/cases/1/edit")
+    assert editor.status_code == 200 and 'value="1234567890"' in editor.get_data(as_text=True)
+    fixed = _post(client, "/cases/1/edit", _editor_data(db, **{"prescriber-npi": "1234567893"}))
+    assert fixed.status_code == 303 and client.get("/cases/1").status_code == 200
+
+
 def test_an_unknown_patient_is_not_found(client: FlaskClient) -> None:
     assert client.get("/cases/99").status_code == 404
     assert client.get("/cases/99/edit").status_code == 404
