@@ -35,6 +35,7 @@ DOCUMENT_WHATS = {
     "appeal": "Appeal letter",
     "continuation": "Continuation letter",
 }
+CONTINUATION_PLANS = {"extension": "an extension of the course", "taper": "a taper", "maintenance": "maintenance treatment"}
 APPEAL_LEVELS = {"first": "first-level appeal", "second": "second-level appeal", "external": "external review"}
 STATUS_WORDS = {"met": "met", "not_met": "not met", "unknown": "not documented"}
 OVERALL_WORDS = {
@@ -134,7 +135,7 @@ def show(patient_id: int) -> ResponseReturnValue:
         reports = [r for _, r in check_case_sources(case, _registry())]
     except PriorAuthError as exc:
         problem = _message(exc)
-    return render_template("cases/show.html", pc=pc, case=case, reports=reports, problem=problem, appeal=_denial(pc), values={}, errors={}, today=_today(), whats=DOCUMENT_WHATS, levels=APPEAL_LEVELS, doc_states=DOC_STATE_WORDS, overall=OVERALL_WORDS)
+    return render_template("cases/show.html", pc=pc, case=case, reports=reports, problem=problem, appeal=_denial(pc), approval=_approval(pc), plans=CONTINUATION_PLANS, values={}, errors={}, today=_today(), whats=DOCUMENT_WHATS, levels=APPEAL_LEVELS, doc_states=DOC_STATE_WORDS, overall=OVERALL_WORDS)
 
 
 @bp.get("/of-request/<int:request_id>")
@@ -466,8 +467,8 @@ def document(patient_id: int) -> ResponseReturnValue:
     date = _date(form.get("date", "")) if form.get("date") else _today()
     if date is None:
         errors["date"] = "give the date the document bears, YYYY-MM-DD"
-    extra = None
     template = None
+    denial: dict[str, Any] = {}
     kind = "checklist" if what == "checklist" else "letter"
     if what == "continuation":
         template = "letter-continuation"
@@ -486,20 +487,18 @@ def document(patient_id: int) -> ResponseReturnValue:
             errors["date"] = "an appeal is written after the denial: date it on or after the denial date"
         if level not in APPEAL_LEVELS:
             errors["level"] = "choose the appeal level"
-        extra = {
-            "appeal": {
-                "date": f"{denied_on:%B} {denied_on.day}, {denied_on.year}" if denied_on else None,
-                "reference": reference,
-                "reason": form.get("denial_reason", ""),
-                "level": level,
-            }
-        }
+        denial = {"reference": reference, "date": denied_on, "reason": form.get("denial_reason", ""), "level": level, "expedited": form.get("expedited") == "1"}
     draft = form.get("draft") == "1" and kind == "letter"
     if errors:
         return _document_refused(pc, case, form, errors=errors)
     from hashlib import sha256
 
-    options = DocumentOptions(kind=kind, fmt=fmt, rules_dirs=current_app.config.get("PRIORAUTH_RULES_DIRS", ()), template=template, draft=draft, extra=extra, date=date)  # type: ignore[arg-type]  # fmt is checked above
+    more: dict[str, Any] = {}
+    if what == "appeal":
+        more.update(_denial_option(denial))
+    if what == "continuation":
+        more.update(_authorization_option(pc, form))
+    options = DocumentOptions(kind=kind, fmt=fmt, rules_dirs=current_app.config.get("PRIORAUTH_RULES_DIRS", ()), template=template, draft=draft, date=date, **more)  # type: ignore[arg-type]  # fmt is checked above
     try:
         planned = plan_documents("", options, output_dir=".", registry=_registry(), case_and_digest=(case, sha256(pc.text.encode("utf-8")).hexdigest()))
     except NotReadyError:
@@ -519,6 +518,62 @@ def document(patient_id: int) -> ResponseReturnValue:
     return send_file(io.BytesIO(doc.data), mimetype=mimetype, as_attachment=not inline, download_name=doc.path.name, max_age=0)
 
 
+def _option_names() -> set[str]:
+    import dataclasses
+
+    from priorauth.letters import DocumentOptions
+
+    return {f.name for f in dataclasses.fields(DocumentOptions)}
+
+
+def _denial_option(denial: dict[str, Any]) -> dict[str, Any]:
+    """The denial an appeal answers, as the letters library takes it: a ``Denial`` where it
+    has one (with the level and expedited review), else the template's ``appeal`` variables."""
+    if "denial" in _option_names():
+        from priorauth.letters.appeal import Denial  # type: ignore[import-not-found, unused-ignore]  # the appeal letters' library, where present
+
+        return {"denial": Denial(denial["reference"], denial["date"], denial["reason"] or None, denial["level"], denial["expedited"])}
+    day = denial["date"]
+    return {"extra": {"appeal": {"date": f"{day:%B} {day.day}, {day.year}", "reference": denial["reference"], "reason": denial["reason"], "level": denial["level"]}}}
+
+
+def _authorization_option(pc: Any, form: Mapping[str, str]) -> dict[str, Any]:
+    """The approval a continuation continues, where the letters library takes one: what was
+    typed, else what the queue recorded for the patient's request."""
+    if "authorization" not in _option_names():
+        return {}
+    from priorauth.letters.continuation import Authorization  # type: ignore[import-not-found, unused-ignore]  # the continuation letters' library, where present
+
+    recorded = _approval(pc)
+
+    def number(name: str) -> int | None:
+        text = form.get(name, "").strip()
+        return int(text) if text.isdigit() else recorded.get(name)
+
+    plan = form.get("plan", "extension")
+    return {
+        "authorization": Authorization(
+            form.get("auth_number", "").strip() or recorded.get("auth_number"),
+            number("units_approved"),
+            number("units_used"),
+            recorded.get("valid_from"),
+            recorded.get("valid_to"),
+            plan if plan in CONTINUATION_PLANS else "extension",
+        )
+    }
+
+
+def _approval(pc: Any) -> dict[str, Any]:
+    """The newest approval recorded for the patient's requests (to fill the continuation form with)."""
+    from priorauth.store import queue as q
+
+    for r in pc.requests:
+        if r["status"] in ("approved", "partial", "exhausted", "expired"):
+            shown = q.show_request(current_store(), r["id"])
+            return {k: shown[k] for k in ("auth_number", "units_approved", "units_used", "valid_from", "valid_to")}
+    return {}
+
+
 def _record(pc: Any, doc: Any, kind: str) -> None:
     """A downloaded document is kept in the data folder and recorded against the patient's
     request for its rule set on this case version (its audit trail says who and when)."""
@@ -535,6 +590,6 @@ def _record(pc: Any, doc: Any, kind: str) -> None:
 
 def _document_refused(pc: Any, case: Any, form: Mapping[str, str], *, errors: Mapping[str, str] | None = None, gaps: list[tuple[str, list[str]]] | None = None) -> ResponseReturnValue:
     return (
-        render_template("cases/refused.html", pc=pc, case=case, form=form, values=form, appeal={}, errors=errors or {}, gaps=gaps or [], whats=DOCUMENT_WHATS, levels=APPEAL_LEVELS, today=_today()),
+        render_template("cases/refused.html", pc=pc, case=case, form=form, values=form, appeal={}, approval={}, plans=CONTINUATION_PLANS, errors=errors or {}, gaps=gaps or [], whats=DOCUMENT_WHATS, levels=APPEAL_LEVELS, today=_today()),
         422 if errors else 409,
     )
