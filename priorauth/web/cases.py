@@ -457,7 +457,7 @@ def document(patient_id: int) -> ResponseReturnValue:
     pc, case = _load(patient_id)
     form = request.form
     what = form.get("what", "")
-    fmt = form.get("format", "pdf")
+    fmt = "pdf" if form.get("disposition") == "preview" else form.get("format", "pdf")
     if what not in DOCUMENT_WHATS or fmt not in ("pdf", "docx"):
         abort(400)
     errors: dict[str, str] = {}

@@ -387,7 +387,7 @@ def test_a_letter_of_a_ready_case_downloads_as_pdf_and_docx(client: FlaskClient,
     assert pdf.headers["Content-Disposition"] == "attachment; filename=DEMO-1001_cigna_tms_letter.pdf"
     docx = _document(client, what="letter", format="docx")
     assert docx.data.startswith(b"PK") and docx.headers["Content-Disposition"] == "attachment; filename=DEMO-1001_cigna_tms_letter.docx"
-    preview = _document(client, what="letter", disposition="preview")
+    preview = _document(client, what="letter", disposition="preview", format="docx")  # a preview is always the PDF
     assert preview.headers["Content-Disposition"].startswith("inline") and preview.mimetype == "application/pdf"
     assert _document(client, what="letter").data == pdf.data  # the same case and day: the same bytes
     recorded = request_row(db, 1)["documents"]
@@ -450,3 +450,22 @@ def test_no_patient_value_is_in_any_address_of_the_case_pages(client: FlaskClien
     html = client.get("/cases/1").get_data(as_text=True) + client.get("/cases/1/edit").get_data(as_text=True)
     for url in re.findall(r'(?:href|action|hx-get)="([^"]+)"', html):
         assert not any(value in url for value in ("DEMO-1001", "Muñoz", "José", "U0000000001", "1981-04-02")), url
+
+
+def test_the_continuation_form_is_filled_from_the_recorded_approval(client: FlaskClient, db: str) -> None:
+    import datetime as dt
+
+    request_id = add_sample(db)
+    store = open_store(db, "maria")
+    try:
+        q.submit(store, request_id, today=TODAY)
+        q.decide(store, request_id, "approved", on=TODAY, auth_number="0123", valid_from=TODAY, valid_to=TODAY + dt.timedelta(days=60), units=[("90867", 1), ("90868", 35)], today=TODAY)
+        q.record_use(store, request_id, units=3, on=TODAY, today=TODAY)
+    finally:
+        store.close()
+    html = client.get("/cases/1").get_data(as_text=True)
+    assert '<input id="continuation-auth_number" name="auth_number" type="text" value="0123">' in html
+    assert 'id="continuation-units_approved" name="units_approved" type="text" inputmode="numeric" value="36"' in html
+    assert 'id="continuation-units_used" name="units_used" type="text" inputmode="numeric" value="3"' in html
+    letter = _document(client, what="continuation", auth_number="0123", units_approved="36", units_used="3", plan="extension")
+    assert letter.status_code == 200 and letter.headers["Content-Disposition"] == "attachment; filename=DEMO-1001_cigna_tms_continuation.pdf"
