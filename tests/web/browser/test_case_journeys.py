@@ -154,3 +154,28 @@ def test_a_fhir_file_of_several_patients_picked_and_imported(page: Any, live_ser
     page.goto(f"{live_server.url}/cases/1/compare")
     assert page.locator("h1").inner_text() == "TMS and Spravato side by side"
     axe_check(page)
+
+
+def test_the_case_page_and_the_editor_work_from_the_keyboard(page: Any, live_server: LiveServer) -> None:
+    add_sample(live_server.db, "medicare-tms-incomplete.yaml", "medicare", "tms")
+    login(page, live_server)
+    page.goto(f"{live_server.url}/cases/1")
+
+    def tab_to(text: str, limit: int = 60) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => (document.activeElement.innerText || document.activeElement.value || '').trim()") == text:
+                return
+        raise AssertionError(f"{text!r} is not reachable with Tab")
+
+    tab_to("Edit the case")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/cases/1/edit")
+    tab_to("Save and check")
+    page.keyboard.press("Tab")  # the first field: the patient id
+    assert page.evaluate("() => document.activeElement.id") == "patient-id"
+    page.focus("#request-sessions")
+    page.keyboard.type("30")
+    page.keyboard.press("Enter")  # Enter in a field sends the form with its first button: Save and check
+    page.wait_for_url(f"{live_server.url}/cases/1")
+    assert "Saved as case version 2" in page.locator(".flash").inner_text()
