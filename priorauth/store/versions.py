@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from priorauth.errors import PriorAuthError
 from priorauth.store.database import ConflictError, Store, StoreError
@@ -141,7 +142,8 @@ def patient_case(store: Store, patient_id: int) -> PatientCase:
         patient = s.get(Patient, patient_id)
         if patient is None:
             raise StoreError(f"there is no patient {patient_id}", "open the case from the queue")
-        versions = s.scalars(select(CaseVersion).where(CaseVersion.patient_id == patient_id).order_by(CaseVersion.number)).all()
+        # the text of the current version only: a case edited often has many versions
+        versions = s.scalars(select(CaseVersion).options(defer(CaseVersion.text)).where(CaseVersion.patient_id == patient_id).order_by(CaseVersion.number)).all()
         if not versions:
             raise StoreError(f"patient {patient_id} has no case version", "add the case again")
         number_of = {v.id: v.number for v in versions}
@@ -160,8 +162,7 @@ def patient_case(store: Store, patient_id: int) -> PatientCase:
             }
             for r in s.scalars(select(Request).where(Request.patient_id == patient_id).order_by(Request.id.desc()))
         ]
-        number = _current_number(s, patient_id)
-        current = next(v for v in versions if v.number == number)
+        current = versions[-1]  # the newest is the current one (see save_case)
         return PatientCase(patient.id, patient.key, [_info(v) for v in versions], _info(current), current.text, current.fmt, requests)
 
 

@@ -117,11 +117,45 @@ def _load(patient_id: int) -> tuple[Any, Any]:
     from priorauth.case import load_case_text
 
     pc = _versions(patient_id)
+    key = (current_app.extensions["priorauth_store"].url, pc.current.id, pc.current.sha256)
+    cache = current_app.extensions.setdefault("priorauth_cases", _CaseCache())
+    found = cache.get(key)
+    if found is not None:
+        return pc, found
     try:
-        return pc, load_case_text(pc.text, f"case version {pc.current.number}", pc.fmt)
+        case = load_case_text(pc.text, f"case version {pc.current.number}", pc.fmt)
     except CaseFileError as exc:
         problems = [(issue_label(issue), issue.message + (f" ({issue.hint})" if issue.hint else "")) for issue in exc.issues]
         abort(make_response(render_template("cases/unreadable.html", pc=pc, problems=problems), 409))
+    cache.put(key, case)
+    return pc, case
+
+
+class _CaseCache:
+    """Validated cases by version: a version never changes, so it is read and validated
+    once per process (the newest few hundred kept)."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
 
 
 @bp.get("/<int:patient_id>")
