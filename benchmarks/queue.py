@@ -16,7 +16,7 @@ On each engine it measures:
 - peak memory of ``priorauth queue list --all --format json`` with 1,000 and with
   10,000 requests (10,300 cases, 3% of them invalid on purpose) (target: the larger within 1.5x of the smaller), and of ``queue add``.
 
-A PostgreSQL server is started as tests/store/conftest.py does (``runuser -u postgres``
+A PostgreSQL server is started as tests/pg.py does (``runuser -u postgres``
 when run as root); without one (or with --no-pg) the PostgreSQL rows are left out.
 """
 
@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = None
         if not args.no_pg:
             try:
-                from tests.store.conftest import PgServer
+                from tests.pg import PgServer
 
                 server = PgServer()
                 server.start()

@@ -17,4 +17,5 @@ EXTRA: dict[str, tuple[str, str]] = {
     "new": ("priorauth.cli.new:new", "Start a case file: answer questions, or get a commented skeleton to fill in."),
     "queue": ("priorauth.cli.queue:queue", "Track every request from the first check to the payer's decision."),
     "db": ("priorauth.cli.db:db", "Look after the work queue's database (an SQLite file, or PostgreSQL)."),
+    "serve": ("priorauth.cli.serve:serve", "Run the web interface for billing staff and prescribers on this computer."),
 }

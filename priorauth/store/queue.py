@@ -825,7 +825,7 @@ def status_counts(store: Store) -> dict[str, int]:
 
     t = Request.__table__.c
     with store.reading() as s:
-        return dict(s.execute(select(t.status, func.count()).group_by(t.status)).tuples().all())
+        return {row.status: row.n for row in s.execute(select(t.status, func.count().label("n")).group_by(t.status))}
 
 
 def distinct_values(store: Store, column: str) -> list[str]:

@@ -52,7 +52,7 @@ CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 
 
 
 def create_app(
-    store_url: str,
+    store_url: str | None,
     data_dir: str | os.PathLike[str],
     *,
     secret_key: str | None = None,
@@ -62,7 +62,8 @@ def create_app(
     rules_dirs: tuple[str, ...] = (),
     hosts: tuple[str, ...] = (),
 ) -> Flask:
-    """The web app on the queue at ``store_url`` (a path or a database URL, as ``--db``).
+    """The web app on the queue at ``store_url`` (a path or a database URL, as ``--db``;
+    None: PRIORAUTH_DB, then the default file).
 
     ``data_dir`` holds what the web interface writes besides the database (uploads,
     generated documents); it is created 0700. The database is created or migrated to this
@@ -119,8 +120,13 @@ def create_app(
 class _App(Flask):
     def log_exception(self, exc_info: Any) -> None:
         # Flask would log the traceback, whose text may hold patient values: only the kind.
-        kind = exc_info[0].__name__ if exc_info and exc_info[0] else "unknown"
-        self.logger.error("unexpected error (%s) on %s %s", kind, request.method, request.url_rule or "an unknown address")
+        _log_unexpected(exc_info[0] if exc_info else None)
+
+
+def _log_unexpected(kind: type | None) -> None:
+    """One log line for an unexpected error: its kind and the route's pattern (no values, no ids)."""
+    name = kind.__name__ if kind is not None else "unknown"
+    current_app.logger.error("unexpected error (%s) on %s %s", name, request.method, request.url_rule or "an unknown address")
 
 
 def current_store() -> Store:
@@ -214,6 +220,7 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
 
 def _internal_error(exc: Exception) -> ResponseReturnValue:
     # The exception's text may hold patient values: it is neither shown nor logged.
+    _log_unexpected(type(exc))
     return message_page(
         "Something went wrong",
         f"An unexpected error ({type(exc).__name__}) stopped this page. This is a bug in priorauth; what was saved before it is kept.",

@@ -35,6 +35,7 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("db", "check"), ["--db", "q.sqlite3"]),
     (("db", "backup"), ["b.jsonl", "--db", "q.sqlite3"]),
     (("import", "fhir"), ["chart.json", "-o", "out"]),
+    (("serve",), ["--db", "q.sqlite3"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 

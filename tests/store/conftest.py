@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg import _no_env  # noqa: F401  # autouse: no PRIORAUTH_* variable from the shell
+from tests.pg import IN_CI, PgServer, _no_env  # noqa: F401  # _no_env is autouse; IN_CI and PgServer stay importable from here
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -71,5 +71,6 @@ def request_row(db: str, request_id: int) -> dict[str, Any]:
 
 def text_of(response: TestResponse) -> str:
     """The page's text without tags and with single spaces, for assertions on words."""
-    html = response.get_data(as_text=True)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())

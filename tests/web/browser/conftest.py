@@ -122,3 +122,31 @@ def screenshot(page: Any, name: str) -> None:
     """Keep a picture of the page for the README and docs/web.md (docs/screenshots/NAME.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+_FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary"
+
+
+def keyboard_check(page: Any) -> None:
+    """Every visible control of the page is reached with the Tab key, in order, from the top."""
+    wanted = page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel))
+            .filter(e => e.checkVisibility({visibilityProperty: true}) && !e.disabled)
+            .map((e, i) => { e.dataset.kbd = String(i); return i; })""",
+        _FOCUSABLE,
+    )
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.locator("body").focus()
+    reached: list[str] = []
+    for _ in range(len(wanted) + 10):
+        page.keyboard.press("Tab")
+        mark = page.evaluate("() => document.activeElement ? (document.activeElement.dataset.kbd || '') : ''")
+        if mark and mark not in reached:
+            reached.append(mark)
+        if len(reached) == len(wanted):
+            break
+    missing = sorted(set(map(str, wanted)) - set(reached), key=int)
+    names = page.evaluate(
+        "(marks) => marks.map(m => { const e = document.querySelector(`[data-kbd='${m}']`); return e.tagName + ' ' + (e.innerText || e.name || ''); })", missing
+    )
+    assert names == [], f"not reached with Tab: {names}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.web.browser.conftest import LiveServer, axe_check, login
+from tests.web.browser.conftest import LiveServer, axe_check, keyboard_check, login, screenshot
 from tests.web.util import TOKEN
 
 
@@ -23,11 +23,23 @@ def test_first_login_drops_the_token_from_the_address(page: Any, live_server: Li
     other.context.close()
 
 
-def test_rule_set_pages_pass_axe(page: Any, live_server: LiveServer) -> None:
+def test_rule_set_pages_pass_axe(page: Any, live_server: LiveServer, engine_name: str) -> None:
     login(page, live_server)
     page.get_by_role("link", name="Rule sets").click()
     assert page.locator("h1").inner_text() == "Rule sets"
     axe_check(page)
+    if engine_name == "sqlite":
+        screenshot(page, "rules")
     page.get_by_role("link", name="cigna/tms").first.click()
     assert "Cigna" in page.locator("h1").inner_text()
+    axe_check(page)
+    keyboard_check(page)
+    if engine_name == "sqlite":
+        screenshot(page, "rule-set")
+
+
+def test_error_pages_pass_axe(page: Any, live_server: LiveServer) -> None:
+    login(page, live_server)
+    page.goto(f"{live_server.url}/requests/999")
+    assert page.locator("h1").inner_text() == "Not found"
     axe_check(page)
