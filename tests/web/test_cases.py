@@ -281,7 +281,7 @@ def test_an_invalid_case_file_opens_in_the_editor_with_its_problems_at_their_fie
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
-        (b"patient: [unclosed\n", "case.yaml", "uploaded file:2: not valid YAML: did not find expected &#39;,&#39; or &#39;]&#39;"),
+        (b"patient: [unclosed\n", "case.yaml", "uploaded file:2: not valid YAML: did not find expected ',' or ']'"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "scan.png", "uploaded file: this is a binary file, not a case file"),
         (b"- just\n- a list\n", "list.yaml", "uploaded file:1: the top level is a list; a case file must be a mapping of keys to values"),
         (b"", "empty.yaml", "the file is empty"),
