@@ -30,7 +30,7 @@ def _download(page: Any, form: str, button: str = "Download") -> Any:
 
 def test_a_new_case_from_an_uploaded_file(page: Any, live_server: LiveServer) -> None:
     login(page, live_server)
-    page.get_by_role("link", name="New case").click()
+    page.get_by_role("link", name="New case", exact=True).click()
     assert page.locator("h1").inner_text() == "New case"
     axe_check(page)
     screenshot(page, "case-new")
