@@ -682,6 +682,40 @@ def withdraw(store: Store, request_id: int, reason: str | None = None, expected_
     return r
 
 
+CONTINUATION_GAP = "the case is not yet updated for the continuation (sessions given, response)"
+
+
+def start_continuation(store: Store, request_id: int, expected_version: int | None = None, today: dt.date | None = None) -> Request:
+    """Open the continuation of an approval: a new request of the same patient, payer and
+    rule set, on the same case version, as a draft until the case is updated for the
+    continuation and added again (which moves it, as any open request, to the new version)."""
+    day = today or dt.date.today()
+    with _Change(store, request_id, expected_version, today) as (s, r):
+        if r.status not in (*lifecycle.ACTIVE_APPROVAL, "exhausted", "expired"):
+            raise lifecycle.TransitionError(f"request {r.id} is {r.status}: a continuation follows an approval", "record the payer's approval first")
+        other = s.scalar(select(Request.id).where(Request.patient_id == r.patient_id, Request.rule_set == r.rule_set, Request.status.in_(OPEN_STATES)))
+        if other is not None:
+            raise lifecycle.TransitionError(f"request {other} of this patient and rule set is still open", f"work on request {other}; it is the continuation's place")
+        now = utcnow()
+        same = ("patient_id", "case_version_id", "payer", "treatment", "rule_set", "rule_version", "check_status", "priority", "assignee")
+        new = Request(
+            **{f: getattr(r, f) for f in same},
+            kind="continuation",
+            gaps=CONTINUATION_GAP,
+            status="draft",
+            appeal_level=0,
+            units_used=0,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(new)
+        _derive(s, new, day, retask=True)
+        s.flush()
+        _audit(s, store.user, "request.open", new.id, f"opened as draft: continuation of request {r.id}")
+        _audit(s, store.user, "request.continue", r.id, f"continuation opened: request {new.id}")
+    return new
+
+
 @dataclass(frozen=True)
 class RequestBasis:
     """What a request stands on: the rule set, and the case version (by its file's sha256)."""
@@ -819,6 +853,21 @@ def list_requests(
             yield dict(zip(LIST_FIELDS, row))
 
 
+def change_stamp(store: Store) -> int:
+    """A number that grows with every change to the queue: the newest audit line's id.
+
+    Every change writes an audit line, and lines are never deleted (triggers), so an
+    unchanged number means an unchanged queue, except that on PostgreSQL two
+    transactions may commit in the other order than their ids (a reader caching on this
+    number should also expire its copy after a few seconds).
+    """
+    from sqlalchemy import func
+
+    # a bare connection, no ORM session: this is asked on every look at the queue
+    with store._translated(), store.engine.connect() as conn:
+        return conn.execute(select(func.max(table_of(AuditEntry).c.id))).scalar() or 0
+
+
 def status_counts(store: Store) -> dict[str, int]:
     """How many requests are in each state (states with none are left out)."""
     from sqlalchemy import func
@@ -828,13 +877,17 @@ def status_counts(store: Store) -> dict[str, int]:
         return {row.status: row.n for row in s.execute(select(t.status, func.count().label("n")).group_by(t.status))}
 
 
-def distinct_values(store: Store, column: str) -> list[str]:
-    """The values in use in one column of the requests ("payer", "treatment", "assignee"), sorted."""
-    if column not in ("payer", "treatment", "assignee"):
-        raise ValueError(column)
-    col = Request.__table__.c[column]
+def filter_choices(store: Store) -> dict[str, list[str]]:
+    """The payers, treatments and assignees in use, each sorted: what the queue can be filtered by."""
+    t = Request.__table__.c
+    found: dict[str, set[str]] = {"payer": set(), "treatment": set(), "assignee": set()}
     with store.reading() as s:
-        return sorted(v for v in s.scalars(select(col).where(col.is_not(None)).distinct()))
+        for payer, treatment, assignee in s.execute(select(t.payer, t.treatment, t.assignee).distinct()):
+            found["payer"].add(payer)
+            found["treatment"].add(treatment)
+            if assignee is not None:
+                found["assignee"].add(assignee)
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def show_request(store: Store, request_id: int) -> dict[str, Any]:

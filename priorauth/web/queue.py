@@ -11,14 +11,18 @@ typed.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from priorauth.errors import PriorAuthError
-from priorauth.store import ConflictError, StoreError
+from priorauth.store import ConflictError, Store, StoreError
 from priorauth.store import lifecycle
 from priorauth.store import queue as q
 from priorauth.web.app import current_store
@@ -55,44 +59,88 @@ class FormError(PriorAuthError):
 
 @bp.get("/queue")
 def index() -> ResponseReturnValue:
-    store = current_store()
-    day = today()
-    q.refresh(store, day)
     args = request.args
     status = args.get("status", "")
     if status and status not in lifecycle.STATUSES and status != "closed":
         status = ""
-    payer, treatment, assignee = args.get("payer", ""), args.get("treatment", ""), args.get("assignee", "")
-    expiring = args.get("expiring") == "1"
+    filters = {
+        "status": status,
+        "payer": args.get("payer", ""),
+        "treatment": args.get("treatment", ""),
+        "assignee": args.get("assignee", ""),
+        "expiring": "1" if args.get("expiring") == "1" else "",
+    }
     page = max(1, args.get("page", 1, type=int) or 1)
+    store = current_store()
+    day = today()
+    # The page's content is the same for everyone until the queue changes (or the day does):
+    # kept, keyed by the queue's change stamp, for a few seconds.
+    key = (q.change_stamp(store), day, page, *filters.values())
+    cache: _PageCache = current_app.extensions.setdefault("priorauth_queue_pages", _PageCache())
+    body = cache.get(key)
+    if body is None:
+        if q.refresh(store, day):  # approvals that ended: expired (a change, so a new stamp)
+            key = (q.change_stamp(store), *key[1:])
+        body = Markup(_queue_body(store, day, filters, page))
+        cache.put(key, body)
+    return render_template("queue/index.html", body=body)
+
+
+class _PageCache:
+    """The newest rendered queue pages: a few dozen, each kept at most TTL seconds."""
+
+    TTL = 2.0  # PostgreSQL may commit two changes out of the order of their stamps: a bound
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: OrderedDict[tuple[Any, ...], tuple[float, Markup]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> Markup | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is None or time.monotonic() - found[0] > self.TTL:
+                return None
+            self.items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[Any, ...], body: Markup) -> None:
+        with self.lock:
+            self.items[key] = (time.monotonic(), body)
+            self.items.move_to_end(key)
+            while len(self.items) > self.SIZE:
+                self.items.popitem(last=False)
+
+
+def _queue_body(store: Store, day: dt.date, filters: dict[str, str], page: int) -> str:
+    status = filters["status"]
     statuses = list(lifecycle.CLOSED) if status == "closed" else [status] if status else []
     rows = list(
         q.list_requests(
             store,
             statuses,
-            payer or None,
-            treatment or None,
-            assignee or None,
-            expiring_by=day + dt.timedelta(days=lifecycle.CONTINUATION_DAYS) if expiring else None,
+            filters["payer"] or None,
+            filters["treatment"] or None,
+            filters["assignee"] or None,
+            expiring_by=day + dt.timedelta(days=lifecycle.CONTINUATION_DAYS) if filters["expiring"] else None,
             limit=PAGE_SIZE + 1,
             offset=(page - 1) * PAGE_SIZE,
         )
     )
     more = len(rows) > PAGE_SIZE
-    rows = [_queue_row(r, day) for r in rows[:PAGE_SIZE]]
     counts = q.status_counts(store)
-    filters = {"status": status, "payer": payer, "treatment": treatment, "assignee": assignee, "expiring": "1" if expiring else ""}
+    choices = q.filter_choices(store)
     active: dict[str, Any] = {k: v for k, v in filters.items() if v}
     return render_template(
-        "queue/index.html",
-        rows=rows,
+        "queue/_body.html",
+        rows=[_queue_row(r, day) for r in rows[:PAGE_SIZE]],
         counts=[(s, lifecycle.STATUSES[s], counts.get(s, 0)) for s in lifecycle.STATUSES],
         total=sum(counts.values()),
         filters=filters,
         filtered=bool(active),
-        payers=q.distinct_values(store, "payer"),
-        treatments=q.distinct_values(store, "treatment"),
-        assignees=q.distinct_values(store, "assignee"),
+        payers=choices["payer"],
+        treatments=choices["treatment"],
+        assignees=choices["assignee"],
         statuses=lifecycle.STATUSES,
         page=page,
         prev_url=url_for("queue.index", **active, page=page - 1) if page > 1 else None,
@@ -121,6 +169,7 @@ def show(request_id: int) -> ResponseReturnValue:
 def _request_page(request_id: int, error: PriorAuthError | None = None, form: Mapping[str, str] | None = None, action: str | None = None) -> ResponseReturnValue:
     store = current_store()
     day = today()
+    q.refresh(store, day)
     try:
         r = q.show_request(store, request_id)
     except StoreError:
@@ -144,6 +193,7 @@ def _request_page(request_id: int, error: PriorAuthError | None = None, form: Ma
                 "pend": "pend" in events,
                 "use": "use" in events,
                 "withdraw": "withdraw" in events,
+                "continue": r["status"] in (*lifecycle.ACTIVE_APPROVAL, "exhausted", "expired"),
             },
             error=error,
             error_field=getattr(error, "field", None),
@@ -299,6 +349,19 @@ def assign(request_id: int) -> ResponseReturnValue:
         return q.set_fields(current_store(), request_id, assignee=request.form.get("assignee", "").strip(), priority=priority, expected_version=version)
 
     return _action(request_id, "assign", run, "Saved.")
+
+
+@bp.post("/requests/<int:request_id>/continue")
+def start_continuation(request_id: int) -> ResponseReturnValue:
+    opened: list[int] = []
+
+    def run(version: int | None) -> Any:
+        new = q.start_continuation(current_store(), request_id, expected_version=version, today=today())
+        opened.append(new.id)
+        return new
+
+    answer = _action(request_id, "continue", run, "Continuation opened: update the case for it (sessions given, response); then it can be submitted.")
+    return redirect(url_for("queue.show", request_id=opened[0]), 303) if opened else answer
 
 
 @bp.post("/requests/<int:request_id>/withdraw")

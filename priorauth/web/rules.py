@@ -62,8 +62,22 @@ def show(rule_id: str) -> ResponseReturnValue:
         "rules/show.html",
         rule_id=rule_id,
         facts=blocks[0],
-        sections=[(b[0].rstrip(":"), b[1:]) for b in blocks[1:] if b],
+        sections=[(b[0].rstrip(":"), _items(b[1:])) for b in blocks[1:] if b],
         warning=warning,
         summary=summary,
         versions=[rule_set_summary(v) for v in versions],
     )
+
+
+def _items(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Text lines as list items: a line "  - text" starts one (its depth from the indent);
+    the lines indented under it (policy text, ids) belong to it."""
+    items: list[tuple[int, list[str]]] = []
+    for line in lines:
+        text = line.lstrip()
+        indent = len(line) - len(text)
+        if text.startswith("- ") or not items:
+            items.append((max(0, indent // 2 - 1), [text.removeprefix("- ")]))
+        else:
+            items[-1][1].append(text)
+    return items

@@ -4,13 +4,16 @@ and the rows each action leaves in the database (with the audit line naming the 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from priorauth.store import open_store
 from priorauth.store import queue as q
+from tests.helpers import SAMPLES
 from tests.web.util import TODAY, USER, add_sample, post_form, request_row, text_of
 
 
@@ -23,6 +26,16 @@ def _approved(db: str, client: FlaskClient, units: tuple[tuple[str, str], ...] =
     answer = post_form(client, f"/requests/{rid}/decide", fields, version=request_row(db, rid)["version"])
     assert answer.status_code == 303, text_of(answer)
     return rid
+
+
+def _submitted(db: str, client: FlaskClient) -> int:
+    rid = add_sample(db)
+    assert post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1).status_code == 303
+    return rid
+
+
+def _decide(client: FlaskClient, db: str, rid: int, fields: dict[str, str]) -> TestResponse:
+    return post_form(client, f"/requests/{rid}/decide", fields, version=request_row(db, rid)["version"])
 
 
 def test_an_empty_queue_says_how_to_fill_it(client: FlaskClient) -> None:
@@ -126,10 +139,8 @@ def test_approve_36_sessions_then_record_sessions_until_5_left(client: FlaskClie
 
 
 def test_a_partial_approval_needs_units_and_keeps_what_was_typed(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    version = request_row(db, rid)["version"]
-    answer = post_form(client, f"/requests/{rid}/decide", {"outcome": "partial", "on": "2026-11-25", "auth_number": "0099", "valid_to": "2027-01-10"}, version=version)
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"outcome": "partial", "on": "2026-11-25", "auth_number": "0099", "valid_to": "2027-01-10"})
     assert answer.status_code == 400
     html = answer.get_data(as_text=True)
     assert "A partial approval needs the units approved." in text_of(answer)
@@ -138,20 +149,27 @@ def test_a_partial_approval_needs_units_and_keeps_what_was_typed(client: FlaskCl
     assert request_row(db, rid)["status"] == "submitted"  # nothing saved
 
 
-def test_an_approval_without_its_end_date_is_refused_at_the_field(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(client, f"/requests/{rid}/decide", {"outcome": "approved", "on": "2026-11-25", "valid_to": "26/02/2027"}, version=request_row(db, rid)["version"])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"outcome": "approved", "valid_to": "26/02/2027"}, "Approved until: this is not a date. Use the date picker, or type it as YYYY-MM-DD."),
+        ({"outcome": "approved", "valid_to": ""}, "Approved until: enter a date. Use the date picker, or type it as YYYY-MM-DD."),
+        ({"outcome": "denied", "reason": "  "}, "Reason for the denial: enter it as the payer's letter states it. The appeal answers this reason."),
+        ({"outcome": "pended", "asked": ""}, "What the payer asked for: describe it. For example: the PHQ-9 scores of the last two visits."),
+        ({"outcome": "approved", "valid_to": "2027-01-01", "units_0": "many"}, "Units, row 1: enter a whole number of 1 or more."),
+    ],
+)
+def test_a_decision_missing_a_field_is_refused_at_the_field(client: FlaskClient, db: str, fields: dict[str, str], message: str) -> None:
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"on": "2026-11-25", **fields})
     assert answer.status_code == 400
-    assert "Approved until: this is not a date. Use the date picker, or type it as YYYY-MM-DD." in text_of(answer)
+    assert message in text_of(answer)
+    assert request_row(db, rid)["decisions"] == []
 
 
 def test_a_denial_keeps_its_reason_then_the_appeal_is_submitted(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(
-        client, f"/requests/{rid}/decide", {"outcome": "denied", "on": "2026-11-25", "reason": "Only one SSRI trial documented"}, version=request_row(db, rid)["version"]
-    )
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"outcome": "denied", "on": "2026-11-25", "reason": "Only one SSRI trial documented"})
     assert answer.status_code == 303
     row = request_row(db, rid)
     assert (row["status"], row["appeal_deadline"]) == ("denied", dt.date(2027, 1, 24))
@@ -165,23 +183,9 @@ def test_a_denial_keeps_its_reason_then_the_appeal_is_submitted(client: FlaskCli
     assert row["history"][-1]["detail"] == "appeal level 1 submitted; note added; status denied -> appeal"
 
 
-def test_a_denial_needs_its_reason(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(client, f"/requests/{rid}/decide", {"outcome": "denied", "on": "2026-11-25", "reason": "  "}, version=request_row(db, rid)["version"])
-    assert answer.status_code == 400
-    assert "Reason for the denial: enter it as the payer's letter states it." in text_of(answer)
-
-
 def test_pended_records_what_was_asked_and_by_when(client: FlaskClient, db: str) -> None:
-    rid = add_sample(db)
-    post_form(client, f"/requests/{rid}/submit", {"on": "2026-11-20"}, version=1)
-    answer = post_form(
-        client,
-        f"/requests/{rid}/decide",
-        {"outcome": "pended", "on": "2026-11-25", "asked": "PHQ-9 of the last two visits", "info_due": "2026-12-05"},
-        version=request_row(db, rid)["version"],
-    )
+    rid = _submitted(db, client)
+    answer = _decide(client, db, rid, {"outcome": "pended", "on": "2026-11-25", "asked": "PHQ-9 of the last two visits", "info_due": "2026-12-05"})
     assert answer.status_code == 303
     row = request_row(db, rid)
     assert (row["status"], row["info_due"], row["next_due"]) == ("pended", dt.date(2026, 12, 5), dt.date(2026, 12, 5))
@@ -237,12 +241,10 @@ def test_an_unknown_outcome_is_a_bad_request(client: FlaskClient, db: str) -> No
     assert post_form(client, f"/requests/{rid}/decide", {"outcome": "maybe"}, version=1).status_code == 400
 
 
-def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: object, engine_name: str) -> None:
-    from pathlib import Path
-
+def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: Path, engine_name: str) -> None:
     from tests.web.util import log_in, make_app
 
-    app: Flask = make_app(db_url, Path(str(tmp_path)) / "data")
+    app: Flask = make_app(db_url, tmp_path / "data")
     try:
         client = app.test_client()
         log_in(client)
@@ -250,5 +252,82 @@ def test_the_app_runs_on_postgresql_too(db_url: str, tmp_path: object, engine_na
         assert post_form(client, f"/requests/{rid}/use", {"units": "1"}, version=request_row(db_url, rid)["version"]).status_code == 303
         assert "1 of 36, " not in text_of(client.get("/queue"))  # 35 left: no warning
         assert "1 of 36" in text_of(client.get("/queue"))
+        answer = post_form(client, f"/requests/{rid}/continue", {}, version=request_row(db_url, rid)["version"])
+        assert answer.status_code == 303
+        assert request_row(db_url, rid + 1)["kind"] == "continuation"
     finally:
         app.extensions["priorauth_store"].close()
+
+
+def test_a_change_made_elsewhere_shows_on_the_next_look_at_the_queue(client: FlaskClient, db: str) -> None:
+    rid = add_sample(db)
+    assert "DEMO-1001 cigna TMS" in text_of(client.get("/queue"))
+    store = open_store(db, "li")  # another person, or the command line
+    q.set_fields(store, rid, assignee="li", priority="urgent")
+    store.close()
+    assert "DEMO-1001 urgent li cigna TMS" in text_of(client.get("/queue"))  # the page kept is not shown
+
+
+def test_the_kept_page_expires_even_if_the_stamp_missed_a_change(client: FlaskClient, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import priorauth.web.queue as web_queue
+
+    rid = add_sample(db)
+    monkeypatch.setattr(web_queue.q, "change_stamp", lambda _store: 7)  # as if two commits came out of order
+    assert "DEMO-1001 cigna TMS" in text_of(client.get("/queue"))
+    store = open_store(db, "li")
+    q.set_fields(store, rid, assignee="li")
+    store.close()
+    assert "DEMO-1001 cigna TMS" in text_of(client.get("/queue"))  # kept: within its seconds
+    monkeypatch.setattr(web_queue._PageCache, "TTL", 0.0)
+    assert "DEMO-1001 li cigna TMS" in text_of(client.get("/queue"))
+
+
+def test_an_approval_that_ended_expires_when_the_queue_is_shown(client: FlaskClient, app: Flask, db: str) -> None:
+    rid = _approved(db, client)
+    app.config["PRIORAUTH_TODAY"] = dt.date(2027, 3, 1)  # after 2027-02-26
+    page = text_of(client.get("/queue?status=closed"))
+    assert "DEMO-1001 cigna TMS expired" in page
+    assert request_row(db, rid)["status"] == "expired"
+
+
+def test_a_continuation_opens_a_new_draft_request_after_the_approval(client: FlaskClient, db: str) -> None:
+    rid = _approved(db, client)
+    assert "Start a continuation" in text_of(client.get(f"/requests/{rid}"))
+    answer = post_form(client, f"/requests/{rid}/continue", {}, version=request_row(db, rid)["version"])
+    assert answer.status_code == 303
+    new = int(answer.headers["Location"].rsplit("/", 1)[1])
+    row = request_row(db, new)
+    assert (row["kind"], row["status"], row["payer"], row["rule_set"], row["case_version"]) == ("continuation", "draft", "cigna", "cigna/tms", 1)
+    assert row["gaps"] == ["the case is not yet updated for the continuation (sessions given, response)"]
+    assert row["history"][-1]["detail"] == f"opened as draft: continuation of request {rid}"
+    assert row["history"][-1]["user"] == USER
+    old = request_row(db, rid)
+    assert old["status"] == "approved" and old["history"][-1]["detail"] == f"continuation opened: request {new}"
+    page = text_of(client.get(answer.headers["Location"]))
+    assert "Continuation opened: update the case for it" in page
+    # one open continuation at a time
+    again = post_form(client, f"/requests/{rid}/continue", {}, version=old["version"])
+    assert again.status_code == 400
+    assert f"request {new} of this patient and rule set is still open" in text_of(again)
+
+
+def test_no_continuation_before_an_approval(client: FlaskClient, db: str) -> None:
+    rid = add_sample(db)
+    assert "Start a continuation" not in text_of(client.get(f"/requests/{rid}"))
+    answer = post_form(client, f"/requests/{rid}/continue", {}, version=1)
+    assert answer.status_code == 400
+    assert f"request {rid} is ready: a continuation follows an approval" in text_of(answer)
+
+
+def test_adding_the_updated_case_moves_the_continuation_to_it(client: FlaskClient, db: str, tmp_path: Path) -> None:
+    rid = _approved(db, client)
+    post_form(client, f"/requests/{rid}/continue", {}, version=request_row(db, rid)["version"])
+    updated = tmp_path / "case.yaml"
+    updated.write_text((SAMPLES / "cigna-tms-ready.yaml").read_text(encoding="utf-8") + "# updated for the continuation\n", encoding="utf-8")
+    store = open_store(db, "li")
+    result = q.add_cases(store, [str(updated)], payer="cigna", treatment="tms", today=TODAY)
+    store.close()
+    assert [(r.request_id, r.action, r.case_version) for r in result.rows] == [(rid + 1, "updated", 2)]
+    row = request_row(db, rid + 1)
+    assert (row["kind"], row["status"], row["case_version"], row["gaps"]) == ("continuation", "ready", 2, [])
+    assert request_row(db, rid)["case_version"] == 1  # the approval stays on the version it was made from

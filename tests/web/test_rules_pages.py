@@ -19,7 +19,8 @@ def test_the_list_shows_every_rule_set_with_dates_and_verification(client: Flask
     for item in json.loads(out):
         assert f'href="/rules/{item["id"]}' in answer.get_data(as_text=True)
         assert item["payer_name"] in page
-    assert "Checked against the source" in page and "Verification" in page
+    assert "Checked is the day the criteria were last compared with the payer's source" in page and "Verification" in page
+    assert "1 criterion not verified" in page or "criteria not verified" in page
 
 
 def test_one_rule_set_in_plain_english_as_rules_show_says_it(client: FlaskClient) -> None:
@@ -29,8 +30,8 @@ def test_one_rule_set_in_plain_english_as_rules_show_says_it(client: FlaskClient
     code, out, _ = invoke("rules", "show", "cigna/tms")
     assert code == 0
     lines = [line.strip() for line in out.splitlines() if line.strip() and not line.startswith("Rule file:")]
-    for line in lines[1:]:  # the first line is the heading, worded for the page
-        assert " ".join(line.rstrip(":").split()) in page, line
+    for line in lines[1:]:  # the first line is the heading, worded for the page; "- " marks a list item
+        assert " ".join(line.removeprefix("- ").rstrip(":").split()) in page, line
     assert "Cigna Healthcare, TMS (cigna/tms)" in page
 
 

@@ -8,7 +8,10 @@ tests are skipped with the reason; in CI (CI=true) they fail instead.
   ``live_server.url``, ``.db`` (the queue), ``.app``.
 - ``page``: a new browser page (its own cookies), not logged in: ``login(page, server)``.
 - ``axe_check(page)``: axe-core's WCAG 2.1 A and AA rules over the page; fails on any
-  violation, naming the rule and the elements.
+  violation, naming the rule and the elements. ``keyboard_check(page)``: every visible
+  control reached with Tab.
+- ``screenshot(page, name)``: with PRIORAUTH_SCREENSHOTS=docs/screenshots, the pictures
+  for the README and docs/web.md are taken again.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from tests.web.util import TOKEN, make_app
 
 CHROMIUM = os.environ.get("PRIORAUTH_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "axe.min.js"
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+# Set to a folder (docs/screenshots) to keep the pictures the journeys take; unset, a test run changes no file.
+SCREENSHOTS = os.environ.get("PRIORAUTH_SCREENSHOTS")
 LAUNCH_ARGS = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
@@ -119,9 +123,10 @@ def axe_check(page: Any) -> None:
 
 
 def screenshot(page: Any, name: str) -> None:
-    """Keep a picture of the page for the README and docs/web.md (docs/screenshots/NAME.png)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """Keep a picture of the page for the README and docs/web.md: PRIORAUTH_SCREENSHOTS/NAME.png."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 _FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary"
