@@ -192,7 +192,12 @@ def _check(item: Any) -> _Checked:
         return _Checked(item.source, error=batch.error_text(exc, item.source))
     except Exception as exc:  # a bug costs one case, not the import
         return _Checked(item.source, error=batch.internal_error(item.source, exc))
-    results = tuple(
+    return _Checked(item.source, None, case.patient.id, case.request.kind, text_, fmt, digest, _results(reports))
+
+
+def _results(reports: Sequence[Any]) -> tuple[_Result, ...]:
+    """The reports of one case as the queue keeps them."""
+    return tuple(
         _Result(
             payer=r.payer,
             treatment=r.treatment,
@@ -203,7 +208,6 @@ def _check(item: Any) -> _Checked:
         )
         for r in reports
     )
-    return _Checked(item.source, None, case.patient.id, case.request.kind, text_, fmt, digest, results)
 
 
 def _check_chunk(items: list[Any]) -> list[_Checked]:

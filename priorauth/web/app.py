@@ -35,6 +35,7 @@ from priorauth.store import Store
 BLUEPRINTS: tuple[str, ...] = (
     "priorauth.web.queue:bp",
     "priorauth.web.rules:bp",
+    "priorauth.web.cases:bp",
 )
 # The navigation bar: (endpoint, label). An endpoint no blueprint provides is left out.
 NAV: tuple[tuple[str, str], ...] = (
