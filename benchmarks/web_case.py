@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from priorauth.api import check  # noqa: E402
-from tests.web.util import add_sample, log_in, make_app  # noqa: E402
+from priorauth.api import check
+from tests.web.util import add_sample, log_in, make_app
 
 SAMPLES = (("cigna-tms-ready.yaml", "cigna", "tms"), ("medicare-tms-incomplete.yaml", "medicare", "tms"))
 

@@ -297,7 +297,7 @@ def case_data(form: CaseForm) -> tuple[dict[str, Any], dict[str, dict[int, int]]
     rows_of: dict[str, dict[int, int]] = {}
     for s in sections():
         if s.repeating:
-            items = []
+            items: list[dict[str, Any]] = []
             rows_of[s.name] = {}
             for row in range(form.rows.get(s.name, 0)):
                 item = {f.name: _scalar(f, form.value(f.key(s.name, row)).strip() if f.widget != "text" else form.value(f.key(s.name, row))) for f in s.fields if form.value(f.key(s.name, row)).strip()}

@@ -170,13 +170,13 @@ def test_errors_are_shown_at_the_field_and_what_was_typed_is_kept(client: FlaskC
 
 def test_add_and_remove_a_row_without_javascript(client: FlaskClient, db: str) -> None:
     add_sample(db)
-    data = _editor_data(db, **{"add": "medications"})
+    data = _editor_data(db, add="medications")
     del data["save"]
     added = _post(client, "/cases/1/edit", data)
     assert added.status_code == 200
     html = added.get_data(as_text=True)
     assert '<legend>Medication 5</legend>' in html and '<input type="hidden" name="medications-rows" value="5">' in html
-    data = _editor_data(db, **{"remove": "medications-0"})
+    data = _editor_data(db, remove="medications-0")
     del data["save"]
     removed = _post(client, "/cases/1/edit", data).get_data(as_text=True)
     assert '<input id="medications-0-drug" name="medications-0-drug" value="venlafaxine"' in removed
