@@ -117,7 +117,7 @@ def discover(inputs: Sequence[str | Path], output_dir: Path | None = None, fhir:
 
 
 def _is_fhir(path: Path) -> bool:
-    from priorauth.fhir.read import is_fhir_source
+    from priorauth.loading.sniff import is_fhir_source
 
     return is_fhir_source(path)
 

@@ -73,7 +73,7 @@ def fhir_case(case: str, treatment: str | None, payer: str | None) -> Any:
     `priorauth import fhir` writes it (request date: today); None for a case file."""
     from pathlib import Path
 
-    from priorauth.fhir.read import is_fhir_source
+    from priorauth.loading.sniff import is_fhir_source
 
     if not is_fhir_source(Path(case)):
         return None

@@ -48,41 +48,18 @@ from pydantic import ValidationError
 from priorauth.errors import InputFileError, Issue
 from priorauth.fhir.models import MODELS, PATIENT_LINKS, Patient, Resource, patient_link
 from priorauth.loading import _safe_message, format_path
+from priorauth.loading.sniff import NDJSON_SUFFIX, is_fhir_file, is_fhir_source
 
 __all__ = ["FhirFileError", "Chart", "Pool", "is_fhir_source", "read_charts"]
 
-NDJSON_SUFFIX = ".ndjson"
 _CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")
-_BUNDLE_HINT = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
 
 
 class FhirFileError(InputFileError):
     what = "FHIR file"
 
 
-def is_fhir_source(path: Path) -> bool:
-    """A Bundle JSON file, an NDJSON file, or a folder holding either."""
-    if path.is_dir():
-        try:
-            return any(_is_fhir_file(p) for p in sorted(path.iterdir()) if not p.name.startswith("."))
-        except OSError:
-            return False
-    return _is_fhir_file(path)
-
-
-def _is_fhir_file(path: Path) -> bool:
-    suffix = path.suffix.lower()
-    if suffix == NDJSON_SUFFIX:
-        return True
-    if suffix != ".json":
-        return False
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 16)
-    except OSError:
-        return False
-    return _BUNDLE_HINT.search(head) is not None
 
 
 # ---- references --------------------------------------------------------------------------
@@ -794,7 +771,7 @@ def _files(sources: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
     for src in sources:
         if src.is_dir():
             found = sorted(p for p in src.iterdir() if not p.name.startswith(".") and p.is_file())
-            chosen = [p for p in found if _is_fhir_file(p)]
+            chosen = [p for p in found if is_fhir_file(p)]
             if not chosen:
                 raise FhirFileError(str(src), Issue("", "holds no FHIR files (Bundle .json files or Bulk-export .ndjson files)"))
             for p in chosen:

@@ -11,7 +11,8 @@ Three steps, one module each, and the paths they share:
   rewritten as ``file:line: field: message`` issues that never quote a value;
 - :mod:`~priorauth.loading.paths`: how a path is written, and the one walker from a path
   to the model that validates it; :mod:`~priorauth.loading.words`: vocabulary matching
-  and "did you mean".
+  and "did you mean"; :mod:`~priorauth.loading.sniff`: whether a path is a FHIR source,
+  without importing the FHIR importer.
 
 Values read from a file may be protected health information: no message repeats one.
 """
