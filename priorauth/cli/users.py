@@ -34,8 +34,7 @@ def _password(from_stdin: bool) -> str:
     from priorauth.errors import UsageError
 
     if from_stdin:
-        line = sys.stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")  # the line as typed, nothing else stripped
         if not password:
             raise UsageError("--password-stdin: standard input holds no password", "send the password as the first line")
         return password

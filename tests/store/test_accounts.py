@@ -179,3 +179,13 @@ def test_users_disable_and_passwd(tmp_path: Path) -> None:
     assert invoke("users", "list", "--db", db).stdout.endswith("\tactive\n")
     result = invoke("users", "disable", "nobody", "--db", db)
     assert result.exit_code == 2 and result.stderr.startswith("error: there is no account named nobody\n")
+
+
+def test_password_stdin_keeps_the_line_exactly(tmp_path: Path) -> None:
+    db = str(tmp_path / "q.sqlite3")
+    result = invoke("users", "add", "maria", "--password-stdin", "--db", db, input="  spaced passphrase \r\nsecond line\n")
+    assert (result.exit_code, result.stdout) == (0, "added account maria\n")
+    store = open_store(db)
+    assert accounts.check_password(store, "maria", "  spaced passphrase ") == "maria"
+    assert accounts.check_password(store, "maria", "spaced passphrase") is None
+    store.close()
