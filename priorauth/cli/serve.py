@@ -37,8 +37,8 @@ def serve(port: int, host: str, allow_remote: bool, data_dir: str | None, rules_
     """Run the web interface for billing staff and prescribers on this computer.
 
     Prints one address to open in the browser; it logs you in once (a one-time token),
-    then the browser keeps a session cookie for the working day. It listens on 127.0.0.1
-    only, so no other computer can reach it; patient data stays on this machine. The
+    then the browser keeps a session cookie for the working day. By default it listens on
+    127.0.0.1 only, so no other computer can reach it; patient data stays on this machine. The
     queue's database is created or upgraded first (back it up before installing a newer
     priorauth). Stop it with Ctrl-C. For a shared install, add accounts with `priorauth
     users add` and give --host with --allow-remote: the login page then asks for a name
@@ -95,18 +95,18 @@ def serve(port: int, host: str, allow_remote: bool, data_dir: str | None, rules_
 def _check_remote(host: str, db: str | None, user: str | None) -> None:
     """--allow-remote: a real host name or address, and at least one active account."""
     from priorauth.errors import UsageError
-    from priorauth.store import StoreError, accounts, database, open_store
+    from priorauth.store import accounts, database, open_store
 
     if host in WILDCARD:
         raise UsageError(
             f"--host {host}: give the name or address other computers use to reach this one (for example 192.168.1.20)",
             "the browser's address must match it: a request for any other name is refused",
         )
-    try:
-        store = open_store(db, user, create=False, migrate=False)
-    except StoreError:
-        count = 0  # no database yet: no accounts either
+    sqlite_file = database._sqlite_file(database.resolve(db))
+    if sqlite_file is not None and not sqlite_file.exists():
+        count = 0  # no database yet: no accounts either (and no file made for a refusal)
     else:
+        store = open_store(db, user, migrate=False)  # a server that cannot be reached says so
         try:
             database.upgrade(store)  # an older database has no accounts table yet
             count = accounts.active_count(store)
