@@ -20,4 +20,5 @@ EXTRA: dict[str, tuple[str, str]] = {
     "db": ("priorauth.cli.db:db", "Look after the work queue's database (an SQLite file, or PostgreSQL)."),
     "export": ("priorauth.cli.export:export_group", "Export a ready case for electronic submission: a Da Vinci PAS request (FHIR R4)."),
     "serve": ("priorauth.cli.serve:serve", "Run the web interface for billing staff and prescribers on this computer."),
+    "users": ("priorauth.cli.users:users", "Add, list and disable the accounts that log in to the web interface."),
 }

@@ -26,8 +26,8 @@ from priorauth.errors import PriorAuthError
 
 ENV_DB = "PRIORAUTH_DB"
 ENV_USER = "PRIORAUTH_USER"
-HEAD = "0001"  # the newest migration (a test checks that it is Alembic's head)
-REVISIONS = ("0001",)
+HEAD = "0002"  # the newest migration (a test checks that it is Alembic's head)
+REVISIONS = ("0001", "0002")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_MS = 30_000
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from typing import cast
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -175,6 +175,20 @@ class AuditEntry(Base):
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[str] = mapped_column(Text)  # field names and states, no patient value
     request: Mapped[Request | None] = relationship(primaryjoin="foreign(AuditEntry.request_id) == Request.id", lazy="raise_on_sql")
+
+
+class User(Base):
+    """An account of the web interface (`priorauth users`): a name and an Argon2 hash, never the password.
+
+    Not in TABLES: backups and copies carry the queue, not the accounts (add them again).
+    """
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 TABLES = [Patient, CaseVersion, Request, Decision, ApprovedUnits, UnitUse, GeneratedDocument, Task, Note, AuditEntry]

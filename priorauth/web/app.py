@@ -4,7 +4,10 @@ Security, in one place (docs/web.md lists it for people):
 
 - only loopback host names are trusted (a wrong ``Host`` header is a 400: DNS rebinding);
 - a one-time login token (printed by `priorauth serve`) becomes a session cookie, and the
-  address without the token replaces it at once;
+  address without the token replaces it at once; with accounts (`priorauth users`) the login
+  page asks for a name and a password instead (the only way with ``accounts_only``, which
+  `serve --allow-remote` sets): a wrong one waits a second, and a session gets
+  ``LOGIN_ATTEMPTS`` tries; "Log out" ends the session;
 - cookies are HttpOnly and SameSite=Strict, and expire after a working day;
 - every POST (plain forms and htmx alike) needs the session's CSRF token;
 - every answer says ``no-store``, ``nosniff``, ``no-referrer`` and a CSP without inline
@@ -21,6 +24,7 @@ import datetime as dt
 import importlib
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +51,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY = 10 * 1024 * 1024  # an uploaded case file or scan: 10 MB is plenty
 SESSION_HOURS = 12
 OPEN_ENDPOINTS = ("login", "health", "static")  # everything else needs the session
+LOGIN_ATTEMPTS = 5  # wrong passwords a session may send; then a new session (and its delays)
+LOGIN_DELAY = 1.0  # seconds a wrong password waits before its answer
+LOGIN_FAILED = "The name or password is wrong."
 
 CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 
@@ -61,6 +68,7 @@ def create_app(
     user: str | None = None,
     rules_dirs: tuple[str, ...] = (),
     hosts: tuple[str, ...] = (),
+    accounts_only: bool = False,
 ) -> Flask:
     """The web app on the queue at ``store_url`` (a path or a database URL, as ``--db``;
     None: PRIORAUTH_DB, then the default file).
@@ -70,7 +78,9 @@ def create_app(
     version's layout. ``login_token`` is the one-time token of the printed address (a
     random one when not given: ``app.config["PRIORAUTH_LOGIN_TOKEN"]``). ``user`` is who
     the audit trail names (default: PRIORAUTH_USER, then the login name). ``hosts``:
-    further host names to trust besides the loopback ones.
+    further host names to trust besides the loopback ones. ``accounts_only``: no login
+    token at all; only an account's name and password log in, and the audit trail names
+    the account (`serve --allow-remote`). Without it, accounts may log in too when any exist.
     """
     from priorauth.store import current_user, database, open_store
 
@@ -90,7 +100,9 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
         WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
-        PRIORAUTH_LOGIN_TOKEN=login_token or secrets.token_urlsafe(24),
+        PRIORAUTH_LOGIN_TOKEN=None if accounts_only else login_token or secrets.token_urlsafe(24),
+        PRIORAUTH_ACCOUNTS_ONLY=accounts_only,
+        PRIORAUTH_LOGIN_DELAY=LOGIN_DELAY,
         PRIORAUTH_DATA_DIR=data,
         PRIORAUTH_RULES_DIRS=tuple(rules_dirs),
         PRIORAUTH_USER=current_user(user),
@@ -104,7 +116,8 @@ def create_app(
         module, _, attr = spec.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
 
-    app.add_url_rule("/login", "login", _login)
+    app.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    app.add_url_rule("/logout", "logout", _logout, methods=["POST"])
     app.add_url_rule("/health", "health", _health)
     app.add_url_rule("/", "home", lambda: redirect(url_for("queue.index")))
     app.before_request(_require_login)
@@ -147,6 +160,11 @@ def message_page(title: str, text: str, status: int, hint: str | None = None) ->
 
 
 def _login() -> ResponseReturnValue:
+    return _password_login() if request.method == "POST" else _login_page()
+
+
+def _login_page() -> ResponseReturnValue:
+    """The one-time token's address logs in; otherwise the login form (with accounts) or how to log in."""
     token = request.args.get("token", "")
     expected = current_app.config.get("PRIORAUTH_LOGIN_TOKEN")
     if expected and token and secrets.compare_digest(token.encode(), expected.encode()):
@@ -157,20 +175,76 @@ def _login() -> ResponseReturnValue:
         return redirect(url_for("queue.index"), 303)  # the token leaves the address bar
     if session.get("user"):
         return redirect(url_for("queue.index"), 303)
+    if _accounts_exist():
+        return render_template("login.html", error=None, name=""), 403 if token else 401
+    return _login_page_without_accounts(403 if token else 401)
+
+
+def _accounts_exist() -> bool:
+    from priorauth.store import accounts
+
+    return bool(current_app.config["PRIORAUTH_ACCOUNTS_ONLY"]) or accounts.active_count(current_app.extensions["priorauth_store"]) > 0
+
+
+def _password_login() -> ResponseReturnValue:
+    """The login form: an account's name and password (CSRF-checked like every form)."""
+    from priorauth.store import accounts
+
+    if not _accounts_exist():
+        return _login_page_without_accounts()
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    failures = int(session.get("login_failures", 0))
+    if failures >= LOGIN_ATTEMPTS:
+        return render_template("login.html", error="Too many wrong tries. Close the browser window, open the address again and retry.", name=""), 429
+    found = accounts.check_password(current_app.extensions["priorauth_store"], name, password) if name and password else None
+    if found is None:
+        session["login_failures"] = failures + 1
+        time.sleep(current_app.config["PRIORAUTH_LOGIN_DELAY"])  # slows guessing; the same for every kind of failure
+        return render_template("login.html", error=LOGIN_FAILED, name=name if accounts.NAME.fullmatch(name) else ""), 401
+    session.clear()
+    session.permanent = True
+    session["user"] = found
+    session["account"] = True
+    return redirect(url_for("queue.index"), 303)
+
+
+def _login_page_without_accounts(status: int = 401) -> ResponseReturnValue:
     return message_page(
         "Log in",
         "This address does not log you in: open the address that `priorauth serve` printed when it started. Each address logs in once.",
-        403 if token else 401,
+        status,
         "If it was used already (or the server restarted), stop `priorauth serve` and start it again for a new address.",
+    )
+
+
+def _logout() -> ResponseReturnValue:
+    session.clear()
+    if _accounts_exist():
+        return redirect(url_for("login"), 303)
+    return message_page(
+        "Logged out",
+        "You are logged out. The address `priorauth serve` printed logs in only once: to log in again, stop `priorauth serve` and start it again.",
+        200,
     )
 
 
 def _require_login() -> ResponseReturnValue | None:
     if request.routing_exception is not None:  # no such page, or a wrong Host: its own answer
         return None
-    if request.endpoint in OPEN_ENDPOINTS or session.get("user"):
+    if request.endpoint in OPEN_ENDPOINTS:
         return None
-    return _login()
+    if session.get("user") and session.get("account") and not _still_active(session["user"]):
+        session.clear()  # the account was disabled meanwhile: its session ends now
+    if session.get("user"):
+        return None
+    return _login_page()
+
+
+def _still_active(name: str) -> bool:
+    from priorauth.store import accounts
+
+    return accounts.is_active(current_app.extensions["priorauth_store"], name)
 
 
 def _health() -> ResponseReturnValue:
@@ -234,6 +308,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "nav": [(endpoint, label) for endpoint, label in NAV if endpoint in endpoints],
         "current_user": session.get("user"),
+        "remote": current_app.config["PRIORAUTH_ACCOUNTS_ONLY"],
     }
 
 

@@ -38,6 +38,10 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("import", "fhir"), ["chart.json", "-o", "out"]),
     (("export", "pas"), [str(READY_TMS), "-o", "request.json"]),
     (("serve",), ["--db", "q.sqlite3"]),
+    (("users", "add"), ["maria", "--password-stdin", "--db", "q.sqlite3"]),
+    (("users", "list"), ["--db", "q.sqlite3"]),
+    (("users", "disable"), ["maria", "--db", "q.sqlite3"]),
+    (("users", "passwd"), ["maria", "--password-stdin", "--db", "q.sqlite3"]),
 ]
 IDS = [" ".join(path) for path, _ in COMMANDS]
 

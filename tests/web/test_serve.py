@@ -21,8 +21,8 @@ def test_another_host_is_refused(host: str, tmp_path: Path) -> None:
     assert code == 2
     assert out == ""
     assert err == (
-        f"error: --host {host}: the web interface listens on this computer only (127.0.0.1)\n"
-        "  hint: it has no accounts yet, so other computers may not reach it; open it on this computer\n"
+        f"error: --host {host}: the web interface listens on this computer only (127.0.0.1) unless you add --allow-remote\n"
+        "  hint: other computers may reach it only with accounts: add them with `priorauth users add NAME`, then give --host with --allow-remote\n"
     )
     assert not (tmp_path / "q.sqlite3").exists()
 
