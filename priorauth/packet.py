@@ -91,12 +91,14 @@ def plan_packets(
     output_dir: str | Path,
     registry: Registry | None = None,
     case_and_digest: tuple[Case, str] | None = None,
+    read_records: bool = True,
 ) -> list[Packet]:
     """A packet per rule set checked (one, unless ``--payer all`` or ``--treatment both``).
 
     ``options`` are the letter's (``kind`` and ``fmt`` are set here). Refuses a case that
     is not ready, as the letter does, unless ``options.draft``; raises before anything is
-    written.
+    written. ``read_records=False`` (a case kept in the queue, which has no folder of its
+    own) reads no file: each record with a ``path`` is listed under "Not included".
     """
     options = dataclasses.replace(options, kind="letter", fmt="pdf")
     case, digest = case_and_digest or load_case_with_digest(case_path)
@@ -108,7 +110,7 @@ def plan_packets(
     letters = render_documents(case, digest, checked, options, output_dir=output_dir)
     checklists = render_documents(case, digest, checked, dataclasses.replace(options, kind="checklist", draft=False), output_dir=output_dir)
     clinic = load_clinic(options.clinic)[0] if options.clinic else None
-    records = read_attachments(case, _base_folder(case_path))
+    records = read_attachments(case, _base_folder(case_path) if read_records else None)
     folder = Path(output_dir)
     packets = []
     for (source, report), letter, checklist in zip(checked, letters, checklists):
@@ -165,14 +167,20 @@ def _name(index: int, doc: Any) -> str:
     return f"{label}{dated} (file {Path(doc.path).name})"
 
 
-def read_attachments(case: Case, base: Path) -> list[tuple[_Record | None, Skipped | None]]:
-    """Each document of the case with a ``path``, in the case's order: read, or why not."""
+NOT_READ = "not read: a case kept in the queue has no folder its records are read from; send it separately, or write the packet from the case file with the command priorauth packet"
+
+
+def read_attachments(case: Case, base: Path | None) -> list[tuple[_Record | None, Skipped | None]]:
+    """Each document of the case with a ``path``, in the case's order: read, or why not
+    (``base`` None: none is read)."""
     out: list[tuple[_Record | None, Skipped | None]] = []
     for index, doc in enumerate(case.docs):
         if not doc.path:
             continue
         name = _name(index, doc)
         try:
+            if base is None:
+                raise _Unusable(NOT_READ)
             record = _read(base / doc.path, name)
         except _Unusable as exc:
             out.append((None, Skipped(index, doc.kind, name, str(exc))))
