@@ -309,14 +309,20 @@ def test_help_has_examples() -> None:
         assert option in out
 
 
-def test_a_packet_for_a_queue_request_is_recorded_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
+def queued_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """(a new queue's database, the ready TMS case) with the case added as request 1 by alice."""
     for name in ("PRIORAUTH_DB", "PRIORAUTH_USER", "PRIORAUTH_RULES_DIR"):
         monkeypatch.delenv(name, raising=False)
     db = str(tmp_path / "queue.sqlite3")
     case = make_case(tmp_path, None, {})
     assert invoke("queue", "add", case, "--db", db, "--user", "alice").exit_code == 0
+    return db, case
+
+
+def test_a_packet_for_a_queue_request_is_recorded_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    db, case = queued_case(tmp_path, monkeypatch)
     code, out, err = invoke("packet", case, "--request", "1", "--db", db, "--user", "alice", "--date", DATE, "-o", tmp_path / "out")
     written = tmp_path / "out" / PACKET
     assert (code, err) == (0, "")
@@ -467,11 +473,7 @@ def test_an_appeal_packet_is_addressed_to_the_appeals_department(tmp_path: Path)
 
 
 def test_an_appeal_packet_for_a_queue_request_takes_the_recorded_denial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PRIORAUTH_DB", "PRIORAUTH_USER", "PRIORAUTH_RULES_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    db = str(tmp_path / "queue.sqlite3")
-    case = make_case(tmp_path, None, {})
-    assert invoke("queue", "add", case, "--db", db, "--user", "alice").exit_code == 0
+    db, case = queued_case(tmp_path, monkeypatch)
     assert invoke("queue", "submit", "1", "--db", db, "--user", "alice", "--date", "2026-11-20").exit_code == 0
     code, _, err = invoke("queue", "decide", "1", "denied", "--ref", "DN-77", "--reason", "Step therapy not met", "--date", "2026-11-24", "--db", db, "--user", "alice")
     assert code == 0, err

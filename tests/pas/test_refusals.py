@@ -234,6 +234,7 @@ def test_a_continuation_for_a_queue_request_takes_the_recorded_authorization_num
     out = tmp_path / "r.json"
     code, stdout, stderr = export(continuation, out, "--continuation", "--request", "2", "--db", db)
     assert (code, stderr) == (0, ""), stderr
+    assert stdout.endswith("request 2: the file recorded as packet\n")
     claim = json.loads(out.read_text(encoding="utf-8"))["entry"][0]["resource"]
     numbers = [e["valueString"] for item in claim["item"] for e in item.get("extension", []) if e["url"].endswith("extension-authorizationNumber")]
     assert numbers and set(numbers) == {"0123"}  # exactly as recorded: the leading 0 kept

@@ -399,16 +399,21 @@ def test_a_letter_of_a_ready_case_downloads_as_pdf_and_docx(client: FlaskClient,
     assert oct(Path(recorded[0]["file"]).stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_letter_of_a_case_with_gaps_is_refused_with_the_gaps_and_a_draft_offered(client: FlaskClient, db: str) -> None:
+@pytest.mark.parametrize(("what", "title", "draft_words"), [("letter", "Letter of medical necessity", "DRAFT"), ("packet", "Packet to fax or upload", "DRAFT, NOT FOR SUBMISSION")])
+def test_a_letter_or_packet_of_a_case_with_gaps_is_refused_with_the_gaps_and_a_draft_offered(client: FlaskClient, db: str, what: str, title: str, draft_words: str) -> None:
     add_sample(db, "medicare-tms-incomplete.yaml", "medicare", "tms")
-    refused = _document(client, what="letter")
+    refused = _document(client, what=what)
     assert refused.status_code == 409
     text = text_of(refused)
+    assert f"The {title.lower()} was not written" in text
     assert "The case is not ready for a letter of medical necessity. These gaps are open:" in text
     assert "Document clinical.seizure_history (true or false) from the screening" in text
     assert "Preview the draft (PDF)" in text
-    draft = _document(client, what="letter", draft="1")
-    assert draft.status_code == 200 and draft.headers["Content-Disposition"] == "attachment; filename=DEMO-1003_medicare_tms_letter-draft.pdf"
+    assert f'<input type="hidden" name="what" value="{what}">' in refused.get_data(as_text=True)
+    draft = _document(client, what=what, draft="1")
+    assert draft.status_code == 200 and draft.headers["Content-Disposition"] == f"attachment; filename=DEMO-1003_medicare_tms_{what}-draft.pdf"
+    assert draft_words in _pdf_text(draft.data)[1]
+    assert [d["kind"] for d in request_row(db, 1)["documents"]] == [what]
     checklist = _document(client, what="checklist")
     assert checklist.status_code == 200 and "checklist.pdf" in checklist.headers["Content-Disposition"]
 
@@ -497,24 +502,13 @@ def test_a_packet_of_a_ready_case_previews_and_downloads_and_is_recorded(client:
     assert "FAX COVER SHEET" in words and f"Packet page 1 of {pages}" in words and f"Packet page {pages} of {pages}" in words
     assert "Not included" not in words  # the sample lists no record with a file
     recorded = request_row(db, 1)["documents"]
-    assert [(d["kind"], Path(d["file"]).name, d["case_version"]) for d in recorded][0] == ("packet", "DEMO-1001_cigna_tms_packet.pdf", 1)
+    assert [(d["kind"], Path(d["file"]).name, d["case_version"]) for d in recorded] == [
+        ("packet", "DEMO-1001_cigna_tms_packet.pdf", 1),
+        ("letter", "DEMO-1001_cigna_tms_letter.pdf", 1),
+        ("checklist", "DEMO-1001_cigna_tms_checklist.pdf", 1),
+    ]
     assert Path(recorded[0]["file"]).read_bytes() == packet.data
     assert oct(Path(recorded[0]["file"]).stat().st_mode & 0o777) == "0o600"
-
-
-def test_a_packet_of_a_case_with_gaps_is_refused_with_the_gaps_and_a_draft_offered(client: FlaskClient, db: str) -> None:
-    add_sample(db, "medicare-tms-incomplete.yaml", "medicare", "tms")
-    refused = _document(client, what="packet")
-    assert refused.status_code == 409
-    text = text_of(refused)
-    assert "The packet to fax or upload was not written" in text
-    assert "The case is not ready for a letter of medical necessity. These gaps are open:" in text
-    assert "Document clinical.seizure_history (true or false) from the screening" in text
-    assert '<input type="hidden" name="what" value="packet">' in refused.get_data(as_text=True)
-    draft = _document(client, what="packet", draft="1")
-    assert draft.status_code == 200 and draft.headers["Content-Disposition"] == "attachment; filename=DEMO-1003_medicare_tms_packet-draft.pdf"
-    assert "DRAFT, NOT FOR SUBMISSION" in _pdf_text(draft.data)[1]
-    assert [d["kind"] for d in request_row(db, 1)["documents"]] == ["packet"]
 
 
 def test_a_packet_from_the_queue_reads_no_file_and_lists_the_records_on_its_cover(client: FlaskClient, db: str, tmp_path: Path) -> None:
@@ -530,7 +524,7 @@ def test_a_packet_from_the_queue_reads_no_file_and_lists_the_records_on_its_cove
         store.close()
     packet = _document(client, what="packet")
     assert packet.status_code == 200, text_of(packet)
-    pages, words = _pdf_text(packet.data)
+    _, words = _pdf_text(packet.data)
     assert "Not included" in words
     assert "Psychiatric evaluation for TMS, 2026-11-05 (file eval.pdf)" in words
     assert "not read: a case kept in the queue has no folder its records are read from; send it separately" in words
