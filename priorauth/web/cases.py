@@ -531,8 +531,8 @@ def document(patient_id: int) -> ResponseReturnValue:
     more: dict[str, Any] = {}
     if what == "appeal":
         more.update(_denial_option(denial))
-    if what == "continuation":
-        more.update(_authorization_option(pc, form))
+    if what == "continuation" or (what == "packet" and case.request.kind == "continuation"):
+        more.update(_authorization_option(pc, form))  # a packet's continuation letter: the recorded approval
     options = DocumentOptions(kind=kind, fmt=fmt, rules_dirs=current_app.config.get("PRIORAUTH_RULES_DIRS", ()), template=template, draft=draft, date=date, **more)  # type: ignore[arg-type]  # fmt is checked above
     case_and_digest = (case, sha256(pc.text.encode("utf-8")).hexdigest())
     try:

@@ -539,3 +539,25 @@ def _blank_pdf() -> bytes:
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def test_the_packet_of_a_continuation_carries_the_recorded_authorization(client: FlaskClient, db: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from tests.pas import cases
+
+    request_id = add_sample(db)
+    store = open_store(db, "maria")
+    try:
+        q.submit(store, request_id, today=TODAY)
+        q.decide(store, request_id, "approved", on=TODAY, auth_number="0123", valid_from=TODAY, valid_to=TODAY + dt.timedelta(days=60), units=[("90868", 36)], today=TODAY)
+        (tmp_path / "later").mkdir()
+        assert not q.add_cases(store, [str(cases.tms(tmp_path / "later", continuation=True))], payer="cigna", treatment="tms", today=TODAY).errors
+    finally:
+        store.close()
+    packet = _post(client, "/cases/1/documents", {"what": "packet", "base_version": "2", "disposition": "download"})
+    assert packet.status_code == 200, text_of(packet)
+    _, words = _pdf_text(packet.data)
+    assert "Letter of medical necessity (continuation)" in words
+    assert "Patient ID DEMO-1001 · Original auth. no. 0123" in words
+    assert [d["kind"] for d in request_row(db, 2)["documents"]] == ["packet"]
