@@ -30,7 +30,8 @@ from xml.sax.saxutils import escape as xml_escape
 from priorauth.api import check_case_sources
 from priorauth.case import Case, load_case_with_digest
 from priorauth.clinic import Clinic, load_clinic
-from priorauth.letters import DocumentOptions, NotReadyError, Planned, check_document_date, name_part, render_documents
+from priorauth.letters import DocumentOptions, NotReadyError, Planned, check_options, choose_template, name_part, render_documents
+from priorauth.letters.appeal import LEVELS, Denial
 from priorauth.output import output_name
 from priorauth.report import Report
 from priorauth.rules import Registry, RuleSource
@@ -47,7 +48,7 @@ COVER_TITLE = "Fax cover sheet"
 CONFIDENTIALITY = (
     "CONFIDENTIAL: this transmission contains protected health information (PHI) that is "
     "privileged and confidential under HIPAA and state law. It is meant only for the "
-    "recipient named above, for the purpose of this prior-authorization request. If you "
+    "recipient named above, for the purpose this cover sheet names. If you "
     "received it in error, notify the sender at the phone number above and destroy every "
     "copy; any review, use, disclosure or distribution by others is prohibited."
 )
@@ -91,30 +92,34 @@ def plan_packets(
     output_dir: str | Path,
     registry: Registry | None = None,
     case_and_digest: tuple[Case, str] | None = None,
+    read_records: bool = True,
 ) -> list[Packet]:
     """A packet per rule set checked (one, unless ``--payer all`` or ``--treatment both``).
 
     ``options`` are the letter's (``kind`` and ``fmt`` are set here). Refuses a case that
     is not ready, as the letter does, unless ``options.draft``; raises before anything is
-    written.
+    written. ``read_records=False`` (a case kept in the queue, which has no folder of its
+    own) reads no file: each record with a ``path`` is listed under "Not included".
     """
     options = dataclasses.replace(options, kind="letter", fmt="pdf")
     case, digest = case_and_digest or load_case_with_digest(case_path)
-    check_document_date("letter", case, options.date)
+    check_options(options, case)  # the date, and an appeal's denial: before the gaps
     registry = registry or Registry(options.rules_dirs)
     checked = check_case_sources(case, registry, options.payer, options.treatment, options.as_of)
     if not options.draft and any(r.status != "ready" for _, r in checked):
         raise NotReadyError([r for _, r in checked])
     letters = render_documents(case, digest, checked, options, output_dir=output_dir)
-    checklists = render_documents(case, digest, checked, dataclasses.replace(options, kind="checklist", draft=False), output_dir=output_dir)
+    checklists = render_documents(case, digest, checked, dataclasses.replace(options, kind="checklist", draft=False, template=None), output_dir=output_dir)
     clinic = load_clinic(options.clinic)[0] if options.clinic else None
-    records = read_attachments(case, _base_folder(case_path))
+    records = read_attachments(case, _base_folder(case_path) if read_records else None)
     folder = Path(output_dir)
     packets = []
     for (source, report), letter, checklist in zip(checked, letters, checklists):
-        name = output_name(name_part(case.patient.id), report.payer, report.treatment, "packet-draft" if options.draft else "packet", ext="pdf")
-        cover = _Cover(case, report, source, clinic, options.date or case.request.date, options.draft, [s for _, s in records if s is not None])
-        data, parts = assemble(cover, _letter_title(case, source, options.draft), letter.data, checklist.data, records)
+        word = ("appeal-" if options.appeal else "") + ("packet-draft" if options.draft else "packet")
+        name = output_name(name_part(case.patient.id), report.payer, report.treatment, word, ext="pdf")
+        denial = options.denial if options.appeal else None
+        cover = _Cover(case, report, source, clinic, options.date or case.request.date, options.draft, [s for _, s in records if s is not None], denial)
+        data, parts = assemble(cover, _letter_title(case, source, report, options), letter.data, checklist.data, records)
         packets.append(Packet(folder / name, data, report, parts=parts, skipped=cover.skipped))
     return packets
 
@@ -126,14 +131,17 @@ def _base_folder(case_path: str | Path) -> Path:
     return path if path.is_dir() else path.parent
 
 
-def _letter_title(case: Case, source: RuleSource, draft: bool) -> str:
-    if not source.rule_set.prior_authorization:
+def _letter_title(case: Case, source: RuleSource, report: Report, options: DocumentOptions) -> str:
+    word = choose_template("letter", report, case, options.template)[1]
+    if word == "appeal":
+        title = f"Appeal letter ({LEVELS[options.denial.level if options.denial else 'first']})"
+    elif not source.rule_set.prior_authorization:
         title = "Documentation summary of medical necessity"
-    elif case.request.kind == "continuation":
+    elif word == "continuation":
         title = "Letter of medical necessity (continuation)"
     else:
         title = "Letter of medical necessity"
-    return title + (" (DRAFT)" if draft else "")
+    return title + (" (DRAFT)" if options.draft else "")
 
 
 # --------------------------------------------------------------------------- attachments
@@ -165,14 +173,20 @@ def _name(index: int, doc: Any) -> str:
     return f"{label}{dated} (file {Path(doc.path).name})"
 
 
-def read_attachments(case: Case, base: Path) -> list[tuple[_Record | None, Skipped | None]]:
-    """Each document of the case with a ``path``, in the case's order: read, or why not."""
+NOT_READ = "not read: a case kept in the queue has no folder its records are read from; send it separately, or write the packet from the case file with the command priorauth packet"
+
+
+def read_attachments(case: Case, base: Path | None) -> list[tuple[_Record | None, Skipped | None]]:
+    """Each document of the case with a ``path``, in the case's order: read, or why not
+    (``base`` None: none is read)."""
     out: list[tuple[_Record | None, Skipped | None]] = []
     for index, doc in enumerate(case.docs):
         if not doc.path:
             continue
         name = _name(index, doc)
         try:
+            if base is None:
+                raise _Unusable(NOT_READ)
             record = _read(base / doc.path, name)
         except _Unusable as exc:
             out.append((None, Skipped(index, doc.kind, name, str(exc))))
@@ -379,6 +393,13 @@ class _Cover:
     date: dt.date
     draft: bool
     skipped: list[Skipped]
+    denial: Denial | None = None  # an appeal packet: the denial it answers
+
+    @property
+    def what(self) -> str:
+        if self.denial is not None:
+            return f"Appeal of a denied prior authorization ({LEVELS[self.denial.level]}{', expedited' if self.denial.expedited else ''})"
+        return "Prior authorization request" if self.source.rule_set.prior_authorization else "Documentation of medical necessity (no prior authorization step)"
 
     def to_lines(self) -> list[tuple[str, str]]:
         rs = self.source.rule_set
@@ -386,6 +407,9 @@ class _Cover:
         fax = getattr(sub, "fax", None) if sub is not None else None
         portal = getattr(sub, "portal", None) if sub is not None else None
         department = "Prior authorization / utilization management" if rs.prior_authorization else "Medical records (no prior authorization step)"
+        if self.denial is not None:  # the appeals department, and its own fax where the rule set gives one
+            department = "Appeals and External Review" if self.denial.level == "external" else "Appeals Department"
+            fax = getattr(sub, "appeals_fax", None) or fax
         return [
             ("To", rs.payer_name),
             ("Attention", department),
@@ -416,6 +440,9 @@ class _Cover:
         lines.append(("Clinic patient ID", pt.id))
         rs = self.source.rule_set
         lines.append(("Request", f"{TREATMENTS[self.report.treatment].full}, {rs.payer_name} policy {rs.policy}"))
+        if self.denial is not None:
+            lines.append(("Denial reference", self.denial.reference or BLANK))
+            lines.append(("Date of denial", _long_date(self.denial.date) if self.denial.date else BLANK))
         return lines
 
 
@@ -466,8 +493,7 @@ def _cover_pdf(cover: _Cover, parts: list[Part], total: int) -> bytes:
     story: list[Any] = [p("FAX COVER SHEET", title)]
     if cover.draft:
         story.append(p("DRAFT, NOT FOR SUBMISSION: the case still has open gaps, listed in the letter.", ParagraphStyle("cover_draft", bold, textColor=colors.HexColor("#A33A3A"), spaceAfter=3)))
-    what = "Prior authorization request" if cover.source.rule_set.prior_authorization else "Documentation of medical necessity (no prior authorization step)"
-    story.append(p(f"{what}: {TREATMENTS[cover.report.treatment].full}", bold))
+    story.append(p(f"{cover.what}: {TREATMENTS[cover.report.treatment].full}", bold))
     story.append(Spacer(1, 10))
     to_from = Table([[pairs(cover.to_lines()), pairs(cover.from_lines())]], colWidths=[text_w / 2, text_w / 2], hAlign="LEFT")
     to_from.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))

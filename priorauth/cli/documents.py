@@ -108,26 +108,76 @@ def _request_basis(case: str, request_id: int, db: str | None, user: str | None,
     return store, basis
 
 
+def _letter_options(f: F) -> F:
+    """--template and the appeal's and continuation's options, shared by `letter` and `packet`."""
+    decorators: list[Callable[[F], F]] = [
+        click.option(
+            "--template",
+            type=click.Choice(["auto", "letter-tms", "letter-spravato", "letter-continuation", "letter-appeal"]),
+            default="auto",
+            show_default=True,
+            help="Which letter: auto picks by treatment, and continuation for a continuation request; letter-appeal after a denial. A name from --templates-dir also works.",
+        ),
+        click.option("--denial-reference", "--denial-ref", "denial_ref", metavar="REF", help="Appeal: the payer's reference number of the denial, as printed on its letter (required for letter-appeal, unless --request takes it from the queue)."),
+        click.option("--denial-date", type=DateType(), help="Appeal: the date of the denial, YYYY-MM-DD (required for letter-appeal, unless --request takes it from the queue)."),
+        click.option("--denial-reason", metavar="TEXT", help="Appeal: the denial's reason, quoted in the letter exactly as typed (default with --request: the reason the queue recorded)."),
+        click.option("--level", type=click.Choice(["first", "second", "external"]), help="Appeal: first-level internal, second-level internal, or external review (default: first; with --request, the level after the recorded denial)."),
+        click.option("--expedited", is_flag=True, help="Appeal: ask for an expedited (72-hour) decision, when waiting could seriously harm the patient."),
+        click.option("--auth-number", metavar="TEXT", help="Continuation: the original authorization number (default with --request: the queue's approval)."),
+        click.option("--units-approved", type=click.IntRange(min=0), metavar="N", help="Continuation: units (sessions or devices) the original authorization approved."),
+        click.option("--units-used", type=click.IntRange(min=0), metavar="N", help="Continuation: units used so far."),
+        click.option("--plan", type=click.Choice(["extension", "taper", "maintenance"]), default="extension", show_default=True, help="Continuation: the plan the letter asks for."),
+    ]
+    for deco in reversed(decorators):
+        f = deco(f)
+    return f
+
+
+def _letter_inputs(template: str, denial_ref: str | None, denial_date: dt.date | None, denial_reason: str | None, level: str | None, expedited: bool, auth_number: str | None, units_approved: int | None, units_used: int | None, plan: str) -> tuple[dict[str, Any], Callable[[Any, int], dict[str, Any]]]:
+    """The denial and authorization the options give (checked), and how --request
+    completes them from the queue: typed options win over what the queue recorded."""
+    from priorauth.errors import UsageError
+    from priorauth.letters.appeal import Denial, check_denial_not_future
+    from priorauth.letters.continuation import Authorization
+
+    if units_approved is not None and units_used is not None and units_used > units_approved:
+        raise UsageError("--units-used is more than --units-approved", "check both numbers on the payer's approval letter and your treatment log")
+    denial = Denial(denial_ref, denial_date, denial_reason, level or "first", expedited)
+    auth = Authorization(auth_number, units_approved, units_used, plan=plan)
+
+    def from_queue(store: Any, rid: int) -> dict[str, Any]:
+        from priorauth.store.letters import approval, latest_denial
+
+        out: dict[str, Any] = {}
+        if template == "letter-appeal":
+            rec = latest_denial(store, rid)
+            if rec is not None:
+                queued_level = ("first", "second", "external")[min(rec.level, 2)]
+                out["denial"] = Denial(denial_ref or rec.reference, denial_date or rec.date, denial_reason if denial_reason is not None else rec.reason, level or queued_level, expedited)
+                check_denial_not_future(out["denial"], options.today())
+        else:
+            got = approval(store, rid)
+            if got is not None:
+                out["authorization"] = Authorization(
+                    auth_number or got.auth_number,
+                    units_approved if units_approved is not None else got.units_approved,
+                    units_used if units_used is not None else got.units_used,
+                    got.valid_from,
+                    got.valid_to,
+                    plan,
+                )
+        return out
+
+    if template == "letter-appeal":
+        check_denial_not_future(denial, options.today())
+    return {"template": template, "denial": denial, "authorization": auth}, from_queue
+
+
 @click.command()
 @_document_options
 @_request_options
 @click.option("--draft", is_flag=True, help="Write a letter watermarked DRAFT that lists the open gaps, even when the case is not ready.")
-@click.option(
-    "--template",
-    type=click.Choice(["auto", "letter-tms", "letter-spravato", "letter-continuation", "letter-appeal"]),
-    default="auto",
-    show_default=True,
-    help="Which letter: auto picks by treatment, and continuation for a continuation request; letter-appeal after a denial. A name from --templates-dir also works.",
-)
-@click.option("--denial-reference", "--denial-ref", "denial_ref", metavar="REF", help="Appeal: the payer's reference number of the denial, as printed on its letter (required for letter-appeal, unless --request takes it from the queue).")
-@click.option("--denial-date", type=DateType(), help="Appeal: the date of the denial, YYYY-MM-DD (required for letter-appeal, unless --request takes it from the queue).")
-@click.option("--denial-reason", metavar="TEXT", help="Appeal: the denial's reason, quoted in the letter exactly as typed (default with --request: the reason the queue recorded).")
-@click.option("--level", type=click.Choice(["first", "second", "external"]), help="Appeal: first-level internal, second-level internal, or external review (default: first; with --request, the level after the recorded denial).")
-@click.option("--expedited", is_flag=True, help="Appeal: ask for an expedited (72-hour) decision, when waiting could seriously harm the patient.")
-@click.option("--auth-number", metavar="TEXT", help="Continuation: the original authorization number (default with --request: the queue's approval).")
-@click.option("--units-approved", type=click.IntRange(min=0), metavar="N", help="Continuation: units (sessions or devices) the original authorization approved.")
-@click.option("--units-used", type=click.IntRange(min=0), metavar="N", help="Continuation: units used so far.")
-@click.option("--plan", type=click.Choice(["extension", "taper", "maintenance"]), default="extension", show_default=True, help="Continuation: the plan the letter asks for.")
+@_letter_options
 def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output: str, clinic: str | None, templates_dir: str | None, force: bool, rules_dirs: tuple[str, ...], as_of: dt.date | None, date: dt.date | None, request_id: int | None, db: str | None, user: str | None, draft: bool, template: str, denial_ref: str | None, denial_date: dt.date | None, denial_reason: str | None, level: str | None, expedited: bool, auth_number: str | None, units_approved: int | None, units_used: int | None, plan: str) -> None:
     """Write the letter of medical necessity for CASE as DOCX and PDF.
 
@@ -160,42 +210,9 @@ def letter(case: str, payer: str | None, treatment: str | None, fmt: str, output
     Files are named <patient id>_<payer>_<treatment>_letter.<ext>, readable by you only,
     and never overwritten without --force.
     """
-    from priorauth.errors import UsageError
-    from priorauth.letters.appeal import Denial, check_denial_not_future
-    from priorauth.letters.continuation import Authorization
-
     date = date or options.today()
-    if units_approved is not None and units_used is not None and units_used > units_approved:
-        raise UsageError("--units-used is more than --units-approved", "check both numbers on the payer's approval letter and your treatment log")
-    denial = Denial(denial_ref, denial_date, denial_reason, level or "first", expedited)
-    auth = Authorization(auth_number, units_approved, units_used, plan=plan)
-
-    def from_queue(store: Any, rid: int) -> dict[str, Any]:
-        from priorauth.store.letters import approval, latest_denial
-
-        out: dict[str, Any] = {}
-        if template == "letter-appeal":
-            rec = latest_denial(store, rid)
-            if rec is not None:
-                queued_level = ("first", "second", "external")[min(rec.level, 2)]
-                out["denial"] = Denial(denial_ref or rec.reference, denial_date or rec.date, denial_reason if denial_reason is not None else rec.reason, level or queued_level, expedited)
-                check_denial_not_future(out["denial"], options.today())
-        else:
-            got = approval(store, rid)
-            if got is not None:
-                out["authorization"] = Authorization(
-                    auth_number or got.auth_number,
-                    units_approved if units_approved is not None else got.units_approved,
-                    units_used if units_used is not None else got.units_used,
-                    got.valid_from,
-                    got.valid_to,
-                    plan,
-                )
-        return out
-
-    if template == "letter-appeal":
-        check_denial_not_future(denial, options.today())
-    _run(case, output, force, request_id, db, user, from_queue, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, template=template, denial=denial, authorization=auth)
+    chosen, from_queue = _letter_inputs(template, denial_ref, denial_date, denial_reason, level, expedited, auth_number, units_approved, units_used, plan)
+    _run(case, output, force, request_id, db, user, from_queue, kind="letter", payer=payer, treatment=treatment, fmt=fmt, clinic=clinic, templates_dir=templates_dir, rules_dirs=rules_dirs, as_of=as_of, date=date, draft=draft, **chosen)
 
 
 @click.command()

@@ -31,7 +31,7 @@ def export_group() -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="The JSON file to write.")
 @force_option("Overwrite the output file if it exists.")
 @click.option("--continuation", is_flag=True, help="A continuation (X12 certification type 4, extension) of an earlier authorization; the case's request.kind must be continuation.")
-@click.option("--auth-number", metavar="N", help="With --continuation: the number of the authorization it extends, exactly as the payer gave it.")
+@click.option("--auth-number", metavar="N", help="With --continuation: the number of the authorization it extends, exactly as the payer gave it (default with --request: the approval the queue recorded).")
 @click.option("--appeal", is_flag=True, help="Refused: PAS does not carry appeals (the message says how to send one).")
 @clinic_option
 @templates_dir_option
@@ -73,6 +73,7 @@ def pas(
       priorauth export pas case.yaml --continuation --auth-number PA-0042 -o request.json
       priorauth export pas case.yaml --date 2026-12-01 --clinic clinic.yaml -o request.json
       priorauth export pas case.yaml --request 12 -o request.json   # for queue request 12, recorded there
+      priorauth export pas case.yaml --continuation --request 14 -o request.json   # the authorization number the queue recorded
 
     Refused, with nothing written: a case that is not ready (exit 1, with the gaps), a
     service line without its number of units (exit 1, with what to record), a payer with
@@ -91,6 +92,8 @@ def pas(
     if request_id is not None:
         store, basis = _request_basis(case, request_id, db, user, kw)
         _refuse_an_appeal(store, request_id)
+        if continuation and auth_number is None:
+            auth_number = _recorded_auth_number(store, request_id)
     target = Path(output)
     check_writable(target, force)  # before the work: an existing file is the first thing to say
     imported = options.fhir_case(case, kw["treatment"], kw["payer"])
@@ -113,6 +116,16 @@ def pas(
 
         q.attach(store, basis.request_id, target, "packet")
         click.echo(f"request {basis.request_id}: the file recorded as packet")
+
+
+def _recorded_auth_number(store: Any, request_id: int) -> str | None:
+    """The authorization number of the approval a continuation extends, as the queue recorded
+    it (the request's own, else the patient's earlier approval for the rule set): the one
+    `priorauth letter --template letter-continuation --request` gives its letter."""
+    from priorauth.store.letters import approval
+
+    got = approval(store, request_id)
+    return got.auth_number if got is not None else None
 
 
 def _no_appeals(reason: str) -> Exception:

@@ -29,7 +29,7 @@ WILDCARD = ("0.0.0.0", "::", "[::]", "*", "")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False),
-    help="Where the web interface keeps uploaded and generated files (default: the folder 'files' beside the default queue file).",
+    help="Where the web interface keeps the documents downloaded from case pages, and a FHIR upload while it is imported (default: the folder 'files' beside the default queue file).",
 )
 @rules_dir_option
 @db_options

@@ -106,7 +106,7 @@ def check_document_date(kind: DocKind, case: Case, date: dt.date | None) -> None
         )
 
 
-def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None) -> DocMeta:
+def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None, continuation: bool = False) -> DocMeta:
     pol = ctx["policy"]
     audit = ctx["audit"]
     practice = ctx["practice"]
@@ -121,7 +121,7 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     )
     policy_text = f"{pol['payer_name']} {pol['number']}" + (f" (effective {pol['effective_iso']})" if pol["effective_iso"] else "")
     return DocMeta(
-        identifiers=_identifiers(ctx),
+        identifiers=_identifiers(ctx, continuation),
         title=title,
         author=ctx["prescriber"]["name"],
         subject=f"{pol['id']}: {policy_text}",
@@ -143,13 +143,17 @@ def _meta(ctx: dict[str, Any], kind: DocKind, draft: bool, clinic: Clinic | None
     )
 
 
-def _identifiers(ctx: dict[str, Any]) -> Identifiers:
+def _identifiers(ctx: dict[str, Any], continuation: bool = False) -> Identifiers:
     """The running header of every page: the patient, and the case (the clinic's patient
-    id) or, for an appeal, the denial it answers."""
+    id) with, for an appeal, the denial it answers and, for a continuation letter, the
+    original authorization it continues (when its number is known)."""
     reference = f"Patient ID {ctx['patient']['id']}"
     denial = (ctx.get("appeal") or {}).get("reference")
     if denial:
         reference += f" · Denial ref. {denial}"
+    auth_number = (ctx.get("continuation") or {}).get("auth_number") if continuation else None
+    if auth_number:
+        reference += f" · Original auth. no. {auth_number}"
     return Identifiers(
         patient_name=ctx["patient"]["name"],
         birth_date=ctx["patient"]["birth_date"],
@@ -233,10 +237,10 @@ def render_documents(
     folder = Path(output_dir)
     planned: list[Planned] = []
     for source, report in checked:
-        name = choose_template(options.kind, report, case, options.template)[0]
+        name, word = choose_template(options.kind, report, case, options.template)
         ctx = build_context(case, report, source.rule_set, clinic, digest, draft=options.draft_letter, extra=options.extra, date=options.date)
         ctx.update(document_facts(case, report, source.rule_set, options.denial if options.appeal else None, options.authorization))
-        doc: Document = render_document(env, name, ctx, functools.partial(_meta, ctx, options.kind, options.draft_letter, clinic))
+        doc: Document = render_document(env, name, ctx, functools.partial(_meta, ctx, options.kind, options.draft_letter, clinic, word == "continuation"))
         for ext in options.formats:
             file_name = document_name(case, report, options.kind, ext, part=part, template=options.template, draft=options.draft)
             data = write_pdf(doc) if ext == "pdf" else write_docx(doc)

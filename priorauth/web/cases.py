@@ -34,6 +34,7 @@ DOCUMENT_WHATS = {
     "checklist": "Documentation checklist",
     "appeal": "Appeal letter",
     "continuation": "Continuation letter",
+    "packet": "Packet to fax or upload",
 }
 CONTINUATION_PLANS = {"extension": "an extension of the course", "taper": "a taper", "maintenance": "maintenance treatment"}
 APPEAL_LEVELS = {"first": "first-level appeal", "second": "second-level appeal", "external": "external review"}
@@ -491,7 +492,7 @@ def document(patient_id: int) -> ResponseReturnValue:
     pc, case = _load(patient_id)
     form = request.form
     what = form.get("what", "")
-    fmt = "pdf" if form.get("disposition") == "preview" else form.get("format", "pdf")
+    fmt = "pdf" if form.get("disposition") == "preview" or what == "packet" else form.get("format", "pdf")
     if what not in DOCUMENT_WHATS or fmt not in ("pdf", "docx"):
         abort(400)
     errors: dict[str, str] = {}
@@ -503,7 +504,7 @@ def document(patient_id: int) -> ResponseReturnValue:
         errors["date"] = "give the date the document bears, YYYY-MM-DD"
     template = None
     denial: dict[str, Any] = {}
-    kind = "checklist" if what == "checklist" else "letter"
+    kind = "checklist" if what == "checklist" else "letter"  # a packet's letter is the letter
     if what == "continuation":
         template = "letter-continuation"
     if what == "appeal":
@@ -530,11 +531,18 @@ def document(patient_id: int) -> ResponseReturnValue:
     more: dict[str, Any] = {}
     if what == "appeal":
         more.update(_denial_option(denial))
-    if what == "continuation":
-        more.update(_authorization_option(pc, form))
+    if what == "continuation" or (what == "packet" and case.request.kind == "continuation"):
+        more.update(_authorization_option(pc, form))  # a packet's continuation letter: the recorded approval
     options = DocumentOptions(kind=kind, fmt=fmt, rules_dirs=current_app.config.get("PRIORAUTH_RULES_DIRS", ()), template=template, draft=draft, date=date, **more)  # type: ignore[arg-type]  # fmt is checked above
+    case_and_digest = (case, sha256(pc.text.encode("utf-8")).hexdigest())
     try:
-        planned = plan_documents("", options, output_dir=".", registry=_registry(), case_and_digest=(case, sha256(pc.text.encode("utf-8")).hexdigest()))
+        if what == "packet":
+            from priorauth.packet import plan_packets
+
+            # a case kept in the queue has no folder: its records' files are not read (the cover lists them)
+            planned: list[Any] = list(plan_packets("", options, output_dir=".", registry=_registry(), case_and_digest=case_and_digest, read_records=False))
+        else:
+            planned = plan_documents("", options, output_dir=".", registry=_registry(), case_and_digest=case_and_digest)
     except NotReadyError:
         from priorauth.api import check_case
 
@@ -545,7 +553,7 @@ def document(patient_id: int) -> ResponseReturnValue:
     doc = planned[0]
     inline = form.get("disposition") == "preview" and fmt == "pdf"
     if not inline:
-        _record(pc, doc, "appeal" if what == "appeal" else kind)
+        _record(pc, doc, what if what in ("appeal", "packet") else kind)
     import io
 
     mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

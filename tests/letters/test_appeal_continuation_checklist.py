@@ -183,3 +183,22 @@ def test_a_spravato_appeal_and_a_draft_appeal_with_open_points(tmp_path: Path, c
     for text in both(tmp_path, "DEMO-1003_medicare_tms_appeal-draft"):
         assert "Still to be documented before this appeal is sent:" in text
         assert "No history of seizures. Record the seizure-history screening answer." in text
+
+
+def test_the_running_header_of_a_continuation_names_the_original_authorization(tmp_path: Path) -> None:
+    from docx import Document
+
+    case = continuation_case(tmp_path)
+    code, _, err = invoke("letter", str(case), "-o", str(tmp_path / "out"), "--date", "2026-12-01", "--auth-number", "0123-B", "--units-approved", "36", "--units-used", "30")
+    assert code == 0, err
+    pages = pdf_pages(tmp_path / "out" / "DEMO-1001_cigna_tms_continuation.pdf")
+    assert len(pages) > 1 and all("Patient ID DEMO-1001 · Original auth. no. 0123-B" in page for page in pages)  # every page
+    header = " ".join(p.text for s in Document(str(tmp_path / "out" / "DEMO-1001_cigna_tms_continuation.docx")).sections for p in s.header.paragraphs)
+    assert "Patient ID DEMO-1001 · Original auth. no. 0123-B" in header
+    # an initial letter, even given an authorization, and a continuation without its number keep the plain reference
+    code, _, err = invoke("letter", str(READY_TMS), "-o", str(tmp_path / "initial"), "--date", "2026-12-01", "--auth-number", "0123-B")
+    assert code == 0, err
+    assert "auth. no." not in " ".join(both(tmp_path / "initial", "DEMO-1001_cigna_tms_letter"))
+    code, _, err = invoke("letter", str(case), "-o", str(tmp_path / "none"), "--date", "2026-12-01")
+    assert code == 0, err
+    assert "auth. no." not in " ".join(both(tmp_path / "none", "DEMO-1001_cigna_tms_continuation"))

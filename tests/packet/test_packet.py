@@ -309,14 +309,20 @@ def test_help_has_examples() -> None:
         assert option in out
 
 
-def test_a_packet_for_a_queue_request_is_recorded_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
+def queued_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """(a new queue's database, the ready TMS case) with the case added as request 1 by alice."""
     for name in ("PRIORAUTH_DB", "PRIORAUTH_USER", "PRIORAUTH_RULES_DIR"):
         monkeypatch.delenv(name, raising=False)
     db = str(tmp_path / "queue.sqlite3")
     case = make_case(tmp_path, None, {})
     assert invoke("queue", "add", case, "--db", db, "--user", "alice").exit_code == 0
+    return db, case
+
+
+def test_a_packet_for_a_queue_request_is_recorded_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    db, case = queued_case(tmp_path, monkeypatch)
     code, out, err = invoke("packet", case, "--request", "1", "--db", db, "--user", "alice", "--date", DATE, "-o", tmp_path / "out")
     written = tmp_path / "out" / PACKET
     assert (code, err) == (0, "")
@@ -435,3 +441,73 @@ def test_the_payers_fax_and_portal_when_the_rule_set_knows_them() -> None:
         ("Fax", "1-800-555-0100"),
         ("Portal", "https://provider.example.com"),
     ]
+
+
+def test_an_appeal_packet_is_addressed_to_the_appeals_department(tmp_path: Path) -> None:
+    case = make_case(tmp_path, None, {})
+    args = ["--denial-reference", "DN-0042", "--denial-date", "2026-11-20", "--denial-reason", "Not medically necessary", "--level", "second", "--expedited"]
+    code, out, err = invoke("packet", case, "--template", "letter-appeal", *args, "--date", DATE, "-o", tmp_path / "out")
+    written = tmp_path / "out" / "DEMO-1001_cigna_tms_appeal-packet.pdf"
+    assert (code, err) == (0, ""), err
+    texts = page_texts(written)
+    assert out == f"wrote {written} ({len(texts)} pages)\n"
+    cover = texts[0]
+    for words in [
+        "Appeal of a denied prior authorization (second-level internal appeal, expedited): Transcranial magnetic stimulation (TMS)",
+        "To: Cigna Healthcare Attention: Appeals Department",
+        "Request: Transcranial magnetic stimulation (TMS), Cigna Healthcare policy EN0383 Denial reference: DN-0042 Date of denial: November 20, 2026",
+        "Part Pages Appeal letter (second-level internal appeal) 2–",
+    ]:
+        assert words in cover, words
+    assert "Prior authorization request" not in cover and "utilization management" not in cover
+    assert texts[1].count("Denial ref. DN-0042") == 1  # the letter's running header
+    assert "To: Cigna Healthcare, Appeals Department" in texts[1]
+    assert "Appeal of Denial: Second-level internal appeal (expedited)" in texts[1]
+    assert "Not medically necessary" in " ".join(texts[1:])
+    reader = PdfReader(written)
+    assert [item.title for item in reader.outline][:3] == ["Fax cover sheet", "Appeal letter (second-level internal appeal)", "Prior authorization checklist"]
+    # an appeal needs its denial, as with `letter`; nothing is written
+    code, _, err = invoke("packet", case, "--template", "letter-appeal", "--date", DATE, "-o", tmp_path / "none")
+    assert code == 2 and "an appeal needs the denial's reference number: --denial-reference is missing" in err
+    assert not (tmp_path / "none").exists()
+
+
+def test_an_appeal_packet_for_a_queue_request_takes_the_recorded_denial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, case = queued_case(tmp_path, monkeypatch)
+    assert invoke("queue", "submit", "1", "--db", db, "--user", "alice", "--date", "2026-11-20").exit_code == 0
+    code, _, err = invoke("queue", "decide", "1", "denied", "--ref", "DN-77", "--reason", "Step therapy not met", "--date", "2026-11-24", "--db", db, "--user", "alice")
+    assert code == 0, err
+    code, out, err = invoke("packet", case, "--template", "letter-appeal", "--request", "1", "--db", db, "--user", "alice", "--date", DATE, "-o", tmp_path / "out")
+    assert (code, err) == (0, ""), err
+    assert out.endswith("request 1: 1 file(s) recorded as packet\n")
+    texts = page_texts(tmp_path / "out" / "DEMO-1001_cigna_tms_appeal-packet.pdf")
+    assert "Attention: Appeals Department" in texts[0] and "Denial reference: DN-77 Date of denial: November 24, 2026" in texts[0]
+    assert "Step therapy not met" in " ".join(texts[1:])
+
+
+def test_a_continuation_packet_carries_the_continuation_letter(tmp_path: Path) -> None:
+    case = make_case(tmp_path, None, {})
+    code, _, err = invoke("packet", case, "--template", "letter-continuation", "--auth-number", "A-778", "--units-approved", "36", "--units-used", "30", "--plan", "taper", "--date", DATE, "-o", tmp_path / "out")
+    assert (code, err) == (0, ""), err
+    texts = page_texts(tmp_path / "out" / PACKET)
+    assert "Attention: Prior authorization / utilization management" in texts[0]
+    assert "Part Pages Letter of medical necessity (continuation) 2–" in texts[0]
+    letter = " ".join(texts[1:])
+    assert "A-778" in letter and "Taper Transcranial magnetic stimulation (TMS)" in letter
+    code, _, err = invoke("packet", case, "--template", "letter-continuation", "--units-approved", "3", "--units-used", "30", "--date", DATE, "-o", tmp_path / "none")
+    assert code == 2 and "--units-used is more than --units-approved" in err and not (tmp_path / "none").exists()
+
+
+def test_an_appeal_cover_gives_the_appeals_fax_when_the_rule_set_knows_it() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from priorauth.case import load_case
+    from priorauth.letters.appeal import Denial
+    from priorauth.packet import _Cover
+
+    submission = SimpleNamespace(fax="1-800-555-0100", portal=None, appeals_fax="1-800-555-0199")
+    rule_set = SimpleNamespace(payer_name="Example Health", prior_authorization=True, policy="EX-1", submission=submission)
+    denial = Denial("DN-1", dt.date(2026, 11, 20), None, "external", False)
+    cover = _Cover(load_case(READY_TMS), None, SimpleNamespace(rule_set=rule_set), None, dt.date(2026, 11, 25), False, [], denial)  # type: ignore[arg-type]
+    assert cover.to_lines() == [("To", "Example Health"), ("Attention", "Appeals and External Review"), ("Fax", "1-800-555-0199"), ("Portal", "____________________")]

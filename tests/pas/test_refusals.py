@@ -220,3 +220,34 @@ def test_a_code_without_units_is_named_and_the_folder_is_made(tmp_path: Path) ->
     codes = [i["productOrService"]["coding"][0]["code"] for i in json.loads(out.read_text(encoding="utf-8"))["entry"][0]["resource"]["item"]]
     assert codes == ["90867", "90868"]
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_continuation_for_a_queue_request_takes_the_recorded_authorization_number(tmp_path: Path) -> None:
+    db = str(tmp_path / "q.sqlite3")
+    initial = cases.tms(tmp_path)
+    (tmp_path / "later").mkdir()
+    continuation = cases.tms(tmp_path / "later", continuation=True)
+    assert invoke("queue", "add", str(initial), "--db", db)[0] == 0
+    assert invoke("queue", "submit", "1", "--ref", "PA-7", "--db", db)[0] == 0
+    assert invoke("queue", "decide", "1", "approved", "--auth", "0123", "--valid-to", "2027-01-30", "--units", "36", "--db", db)[0] == 0
+    assert invoke("queue", "add", str(continuation), "--db", db).stdout.startswith("request 2 opened")
+    out = tmp_path / "r.json"
+    code, stdout, stderr = export(continuation, out, "--continuation", "--request", "2", "--db", db)
+    assert (code, stderr) == (0, ""), stderr
+    assert stdout.endswith("request 2: the file recorded as packet\n")
+    claim = json.loads(out.read_text(encoding="utf-8"))["entry"][0]["resource"]
+    numbers = [e["valueString"] for item in claim["item"] for e in item.get("extension", []) if e["url"].endswith("extension-authorizationNumber")]
+    assert numbers and set(numbers) == {"0123"}  # exactly as recorded: the leading 0 kept
+    # a number typed wins over the recorded one
+    code, _, stderr = export(continuation, tmp_path / "typed.json", "--continuation", "--auth-number", "PA-9", "--request", "2", "--db", db)
+    assert (code, stderr) == (0, "")
+    claim = json.loads((tmp_path / "typed.json").read_text(encoding="utf-8"))["entry"][0]["resource"]
+    assert {e["valueString"] for item in claim["item"] for e in item.get("extension", []) if e["url"].endswith("extension-authorizationNumber")} == {"PA-9"}
+
+
+def test_a_continuation_for_a_queue_request_without_a_recorded_approval_needs_the_number(tmp_path: Path) -> None:
+    db = str(tmp_path / "q.sqlite3")
+    case = cases.tms(tmp_path, continuation=True)
+    assert invoke("queue", "add", str(case), "--db", db)[0] == 0
+    code, stderr = refused(case, tmp_path, "--continuation", "--request", "1", "--db", db)
+    assert code == 2 and stderr.startswith("error: --continuation needs --auth-number: the number of the authorization it extends")

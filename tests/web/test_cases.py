@@ -399,16 +399,21 @@ def test_a_letter_of_a_ready_case_downloads_as_pdf_and_docx(client: FlaskClient,
     assert oct(Path(recorded[0]["file"]).stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_letter_of_a_case_with_gaps_is_refused_with_the_gaps_and_a_draft_offered(client: FlaskClient, db: str) -> None:
+@pytest.mark.parametrize(("what", "title", "draft_words"), [("letter", "Letter of medical necessity", "DRAFT"), ("packet", "Packet to fax or upload", "DRAFT, NOT FOR SUBMISSION")])
+def test_a_letter_or_packet_of_a_case_with_gaps_is_refused_with_the_gaps_and_a_draft_offered(client: FlaskClient, db: str, what: str, title: str, draft_words: str) -> None:
     add_sample(db, "medicare-tms-incomplete.yaml", "medicare", "tms")
-    refused = _document(client, what="letter")
+    refused = _document(client, what=what)
     assert refused.status_code == 409
     text = text_of(refused)
+    assert f"The {title.lower()} was not written" in text
     assert "The case is not ready for a letter of medical necessity. These gaps are open:" in text
     assert "Document clinical.seizure_history (true or false) from the screening" in text
     assert "Preview the draft (PDF)" in text
-    draft = _document(client, what="letter", draft="1")
-    assert draft.status_code == 200 and draft.headers["Content-Disposition"] == "attachment; filename=DEMO-1003_medicare_tms_letter-draft.pdf"
+    assert f'<input type="hidden" name="what" value="{what}">' in refused.get_data(as_text=True)
+    draft = _document(client, what=what, draft="1")
+    assert draft.status_code == 200 and draft.headers["Content-Disposition"] == f"attachment; filename=DEMO-1003_medicare_tms_{what}-draft.pdf"
+    assert draft_words in _pdf_text(draft.data)[1]
+    assert [d["kind"] for d in request_row(db, 1)["documents"]] == [what]
     checklist = _document(client, what="checklist")
     assert checklist.status_code == 200 and "checklist.pdf" in checklist.headers["Content-Disposition"]
 
@@ -469,3 +474,90 @@ def test_the_continuation_form_is_filled_from_the_recorded_approval(client: Flas
     assert 'id="continuation-units_used" name="units_used" type="text" inputmode="numeric" value="3"' in html
     letter = _document(client, what="continuation", auth_number="0123", units_approved="36", units_used="3", plan="extension")
     assert letter.status_code == 200 and letter.headers["Content-Disposition"] == "attachment; filename=DEMO-1001_cigna_tms_continuation.pdf"
+
+
+def _pdf_text(data: bytes) -> tuple[int, str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return len(reader.pages), " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+
+
+def test_a_packet_of_a_ready_case_previews_and_downloads_and_is_recorded(client: FlaskClient, db: str) -> None:
+    add_sample(db)
+    html = client.get("/cases/1").get_data(as_text=True)
+    assert '<h3 id="doc-packet-title">Packet to fax or upload</h3>' in html
+    preview = _document(client, what="packet", disposition="preview")
+    assert preview.status_code == 200, text_of(preview)
+    assert preview.data.startswith(b"%PDF") and preview.mimetype == "application/pdf"
+    assert preview.headers["Content-Disposition"] == "inline; filename=DEMO-1001_cigna_tms_packet.pdf"
+    assert request_row(db, 1)["documents"] == []  # a preview is not recorded
+    packet = _document(client, what="packet", format="docx")  # a packet is a PDF, whatever the format asked
+    assert packet.headers["Content-Disposition"] == "attachment; filename=DEMO-1001_cigna_tms_packet.pdf"
+    assert packet.data == preview.data  # the same case and day: the same bytes
+    letter_pages = _pdf_text(_document(client, what="letter").data)[0]
+    checklist_pages = _pdf_text(_document(client, what="checklist").data)[0]
+    pages, words = _pdf_text(packet.data)
+    assert pages == 1 + letter_pages + checklist_pages  # the cover sheet, the letter, the checklist
+    assert "FAX COVER SHEET" in words and f"Packet page 1 of {pages}" in words and f"Packet page {pages} of {pages}" in words
+    assert "Not included" not in words  # the sample lists no record with a file
+    recorded = request_row(db, 1)["documents"]
+    assert [(d["kind"], Path(d["file"]).name, d["case_version"]) for d in recorded] == [
+        ("packet", "DEMO-1001_cigna_tms_packet.pdf", 1),
+        ("letter", "DEMO-1001_cigna_tms_letter.pdf", 1),
+        ("checklist", "DEMO-1001_cigna_tms_checklist.pdf", 1),
+    ]
+    assert Path(recorded[0]["file"]).read_bytes() == packet.data
+    assert oct(Path(recorded[0]["file"]).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_packet_from_the_queue_reads_no_file_and_lists_the_records_on_its_cover(client: FlaskClient, db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "case"
+    folder.mkdir()
+    text = READY.read_text(encoding="utf-8").replace("    title: Psychiatric evaluation for TMS\n", "    title: Psychiatric evaluation for TMS\n    path: eval.pdf\n")
+    (folder / "case.yaml").write_text(text, encoding="utf-8")
+    (folder / "eval.pdf").write_bytes(_blank_pdf())  # beside the case file, and still not read
+    store = open_store(db, "setup")
+    try:
+        assert not q.add_cases(store, [str(folder / "case.yaml")], payer="cigna", treatment="tms", today=TODAY).errors
+    finally:
+        store.close()
+    packet = _document(client, what="packet")
+    assert packet.status_code == 200, text_of(packet)
+    _, words = _pdf_text(packet.data)
+    assert "Not included" in words
+    assert "Psychiatric evaluation for TMS, 2026-11-05 (file eval.pdf)" in words
+    assert "not read: a case kept in the queue has no folder its records are read from; send it separately" in words
+    assert "Attachment 1" not in words
+
+
+def _blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_the_packet_of_a_continuation_carries_the_recorded_authorization(client: FlaskClient, db: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from tests.pas import cases
+
+    request_id = add_sample(db)
+    store = open_store(db, "maria")
+    try:
+        q.submit(store, request_id, today=TODAY)
+        q.decide(store, request_id, "approved", on=TODAY, auth_number="0123", valid_from=TODAY, valid_to=TODAY + dt.timedelta(days=60), units=[("90868", 36)], today=TODAY)
+        (tmp_path / "later").mkdir()
+        assert not q.add_cases(store, [str(cases.tms(tmp_path / "later", continuation=True))], payer="cigna", treatment="tms", today=TODAY).errors
+    finally:
+        store.close()
+    packet = _post(client, "/cases/1/documents", {"what": "packet", "base_version": "2", "disposition": "download"})
+    assert packet.status_code == 200, text_of(packet)
+    _, words = _pdf_text(packet.data)
+    assert "Letter of medical necessity (continuation)" in words
+    assert "Patient ID DEMO-1001 · Original auth. no. 0123" in words
+    assert [d["kind"] for d in request_row(db, 2)["documents"]] == ["packet"]
