@@ -54,6 +54,8 @@ def letters() -> list[Document]:
     from priorauth.case import load_case_with_digest
     from priorauth.letters import build_context, environment, render_document
     from priorauth.letters import _meta as meta  # the letterhead and running header of a real letter
+    from priorauth.letters.appeal import Denial
+    from priorauth.letters.facts import document_facts
     from priorauth.rules import Registry
 
     registry = Registry(())
@@ -63,8 +65,9 @@ def letters() -> list[Document]:
         case, digest = load_case_with_digest(SAMPLES / sample)
         [(source, report)] = check_case_sources(case, registry, None, None, None)
         for template in (f"letter-{report.treatment}", "letter-appeal", "letter-continuation"):
-            extra = {"appeal": {"date": "November 25, 2026", "reference": "PA-77"}} if template == "letter-appeal" else None
-            ctx = build_context(case, report, source.rule_set, None, digest, extra=extra, date=DATE)
+            denial = Denial("PA-77", dt.date(2026, 11, 25), "not medically necessary") if template == "letter-appeal" else None
+            ctx = build_context(case, report, source.rule_set, None, digest, date=DATE)
+            ctx.update(document_facts(case, report, source.rule_set, denial, None))
             docs.append(render_document(env, template, ctx, lambda c=ctx: meta(c, "letter", False, None)))
     return docs
 
