@@ -398,6 +398,11 @@ class _Writer:
 # ---- changes to one request -----------------------------------------------------------------
 
 
+def _add_note(s: Session, store: Store, r: Request, text_: str) -> None:
+    """A note on ``r``, by the store's user, now (submit, decide and add_note all write one)."""
+    s.add(Note(request_id=r.id, text=text_, created_at=utcnow(), created_by=store.user))
+
+
 def _audit(s: Session, user: str, action: str, request: Request | int | None, detail: str) -> None:
     entry = AuditEntry(at=utcnow(), user=user, action=action, detail=detail)
     if isinstance(request, Request):
@@ -526,7 +531,7 @@ def submit(
             r.reference = reference
             fields.append("reference")
         if note:
-            s.add(Note(request_id=r.id, text=note, created_at=utcnow(), created_by=store.user))
+            _add_note(s, store, r, note)
             what += "; note added"
         _audit(s, store.user, "request.submit", r.id, what + (f"; changed: {', '.join(fields)}" if fields else "") + _status_change(old, r.status))
     return r
@@ -609,7 +614,7 @@ def decide(
         if r.status in lifecycle.ACTIVE_APPROVAL and r.units_approved is not None and r.units_used >= r.units_approved:
             r.status = lifecycle.move(r.id, r.status, "exhaust")
         if note:
-            s.add(Note(request_id=r.id, text=note, created_at=utcnow(), created_by=store.user))
+            _add_note(s, store, r, note)
             fields.append("note added")
         _audit(s, store.user, "request.decide", r.id, f"decision {outcome}; changed: {', '.join(fields)}{_status_change(old, r.status)}")
     return r
@@ -649,7 +654,7 @@ def add_note(store: Store, request_id: int, text_: str, on: dt.date | None = Non
     if not text_.strip():
         raise UsageError("the note is empty")
     with _Change(store, request_id, expected_version, today) as (s, r):
-        s.add(Note(request_id=r.id, text=text_, created_at=utcnow(), created_by=store.user))
+        _add_note(s, store, r, text_)
         r.last_contact = max(d for d in (r.last_contact, on or today or dt.date.today()) if d is not None)
         _audit(s, store.user, "request.note", r.id, "note added")
     return r
