@@ -305,9 +305,12 @@ def _internal_error(exc: Exception) -> ResponseReturnValue:
 
 def _template_globals() -> dict[str, Any]:
     endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    user = session.get("user")
     return {
-        "nav": [(endpoint, label) for endpoint, label in NAV if endpoint in endpoints],
-        "current_user": session.get("user"),
+        # The pages' links only for someone signed in: on the login page they would lead
+        # back to it.
+        "nav": [(endpoint, label) for endpoint, label in NAV if endpoint in endpoints] if user else [],
+        "current_user": user,
         "remote": current_app.config["PRIORAUTH_ACCOUNTS_ONLY"],
     }
 

@@ -80,6 +80,22 @@ def test_login_form_logs_in_and_the_audit_line_names_the_account(remote_app: Fla
     assert sleeps == []
 
 
+def test_the_pages_links_show_only_once_signed_in(remote_app: Flask, sleeps: list[float]) -> None:
+    client = remote_app.test_client()
+    nav = re.compile(r'<nav aria-label="Main">.*?</nav>', re.S)
+
+    def links(html: str) -> list[str]:
+        found = nav.search(html)
+        assert found
+        return re.findall(r'href="([^"]+)"', found.group(0))
+
+    page = client.get("/login").get_data(as_text=True)
+    assert links(page) == ["/"] and "Log out" not in page
+    _log_in(client, "maria.lopez", PASSWORD)
+    page = client.get("/queue").get_data(as_text=True)
+    assert links(page) == ["/", "/queue", "/cases/new", "/rules"] and "Log out" in page
+
+
 def test_token_login_is_off_with_accounts_only(remote_app: Flask) -> None:
     assert remote_app.config["PRIORAUTH_LOGIN_TOKEN"] is None
     client = remote_app.test_client()
