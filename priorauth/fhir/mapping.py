@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from priorauth.catalog import lookup_drug
 from priorauth.fhir import models as m
@@ -377,16 +378,17 @@ def _devices_allergies(chart: Chart, clinical: dict[str, Any], out: Imported) ->
 # ---- medications -----------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # slots: one per medication order, cheaper to make
 class _Use:
     resource: m.Resource
+    key: str  # key_of(resource), worked out once: it sorts the uses and cites them
     drug: str
     role: str
     start: dt.date
     end: dt.date | None
     ongoing: bool
     dose: float | None
-    how: str | None  # how the daily dose was computed
+    recipe: tuple[Any, ...] | None  # how the daily dose was computed: see _how
 
 
 def _concept(chart: Chart, use: m._MedicationUse) -> m.CodeableConcept | None:
@@ -399,11 +401,17 @@ def _concept(chart: Chart, use: m._MedicationUse) -> m.CodeableConcept | None:
 def resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
     """(catalog generic name, role, strength of one unit in mg) of a medication concept
     (remembered per concept: an export names the same few drugs again and again)."""
-    key = (concept.text, tuple((c.system, c.code, c.display) for c in concept.coding))
+    coding = concept.coding
+    if len(coding) == 1:  # the usual case, without a comprehension's frame
+        c = coding[0]
+        key: tuple[Any, ...] = (concept.text, (c.system, c.code, c.display))
+    else:
+        key = (concept.text, *[(c.system, c.code, c.display) for c in coding])
     cache = tables.memo.setdefault("drugs", {})
-    if key not in cache:
-        cache[key] = _resolve_drug(concept, tables)
-    return cache[key]
+    found = cache.get(key, cache)  # the cache itself: not looked up yet (None is an answer)
+    if found is cache:
+        found = cache[key] = _resolve_drug(concept, tables)
+    return found
 
 
 def _resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
@@ -446,35 +454,67 @@ def _per_day(dosage: m.Dosage) -> float | None:
     return FREQ_CODES.get(code.upper()) if code else None
 
 
+# How a daily dose was computed: a recipe (one of these templates, then its numbers) is
+# kept with each order, and written out only for the order whose dose a trial cites.
+_MG_A_DAY = "{:g} mg x {:g}/day"
+_UNITS_A_DAY = "{:g} mg x {:g} x {:g}/day"
+_SUPPLY = "{:g} mg x {:g} / {:g} days"
+
+
+def _how(recipe: tuple[Any, ...]) -> str:
+    return str(recipe[0]).format(*recipe[1:])
+
+
 def daily_dose(dosages: list[m.Dosage], strength: float | None) -> tuple[float | None, str | None]:
     """The highest daily dose the instructions give, in mg, and how it was computed."""
-    best: tuple[float | None, str | None] = (None, None)
+    mg, recipe = _dose(dosages, strength)
+    return mg, _how(recipe) if recipe is not None else None
+
+
+def _dose(dosages: list[m.Dosage], strength: float | None) -> tuple[float | None, tuple[Any, ...] | None]:
+    """:func:`daily_dose`, with the recipe of its computation instead of the text."""
+    best: float | None = None
+    recipe: tuple[Any, ...] | None = None
     for dosage in dosages:
         per_day = _per_day(dosage)
+        if per_day is None:  # no dose of these instructions counts
+            continue
         for dr in dosage.doseAndRate:
             q = dr.doseQuantity
-            if q is None or q.value is None or per_day is None:
+            if q is None or q.value is None:
                 continue
             unit = (q.unit or q.code or "").strip().lower()
+            how: tuple[Any, ...]
             if unit == "mg":
-                mg, how = q.value * per_day, f"{_num(q.value)} mg x {_num(per_day)}/day"
+                mg, how = q.value * per_day, (_MG_A_DAY, q.value, per_day)
             elif unit in UNIT_WORDS and strength:
-                mg, how = strength * q.value * per_day, f"{_num(strength)} mg x {_num(q.value)} x {_num(per_day)}/day"
+                mg, how = strength * q.value * per_day, (_UNITS_A_DAY, strength, q.value, per_day)
             else:
                 continue
-            if best[0] is None or mg > best[0]:
-                best = (round(mg, 2), how)
-    return best
+            if best is None or mg > best:
+                best, recipe = round(mg, 2), how
+    return best, recipe
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
 
 
+_NOT_TAKEN = frozenset(("entered-in-error", "cancelled", "draft", "not-taken", "declined"))
+_ENDED = frozenset(("completed", "stopped"))
+_ONGOING = frozenset(("active", "on-hold", "intended"))
+# The subclasses of m._MedicationUse (the only ones): a type test per resource instead of
+# isinstance with the abstract class, and the uses stay in chart order.
+_USE_TYPES = frozenset((m.MedicationRequest, m.MedicationStatement, m.MedicationDispense))
+
+
 def _uses(chart: Chart, tables: Tables, req: dt.date | None) -> list[_Use]:
     out: list[_Use] = []
-    for use in chart.of_type(m._MedicationUse):
-        if use.status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined"):
+    for r in chart.resources:
+        if type(r) not in _USE_TYPES:
+            continue
+        use = cast(m._MedicationUse, r)
+        if use.status in _NOT_TAKEN:
             continue
         concept = _concept(chart, use)
         found = resolve_drug(concept, tables) if concept is not None else None
@@ -483,76 +523,86 @@ def _uses(chart: Chart, tables: Tables, req: dt.date | None) -> list[_Use]:
         drug, role, strength = found
         if role == "not_a_trial":
             continue
+        # The dose is worked out after the dates: an order dated after the request is skipped.
         end = None
+        supply = None  # a dispense's quantity and days supply
         if isinstance(use, m.MedicationRequest):
             start = m.day(use.authoredOn)
-            if use.dispenseRequest and use.dispenseRequest.validityPeriod and use.status in ("completed", "stopped"):
+            if use.dispenseRequest and use.dispenseRequest.validityPeriod and use.status in _ENDED:
                 end = m.day(use.dispenseRequest.validityPeriod.end)
-            dose, how = daily_dose(use.dosageInstruction, strength)
+            dosages = use.dosageInstruction
         elif isinstance(use, m.MedicationStatement):
             period = use.effectivePeriod
             start = m.day(use.effectiveDateTime) or (m.day(period.start) if period else None)
-            end = m.day(period.end) if period and use.status in ("completed", "stopped") else None
-            dose, how = daily_dose(use.dosage, strength)
+            end = m.day(period.end) if period and use.status in _ENDED else None
+            dosages = use.dosage
         else:
             assert isinstance(use, m.MedicationDispense)
             start = m.day(use.whenHandedOver)
-            dose, how = daily_dose(use.dosageInstruction, strength)
-            q, days = use.quantity, use.daysSupply
-            if dose is None and strength and q and q.value and days and days.value:
-                dose, how = round(strength * q.value / days.value, 2), f"{_num(strength)} mg x {_num(q.value)} / {_num(days.value)} days"
+            dosages = use.dosageInstruction
+            supply = (use.quantity, use.daysSupply)
         if start is None or (req is not None and start > req):
             continue
+        dose, recipe = _dose(dosages, strength)
+        if supply is not None:
+            q, days = supply
+            if dose is None and strength and q and q.value and days and days.value:
+                dose, recipe = round(strength * q.value / days.value, 2), (_SUPPLY, strength, q.value, days.value)
         if end is not None and (end < start or (req is not None and end > req)):
             end = None
-        ongoing = use.status in ("active", "on-hold", "intended") and not isinstance(use, m.MedicationDispense)
-        out.append(_Use(use, drug, role, start, end, ongoing, dose, how))
+        ongoing = supply is None and use.status in _ONGOING
+        out.append(_Use(use, key_of(use), drug, role, start, end, ongoing, dose, recipe))
     return out
 
 
-def _medications(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> list[m.MedicationRequest]:
-    uses = _uses(chart, tables, req)
+_USE_ORDER = operator.attrgetter("drug", "start", "key")
+
+
+def _medications(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> None:
+    uses = sorted(_uses(chart, tables, req), key=_USE_ORDER)
     trials: list[list[_Use]] = []
-    for use in sorted(uses, key=lambda u: (u.drug, u.start, key_of(u.resource))):
-        last = trials[-1] if trials else None
-        if last is not None and last[0].drug == use.drug:
-            reach = max((u.end or u.start) for u in last)
-            if (use.start - reach).days <= MERGE_GAP_DAYS:
-                last.append(use)
-                continue
-        trials.append([use])
+    reach = dt.date.min  # the latest end (or start) of the last trial's orders
+    for use in uses:
+        if trials and trials[-1][0].drug == use.drug and (use.start - reach).days <= MERGE_GAP_DAYS:
+            trials[-1].append(use)
+            reach = max(reach, use.end or use.start)
+        else:
+            trials.append([use])
+            reach = use.end or use.start
     trials.sort(key=lambda t: (t[0].start, t[0].drug))
     data = []
     for n, trial in enumerate(trials):
-        item: dict[str, Any] = {"drug": trial[0].drug}
+        first = trial[0]
+        item: dict[str, Any] = {"drug": first.drug}
         path = f"medications[{n}]"
-        out.note(path, *(_cite(u.resource, u.start.isoformat()) for u in trial))
-        doses = [u for u in trial if u.dose is not None]
-        if doses:
-            top = max(doses, key=lambda u: u.dose or 0)
+        out.note(path, *[f"{u.key}, {u.start.isoformat()}" for u in trial])
+        top, most = None, 0.0  # the first order with the highest dose (as max() finds it)
+        for u in trial:
+            if u.dose is not None and (top is None or u.dose > most):
+                top, most = u, u.dose
+        if top is not None:
             item["max_daily_dose_mg"] = top.dose
-            out.note(f"{path}.max_daily_dose_mg", f"{key_of(top.resource)}: {top.how}")
+            out.note(f"{path}.max_daily_dose_mg", f"{top.key}: {_how(top.recipe) if top.recipe is not None else None}")
         else:
             out.need(f"{path}.max_daily_dose_mg", "no order of this trial gives strength, dose and frequency: write the highest daily dose in mg")
-        item["start"] = trial[0].start.isoformat()
+        item["start"] = first.start.isoformat()
         final = trial[-1]
-        ends = [u.end for u in trial if u.end is not None]
         if final.ongoing:
             item["outcome"] = "ongoing"
-            out.note(f"{path}.outcome", f"{key_of(final.resource)} is {getattr(final.resource, 'status', None)}")
+            out.note(f"{path}.outcome", f"{final.key} is {getattr(final.resource, 'status', None)}")
         else:
+            ends = [u.end for u in trial if u.end is not None]
             if ends:
                 item["end"] = max(ends).isoformat()
             else:
                 out.need(f"{path}.end", "the orders say the trial stopped but not when: write the end date")
             out.need(f"{path}.outcome", "FHIR does not record why a trial ended: write inadequate_response, partial_response, intolerance, contraindicated or response")
-        if trial[0].role == "augmenting_agent":
+        if first.role == "augmenting_agent":
             item["role"] = "augmentation"
         out.need(f"{path}.adherence_pct", "FHIR does not record adherence: write it if the chart documents it")
         data.append(item)
     if data:
         out.data["medications"] = data
-    return [u.resource for u in uses if isinstance(u.resource, m.MedicationRequest)]
 
 
 # ---- assessments -----------------------------------------------------------------------------------------------
@@ -645,43 +695,77 @@ def _improvement(out: Imported) -> None:
 # ---- procedures: psychotherapy, ECT, earlier courses ------------------------------------------------------------
 
 
-def _events(chart: Chart, req: dt.date | None) -> list[tuple[m.Resource, dt.date, list[str], list[str]]]:
-    """(resource, day, CPT/HCPCS codes, SNOMED codes) of done procedures and encounters."""
-    out: list[tuple[m.Resource, dt.date, list[str], list[str]]] = []
-    for r in chart.of_type(m.Procedure) + chart.of_type(m.Encounter):
-        if isinstance(r, m.Procedure) and r.status not in ("not-done", "entered-in-error", "stopped", "preparation"):
-            when = m.day(r.performedDateTime) or (m.day(r.performedPeriod.start) if r.performedPeriod else None)
-            concepts = [r.code]
-        elif isinstance(r, m.Encounter) and r.status not in ("cancelled", "entered-in-error", "planned"):
-            when = m.day(r.period.start) if r.period else None
-            concepts = list(r.type)
-        else:
+# What a CPT/HCPCS code bills, as bits: one dict look-up per code instead of a set test
+# per kind (a chart has hundreds of sessions).
+_THERAPY, _ECT, _TMS, _SPRAVATO = 1, 2, 4, 8
+_BILLED = {
+    code: (_THERAPY if code in THERAPY_CPT else 0) | (_ECT if code in ECT_CPT else 0) | (_TMS if code in TMS_CPT else 0) | (_SPRAVATO if code in SPRAVATO_HCPCS else 0)
+    for code in THERAPY_CPT | ECT_CPT | TMS_CPT | SPRAVATO_HCPCS
+}
+_PROCEDURE_NOT_DONE = frozenset(("not-done", "entered-in-error", "stopped", "preparation"))
+_ENCOUNTER_NOT_DONE = frozenset(("cancelled", "entered-in-error", "planned"))
+
+# A session: (day, "Type/id"), the resource's key worked out once for sorting and citing.
+_Session = tuple[dt.date, str]
+
+
+def _events(chart: Chart, req: dt.date | None) -> list[tuple[_Session, int, str | None]]:
+    """((day, key), what its CPT/HCPCS codes bill (_THERAPY | _ECT | _TMS | _SPRAVATO), the
+    psychotherapy modality of its first SNOMED code that names one) of done procedures
+    and encounters, procedures first, each in chart order."""
+    out: list[tuple[_Session, int, str | None]] = []
+    for r in chart.of_type(m.Procedure):
+        if r.status in _PROCEDURE_NOT_DONE:
             continue
+        when = m.day(r.performedDateTime) or (m.day(r.performedPeriod.start) if r.performedPeriod else None)
         if when is None or (req is not None and when > req):
             continue
-        billing: list[str] = []
-        snomed: list[str] = []
-        for concept in concepts:
-            for c in concept.coding if concept is not None else ():
-                if c.code and c.system in _BILLING:
-                    billing.append(c.code.upper())
-                elif c.code and c.system == SNOMED:
-                    snomed.append(c.code)
-        out.append((r, when, billing, snomed))
+        out.append(_event(r, when, (r.code,)))
+    for r in chart.of_type(m.Encounter):
+        if r.status in _ENCOUNTER_NOT_DONE:
+            continue
+        when = m.day(r.period.start) if r.period else None
+        if when is None or (req is not None and when > req):
+            continue
+        out.append(_event(r, when, r.type))
     return out
 
 
-def _cites(group: list[tuple[m.Resource, dt.date]], most: int = 5) -> str:
-    return ", ".join(key_of(r) for r, _ in group[:most]) + (", ..." if len(group) > most else "")
+def _event(r: m.Resource, when: dt.date, concepts: Iterable[m.CodeableConcept | None]) -> tuple[_Session, int, str | None]:
+    billed = 0
+    modality = None
+    for concept in concepts:
+        for c in concept.coding if concept is not None else ():
+            code = c.code
+            if not code:
+                continue
+            if c.system in _BILLING:
+                billed |= _BILLED.get(code.upper(), 0)
+            elif modality is None and c.system == SNOMED:
+                modality = THERAPY_SNOMED.get(code)
+    return (when, key_of(r)), billed, modality
 
 
-def _courses(items: list[tuple[m.Resource, dt.date]]) -> list[list[tuple[m.Resource, dt.date]]]:
-    groups: list[list[tuple[m.Resource, dt.date]]] = []
-    for item in sorted(items, key=lambda x: (x[1], key_of(x[0]))):
-        if groups and (item[1] - groups[-1][-1][1]).days <= COURSE_GAP_DAYS:
-            groups[-1].append(item)
+def _cites(group: list[_Session], most: int = 5) -> str:
+    return ", ".join(key for _, key in group[:most]) + (", ..." if len(group) > most else "")
+
+
+def _session_notes(group: list[_Session]) -> list[str]:
+    return [f"{key}, {when.isoformat()}" for when, key in group]
+
+
+def _courses(items: list[_Session]) -> list[list[_Session]]:
+    """Sessions by day (then key), in groups no more than COURSE_GAP_DAYS apart."""
+    groups: list[list[_Session]] = []
+    group: list[_Session] = []
+    last = None
+    for item in sorted(items):  # (day, key) tuples: the order of (day, key_of(resource))
+        if last is not None and (item[0] - last).days <= COURSE_GAP_DAYS:
+            group.append(item)
         else:
-            groups.append([item])
+            group = [item]
+            groups.append(group)
+        last = item[0]
     return groups
 
 
@@ -714,30 +798,29 @@ def _care_plans(chart: Chart, req: dt.date | None) -> list[tuple[str, m.CarePlan
 
 
 def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
-    therapy: dict[str, list[tuple[m.Resource, dt.date]]] = {}
-    ect: list[tuple[m.Resource, dt.date]] = []
-    prior: dict[str, list[tuple[m.Resource, dt.date]]] = {"tms": [], "spravato": []}
-    for r, when, billing, snomed in _events(chart, req):
-        modality = _modality(snomed)
-        if modality is None and not THERAPY_CPT.isdisjoint(billing):
+    therapy: dict[str, list[_Session]] = {}
+    ect: list[_Session] = []
+    prior: dict[str, list[_Session]] = {"tms": [], "spravato": []}
+    for session, billed, modality in _events(chart, req):
+        if modality is None and billed & _THERAPY:
             modality = "unknown"
         if modality is not None:
-            therapy.setdefault(modality, []).append((r, when))
-        if not ECT_CPT.isdisjoint(billing):
-            ect.append((r, when))
-        if not TMS_CPT.isdisjoint(billing):
-            prior["tms"].append((r, when))
-        if not SPRAVATO_HCPCS.isdisjoint(billing):
-            prior["spravato"].append((r, when))
+            therapy.setdefault(modality, []).append(session)
+        if billed & _ECT:
+            ect.append(session)
+        if billed & _TMS:
+            prior["tms"].append(session)
+        if billed & _SPRAVATO:
+            prior["spravato"].append(session)
     planned = _care_plans(chart, req)
     rows = []
     for modality, items in therapy.items():
         for group in _courses(items):
             rows.append((modality, group))
-    rows.sort(key=lambda x: (x[1][0][1], x[0]))
+    rows.sort(key=lambda x: (x[1][0][0], x[0]))
     data: list[dict[str, Any]] = []
     for modality, group in rows:
-        days = sorted({d for _, d in group})
+        days = sorted({d for d, _ in group})
         if modality == "unknown":
             # A billing code says psychotherapy, not which kind: an entry needs its
             # modality, and "other" would read as "not evidence-based". Left to complete.
@@ -749,7 +832,7 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
             continue
         path = f"psychotherapy[{len(data)}]"
         data.append({"modality": modality, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)})
-        out.note(path, *(_cite(r, d.isoformat()) for r, d in group))
+        out.note(path, *_session_notes(group))
         out.need(f"{path}.outcome", "FHIR does not record the outcome of psychotherapy: write inadequate_response, partial_response, response or ongoing")
     for modality, plan, start, end in planned:
         if modality in therapy:
@@ -765,18 +848,18 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
     if data:
         out.data["psychotherapy"] = data
     if ect:
-        days = sorted({d for _, d in ect})
+        days = sorted({d for d, _ in ect})
         out.need("ect", f"{len(days)} ECT session(s) from {days[0]} to {days[-1]} ({_cites(ect)}): write status failed or responded")
     else:
         out.need("ect", "no ECT in the chart: write not_tried, declined or contraindicated if the chart says so")
-    courses: list[tuple[dict[str, Any], list[tuple[m.Resource, dt.date]]]] = []
+    courses: list[tuple[dict[str, Any], list[_Session]]] = []
     for treatment, items in prior.items():
         for group in _courses(items):
-            days = sorted({d for _, d in group})
+            days = sorted({d for d, _ in group})
             courses.append(({"treatment": treatment, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)}, group))
     courses.sort(key=lambda c: str(c[0]["start"]))
     for n, (_, group) in enumerate(courses):
-        out.note(f"prior_courses[{n}]", *(_cite(r, d.isoformat()) for r, d in group[:10]), *(["..."] if len(group) > 10 else []))
+        out.note(f"prior_courses[{n}]", *_session_notes(group[:10]), *(["..."] if len(group) > 10 else []))
         out.need(f"prior_courses[{n}].baseline_score", "write the scale scores before and after the course, and any relapse date")
     if courses:
         out.data["prior_courses"] = [c for c, _ in courses]
