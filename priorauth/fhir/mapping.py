@@ -63,6 +63,9 @@ SCREENING = (
     ("clinical.pregnant", "pregnancy"),
 )
 
+# SCREENING as map_chart reads it: (path, its clinical field, why it is to complete)
+_SCREENING = [(path, path.split(".")[1], f"not in the chart: write false only if the chart documents that the patient has no {words}") for path, words in SCREENING]
+
 
 @dataclass(frozen=True)
 class Options:
@@ -268,7 +271,11 @@ def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables,
     else:
         out.need("prescriber.npi", f"{key_of(practitioner)} has no NPI identifier")
     taxonomy = _all_codes([*(s for r in roles for s in r.specialty), *(q.code for q in practitioner.qualification)], NUCC)
-    specialty = next((tables.lookup("taxonomy", c) for c in taxonomy if tables.lookup("taxonomy", c)), None)
+    specialty = None
+    for code in taxonomy:  # the first code in the table
+        specialty = tables.lookup("taxonomy", code)
+        if specialty:
+            break
     cite = ", ".join([key_of(practitioner), *(key_of(r) for r in roles)])
     out.note("prescriber", cite)
     if specialty:
@@ -282,6 +289,33 @@ def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables,
 
 
 # ---- diagnoses and clinical flags -----------------------------------------------------------------------------
+
+
+_DEPRESSION = ("F32", "F33", "F34.1", "F06.3", "F53")
+
+
+@functools.lru_cache(maxsize=4096)  # an export codes the same few diagnoses again and again
+def _icd(code: str) -> tuple[str, bool, bool, str | None]:
+    """What an ICD-10-CM code says: (the code as a case writes it, upper case with its dot;
+    whether the source wrote it without its dot; whether it is a depression diagnosis;
+    the clinical flag it raises, if any)."""
+    upper = code.upper().strip()
+    was_undotted = _UNDOTTED.fullmatch(upper) is not None
+    if was_undotted:
+        upper = f"{upper[:3]}.{upper[3:]}"
+    flag = None
+    if upper.startswith(_DEPRESSION):
+        if upper.startswith(("F32.3", "F33.3")):
+            flag = "psychotic_features"
+    elif upper.startswith("F31"):
+        flag = "bipolar_disorder"
+    elif upper[:3] in SCHIZOPHRENIA_SPECTRUM:
+        flag = "schizophrenia_spectrum"
+    elif upper.startswith("G40"):
+        flag = "seizure_history"
+    elif upper[:3] in SUBSTANCE_USE:
+        flag = "substance_use_disorder"
+    return upper, was_undotted, upper.startswith(_DEPRESSION), flag
 
 
 def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, Any]:
@@ -299,32 +333,24 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
             continue
         icd = cond.code.codes(ICD10)
         snomed = cond.code.codes(SNOMED)
+        cite = None
         for code in icd:
-            upper = code.upper().strip()
-            if _UNDOTTED.fullmatch(upper):
-                upper = f"{upper[:3]}.{upper[3:]}"
+            upper, was_undotted, depression, flag = _icd(code)
+            if was_undotted:
                 undotted[upper] = code
-            flag = None
-            if upper.startswith(("F32", "F33", "F34.1", "F06.3", "F53")):
-                if _status(cond.clinicalStatus) not in ("resolved", "inactive"):
-                    prev = diagnoses.get(upper)
-                    if prev is None or (onset and (prev[0] is None or onset < prev[0])):
-                        diagnoses[upper] = (onset, cond)
-                if upper.startswith(("F32.3", "F33.3")):
-                    flag = "psychotic_features"
-            elif upper.startswith("F31"):
-                flag = "bipolar_disorder"
-            elif upper[:3] in SCHIZOPHRENIA_SPECTRUM:
-                flag = "schizophrenia_spectrum"
-            elif upper.startswith("G40"):
-                flag = "seizure_history"
-            elif upper[:3] in SUBSTANCE_USE:
-                substance.append(upper)
-                cites.setdefault("substance_use_disorder", []).append(_cite(cond, _iso(onset)))
-            if flag:
-                clinical[flag] = True
-                cites.setdefault(flag, []).append(_cite(cond, _iso(onset)))
-        if not icd and any(c in SNOMED_DEPRESSION for c in snomed):
+            if depression and _status(cond.clinicalStatus) not in ("resolved", "inactive"):
+                prev = diagnoses.get(upper)
+                if prev is None or (onset and (prev[0] is None or onset < prev[0])):
+                    diagnoses[upper] = (onset, cond)
+            if flag is not None:
+                if cite is None:
+                    cite = _cite(cond, _iso(onset))
+                if flag == "substance_use_disorder":
+                    substance.append(upper)  # its value (active or in remission) is worked out below
+                else:
+                    clinical[flag] = True
+                cites.setdefault(flag, []).append(cite)
+        if not icd and snomed and any(c in SNOMED_DEPRESSION for c in snomed):
             snomed_only.append((cond, next(SNOMED_DEPRESSION[c] for c in snomed if c in SNOMED_DEPRESSION)))
         if SNOMED_SUICIDAL_IDEATION in snomed:
             out.need("clinical.suicidal_ideation", f"{_cite(cond, _iso(onset))} records suicidal ideation: write passive or active_with_intent (FHIR does not say which)")
@@ -618,6 +644,7 @@ def _scale_of(concept: m.CodeableConcept | None, tables: Tables) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # scores are a few small numbers, over and over
 def _round(value: float) -> int:
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -873,7 +900,11 @@ def _documents(chart: Chart, tables: Tables, req: dt.date | None, out: Imported)
     for doc in chart.of_type(m.DocumentReference):
         if doc.status == "entered-in-error" or doc.type is None:
             continue
-        kind = next((tables.lookup("documents", f"{c.system or ''}|{c.code or ''}") for c in doc.type.coding if tables.lookup("documents", f"{c.system or ''}|{c.code or ''}")), None)
+        kind = None
+        for c in doc.type.coding:  # the first coding in the table
+            kind = tables.lookup("documents", f"{c.system or ''}|{c.code or ''}")
+            if kind:
+                break
         if not kind:
             continue
         when = m.day(doc.date)
@@ -895,8 +926,11 @@ def _documents(chart: Chart, tables: Tables, req: dt.date | None, out: Imported)
         out.data["documents"] = data
 
 
+_SUFFIXES = {"application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
 def _suffix(content_type: str | None) -> str:
-    return {"application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg"}.get((content_type or "").split(";")[0].strip().lower(), ".bin")
+    return _SUFFIXES.get((content_type or "").split(";")[0].strip().lower(), ".bin")
 
 
 # ---- the whole case -------------------------------------------------------------------------------------------------
@@ -916,9 +950,9 @@ def map_chart(chart: Chart, opts: Options, tables: Tables) -> Imported:
     _assessments(chart, tables, req, out)
     _devices_allergies(chart, clinical, out)
     _improvement(out)
-    for path, words in SCREENING:
-        if path.split(".")[1] not in clinical:
-            out.need(path, f"not in the chart: write false only if the chart documents that the patient has no {words}")
+    for path, name, why in _SCREENING:
+        if name not in clinical:
+            out.need(path, why)
     out.need("clinical.pdmp_checked", "FHIR does not record a PDMP review: write true once it is done")
     out.need("episode.current_start", "FHIR does not say when the current depressive episode began: write the date if the chart gives it")
     if clinical:
