@@ -39,6 +39,7 @@ SNOMED_DEPRESSION = {"370143000": "major depressive disorder", "36923009": "majo
 SNOMED_SUICIDAL_IDEATION = "6471006"
 PHQ2 = "55758-7"
 PHQ9_TEEN = ("89204-2", "89206-7")
+_NOT_SEVERITY = frozenset((PHQ2, *PHQ9_TEEN))  # screens the assessments leave out
 # Psychotherapy codes: CPT (modality not coded) and SNOMED (modality coded).
 THERAPY_CPT = {"90832", "90834", "90837", "90833", "90836", "90838", "90853", "90846", "90847"}
 THERAPY_SNOMED = {"228557008": "CBT", "304822001": "psychodynamic", "425680009": "other"}
@@ -82,6 +83,11 @@ class ToComplete:
     why: str
 
 
+# The same few items are to complete in every chart: one frozen ToComplete each, shared
+# (bounded, so memory stays flat over a large export).
+_to_complete = functools.lru_cache(maxsize=1024)(ToComplete)
+
+
 @dataclass
 class Imported:
     fhir_id: str
@@ -95,7 +101,7 @@ class Imported:
         self.notes.setdefault(path, []).extend(lines)
 
     def need(self, path: str, why: str) -> None:
-        self.todo.append(ToComplete(path, why))
+        self.todo.append(_to_complete(path, why))
 
 
 def _cite(resource: m.Resource, when: dt.date | str | None = None) -> str:
@@ -126,7 +132,11 @@ def _all_codes(concepts: Iterable[m.CodeableConcept | None], system: str) -> lis
 def _patient(chart: Chart, out: Imported) -> None:
     p = chart.patient
     data: dict[str, Any] = {}
-    mrn = next((i for i in p.identifier if i.has_type("MR") and i.value), None)
+    mrn = None
+    for i in p.identifier:
+        if i.value and i.has_type("MR"):
+            mrn = i
+            break
     data["id"] = mrn.value if mrn else p.id
     out.note("patient.id", f"{key_of(p)}" + (" identifier MR" if mrn else " id (no MR identifier)"))
     name = next((n for n in p.name if n.use == "official"), p.name[0] if p.name else None)
@@ -657,7 +667,7 @@ def _assessments(chart: Chart, tables: Tables, req: dt.date | None, out: Importe
             continue
         when = m.day(obs.effectiveDateTime) or (m.day(obs.effectivePeriod.start) if obs.effectivePeriod else None)
         loinc = obs.code.codes(LOINC) if obs.code else []
-        if PHQ2 in loinc or any(c in PHQ9_TEEN for c in loinc):
+        if not _NOT_SEVERITY.isdisjoint(loinc):
             skipped.append(_cite(obs, _iso(when)))
             continue
         candidates: list[tuple[str | None, float | None]] = [(_scale_of(obs.code, tables), _value(obs.valueQuantity, obs.valueInteger))]
