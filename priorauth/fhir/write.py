@@ -4,6 +4,8 @@ to complete as comments at their field) or as JSON."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 from priorauth.case_yaml import dump
@@ -14,49 +16,47 @@ __all__ = ["case_yaml", "case_json", "todo_lines"]
 TODO = "TO COMPLETE"
 
 
-def _paths(data: dict[str, Any]) -> set[str]:
-    out: set[str] = set()
-    _collect(data, "", out)
-    return out
+def _existing(data: dict[str, Any], path: str) -> str:
+    """The longest start of ``path`` ("medications[2].outcome") that is in ``data``: a key,
+    or an item of a list that is a mapping; "" if none is. A comment stands above the
+    nearest part of the case that exists. Only the paths of notes and facts to complete are
+    walked, fewer than the keys of a case, whose paths are never all made. The paths are as
+    the mapping writes them: names and item numbers ("[2]", a list in a list has none)."""
+    node: Any = data
+    end = start = 0
+    for part in path.split("."):
+        name, bracket, index = part.partition("[")
+        if type(node) is not dict or name not in node:
+            break
+        node = node[name]
+        end = start + len(name)
+        if bracket:
+            number = _number(index)
+            if number is None or type(node) is not list or number >= len(node) or type(node[number]) is not dict:
+                break
+            node = node[number]
+            end = start + len(part)
+        start += len(part) + 1
+    return path if end == len(path) else path[:end]
 
 
-def _collect(data: Any, prefix: str, out: set[str]) -> None:
-    """The paths inside ``data`` (a dict or a list) into ``out``: every key, and every
-    item that is a mapping; the function is called only for what has paths inside."""
-    if type(data) is dict:
-        for k, v in data.items():
-            path = f"{prefix}.{k}" if prefix else str(k)
-            out.add(path)
-            if type(v) is dict or type(v) is list:
-                _collect(v, path, out)
-    elif type(data) is list:
-        for i, v in enumerate(data):
-            if type(v) is dict:
-                path = f"{prefix}[{i}]"
-                out.add(path)
-                _collect(v, path, out)
+def _number(index: str) -> int | None:
+    """The number in a path's "[2]", given what follows the "[" ("2]"); None for anything
+    else ("]", "02]", "-1]", "2]x"): no item has that path."""
+    number = index[:-1]
+    if index[-1:] == "]" and number.isascii() and number.isdigit() and (number[0] != "0" or number == "0"):
+        return int(number)
+    return None
 
 
-def _parent(path: str) -> str:
-    if path.endswith("]"):
-        return path[: path.rindex("[")]
-    return path[: path.rindex(".")] if "." in path else ""
-
-
-def _placed(imp: Imported) -> dict[str, list[str]]:
-    """Comment lines by the path they stand above ("" = the end of the file)."""
-    exists = _paths(imp.data)
+def _placed(imp: Imported, notes: dict[str, list[str]], todo: list[str]) -> dict[str, list[str]]:
+    """Comment lines (``notes`` by path, then ``todo``, the lines of ``imp.todo``) by the path
+    they stand above ("" = the end of the file)."""
     out: dict[str, list[str]] = {}
-
-    def at(path: str) -> str:
-        while path and path not in exists:
-            path = _parent(path)
-        return path
-
-    for path, lines in imp.notes.items():
-        out.setdefault(path if path in exists else at(path), []).extend(lines)
-    for item in imp.todo:
-        out.setdefault(at(item.path), []).append(f"{TODO} {item.path}: {item.why}")
+    for path, lines in notes.items():
+        out.setdefault(_existing(imp.data, path), []).extend(lines)
+    for item, line in zip(imp.todo, todo):
+        out.setdefault(_existing(imp.data, item.path), []).append(line)
     return out
 
 
@@ -70,27 +70,41 @@ def _clean(line: str) -> str:
     return " ".join(line.split())
 
 
-def _whole(value: Any) -> Any:
-    """Doses and scores that are whole numbers written without ".0"."""
-    kind = type(value)
-    if kind is float and value.is_integer():
-        return int(value)
-    if kind is dict:  # texts, most values, are not looked into
-        return {k: v if type(v) is str else _whole(v) for k, v in value.items()}
-    if kind is list:
-        return [v if type(v) is str else _whole(v) for v in value]
-    return value
+def _tidy(lines: Iterable[str]) -> bool:
+    """Whether :func:`_clean` leaves every line as it is, checked once on all the lines of a
+    case joined by spaces: a line with a leading or a trailing space (or an empty line) makes
+    a double space there, so a clean join means clean lines (and an empty line, rare, only
+    sends the case to the line-by-line cleaning). Scanning the text costs more than the
+    calls: about 3 KB of comments a case."""
+    text = " ".join(lines)
+    return _printable(text) and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+_PRINTABLE = bytes(range(0x20, 0x7F))
+
+
+def _printable(text: str) -> bool:
+    """``text.isprintable()``, five times faster for ASCII text (most): the Unicode check
+    looks each character up, deleting the printable bytes is one table pass."""
+    if text.isascii():  # stored as one byte a character: free to know
+        return not text.encode("ascii").translate(None, _PRINTABLE)
+    return text.isprintable()
 
 
 def case_yaml(imp: Imported) -> str:
-    comments = {path: [_clean(line) for line in lines] for path, lines in _placed(imp).items()}
+    notes = imp.notes
+    todo = [f"{TODO} {item.path}: {item.why}" for item in imp.todo]
+    if not _tidy(chain(chain.from_iterable(notes.values()), todo)):
+        notes = {path: [_clean(line) for line in lines] for path, lines in notes.items()}
+        todo = [_clean(line) for line in todo]
+    comments = _placed(imp, notes, todo)
     head = (
         f"# Imported from FHIR: {_clean(imp.source)}, {imp.fhir_id}.\n"
         "# Each fact names the resource it came from. Lines marked TO COMPLETE are what FHIR\n"
         "# cannot say: fill them in from the chart, or leave the fact out (absent = not documented).\n"
     )
     rest = comments.pop("", [])
-    text = head + dump(_whole(imp.data), comments)
+    text = head + dump(imp.data, comments, whole_numbers=True)
     return text + ("\n" + "".join(f"# {line}\n" for line in rest) if rest else "")
 
 
