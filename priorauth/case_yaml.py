@@ -62,7 +62,9 @@ def dump(data: Mapping[str, Any], comments: Mapping[str, list[str]] | None = Non
     computed as floats)."""
     comments = comments or {}
     out: list[str] = []
-    unnumbered = "" if any("[]" in path for path in comments) else None  # else no path without numbers is looked up
+    # Is any path without item numbers? If not, no key's path is made without them. (One
+    # path ending with "[" and the next starting with "]" would only cost time.)
+    unnumbered = "" if "[]" in "".join(comments) else None
     _mapping(data, "", unnumbered, "", "", comments, out, _whole if whole_numbers else scalar)
     return "\n".join(out) + "\n"
 

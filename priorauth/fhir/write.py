@@ -16,35 +16,45 @@ __all__ = ["case_yaml", "case_json", "todo_lines"]
 TODO = "TO COMPLETE"
 
 
-def _existing(data: dict[str, Any], path: str) -> str:
-    """The longest start of ``path`` ("medications[2].outcome") that is in ``data``: a key,
-    or an item of a list that is a mapping; "" if none is. A comment stands above the
-    nearest part of the case that exists. Only the paths of notes and facts to complete are
-    walked, fewer than the keys of a case, whose paths are never all made. The paths are as
-    the mapping writes them: names and item numbers ("[2]", a list in a list has none)."""
-    node: Any = data
-    end = start = 0
-    for part in path.split("."):
-        name, bracket, index = part.partition("[")
-        if type(node) is not dict or name not in node:
-            break
-        node = node[name]
-        end = start + len(name)
-        if bracket:
-            number = _number(index)
-            if number is None or type(node) is not list or number >= len(node) or type(node[number]) is not dict:
-                break
-            node = node[number]
-            end = start + len(part)
-        start += len(part) + 1
-    return path if end == len(path) else path[:end]
+_MISSING = object()  # a key's value can be None
+
+
+def _nearest(path: str, parts: dict[str, Any]) -> str:
+    """``path`` if the case has it (a key, or an item of a list that is a mapping), else the
+    nearest path above it that it has ("" = none, the end of the file): a comment stands
+    above the nearest part of the case that exists. ``parts`` holds the parts of the case
+    met so far by their path ("" = the case), so that the notes and facts under one part
+    (clinical.pregnant, clinical.pdmp_checked) find it once; only their paths are looked up,
+    fewer than the keys of a case, whose paths are never all made."""
+    if path in parts:
+        return path
+    key: str | int | None
+    if path.endswith("]"):  # an item: medications[2]
+        cut = path.rindex("[")
+        parent, key = path[:cut], _number(path[cut + 1 :])
+    else:
+        parent, _, key = path.rpartition(".")
+    found = _nearest(parent, parts)
+    if found != parent:
+        return found
+    node = parts[parent]
+    if isinstance(key, str):
+        child = node.get(key, _MISSING) if type(node) is dict else _MISSING
+    elif key is not None and type(node) is list and key < len(node) and type(node[key]) is dict:
+        child = node[key]
+    else:
+        child = _MISSING
+    if child is _MISSING:
+        return parent
+    parts[path] = child
+    return path
 
 
 def _number(index: str) -> int | None:
     """The number in a path's "[2]", given what follows the "[" ("2]"); None for anything
-    else ("]", "02]", "-1]", "2]x"): no item has that path."""
+    else ("]", "02]", "-1]", "x]"): no item has that path."""
     number = index[:-1]
-    if index[-1:] == "]" and number.isascii() and number.isdigit() and (number[0] != "0" or number == "0"):
+    if number.isascii() and number.isdigit() and (number[0] != "0" or number == "0"):
         return int(number)
     return None
 
@@ -53,10 +63,11 @@ def _placed(imp: Imported, notes: dict[str, list[str]], todo: list[str]) -> dict
     """Comment lines (``notes`` by path, then ``todo``, the lines of ``imp.todo``) by the path
     they stand above ("" = the end of the file)."""
     out: dict[str, list[str]] = {}
+    parts: dict[str, Any] = {"": imp.data}
     for path, lines in notes.items():
-        out.setdefault(_existing(imp.data, path), []).extend(lines)
+        out.setdefault(_nearest(path, parts), []).extend(lines)
     for item, line in zip(imp.todo, todo):
-        out.setdefault(_existing(imp.data, item.path), []).append(line)
+        out.setdefault(_nearest(item.path, parts), []).append(line)
     return out
 
 

@@ -24,7 +24,7 @@ def _case(notes: dict[str, list[str]], todo: list[tuple[str, str]], source: str 
 def test_notes_and_facts_to_complete_stand_above_the_nearest_part_that_exists() -> None:
     imp = _case(
         {"medications[1].outcome": ["moved up"], "medications[1]": ["its own"], "medications[1].drug": ["at the drug"], "medications[5]": ["no item 5"], "rems": ["no rems"]},
-        [("medications[1].adherence_pct", "why"), ("patient.sex", "why"), ("rems.enrolled", "why"), ("medications[02]", "why"), ("patient.id", "why")],
+        [("medications[1].adherence_pct", "why"), ("patient.sex", "why"), ("rems.enrolled", "why"), ("medications[02]", "why"), ("patient.id", "why"), ("medications[0][3]", "why")],
     )
     assert case_yaml(imp) == HEAD + (
         "# TO COMPLETE patient.sex: why\n"
@@ -34,6 +34,7 @@ def test_notes_and_facts_to_complete_stand_above_the_nearest_part_that_exists() 
         "# no item 5\n"
         "# TO COMPLETE medications[02]: why\n"
         "medications:\n"
+        "  # TO COMPLETE medications[0][3]: why\n"
         '  - drug: "a"\n'
         "    max_daily_dose_mg: 20\n"
         "  # moved up\n"
