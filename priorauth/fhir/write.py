@@ -34,10 +34,12 @@ def _nearest(path: str, parts: dict[str, Any]) -> str:
         parent, key = path[:cut], _number(path[cut + 1 :])
     else:
         parent, _, key = path.rpartition(".")
-    found = _nearest(parent, parts)
-    if found != parent:
-        return found
-    node = parts[parent]
+    node = parts.get(parent, _MISSING)
+    if node is _MISSING:  # a parent not met yet, or not in the case
+        found = _nearest(parent, parts)
+        if found != parent:
+            return found
+        node = parts[parent]
     if isinstance(key, str):
         child = node.get(key, _MISSING) if type(node) is dict else _MISSING
     elif key is not None and type(node) is list and key < len(node) and type(node[key]) is dict:
