@@ -49,8 +49,11 @@ def scalar(value: Any) -> str:
 
 def _whole(value: Any) -> str:
     """:func:`scalar`, with a float that is a whole number written without ".0"."""
-    if type(value) is float and value.is_integer():
-        return repr(int(value))
+    kind = type(value)
+    if kind is float:
+        return repr(int(value)) if value.is_integer() else repr(value)
+    if kind is int:
+        return repr(value)
     return scalar(value)
 
 

@@ -34,10 +34,12 @@ def _nearest(path: str, parts: dict[str, Any]) -> str:
         parent, key = path[:cut], _number(path[cut + 1 :])
     else:
         parent, _, key = path.rpartition(".")
-    found = _nearest(parent, parts)
-    if found != parent:
-        return found
-    node = parts[parent]
+    node = parts.get(parent, _MISSING)
+    if node is _MISSING:  # a parent not met yet, or not in the case
+        found = _nearest(parent, parts)
+        if found != parent:
+            return found
+        node = parts[parent]
     if isinstance(key, str):
         child = node.get(key, _MISSING) if type(node) is dict else _MISSING
     elif key is not None and type(node) is list and key < len(node) and type(node[key]) is dict:
@@ -83,10 +85,10 @@ def _clean(line: str) -> str:
 
 def _tidy(lines: Iterable[str]) -> bool:
     """Whether :func:`_clean` leaves every line as it is, checked once on all the lines of a
-    case joined by spaces: a line with a leading or a trailing space (or an empty line) makes
-    a double space there, so a clean join means clean lines (and an empty line, rare, only
-    sends the case to the line-by-line cleaning). Scanning the text costs more than the
-    calls: about 3 KB of comments a case."""
+    case joined by spaces (about 3 KB; checking line by line cost three times as much): a line with
+    a leading or a trailing space makes a double space in the join, so a clean join means
+    clean lines. An empty line does too, and only sends the case to the line-by-line
+    cleaning, which leaves it as it is."""
     text = " ".join(lines)
     return _printable(text) and "  " not in text and text[:1] != " " and text[-1:] != " "
 
@@ -103,6 +105,9 @@ def _printable(text: str) -> bool:
 
 
 def case_yaml(imp: Imported) -> str:
+    """The case as YAML: the facts with their notes and the facts to complete above them,
+    the notes and facts with no place in the case at the end. The comment lines are made
+    one line each (a resource id can hold a newline), which most cases do not need."""
     notes = imp.notes
     todo = [f"{TODO} {item.path}: {item.why}" for item in imp.todo]
     if not _tidy(chain(chain.from_iterable(notes.values()), todo)):
