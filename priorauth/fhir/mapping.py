@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from priorauth.catalog import lookup_drug
 from priorauth.fhir import models as m
@@ -38,6 +39,7 @@ SNOMED_DEPRESSION = {"370143000": "major depressive disorder", "36923009": "majo
 SNOMED_SUICIDAL_IDEATION = "6471006"
 PHQ2 = "55758-7"
 PHQ9_TEEN = ("89204-2", "89206-7")
+_NOT_SEVERITY = frozenset((PHQ2, *PHQ9_TEEN))  # screens the assessments leave out
 # Psychotherapy codes: CPT (modality not coded) and SNOMED (modality coded).
 THERAPY_CPT = {"90832", "90834", "90837", "90833", "90836", "90838", "90853", "90846", "90847"}
 THERAPY_SNOMED = {"228557008": "CBT", "304822001": "psychodynamic", "425680009": "other"}
@@ -62,6 +64,9 @@ SCREENING = (
     ("clinical.pregnant", "pregnancy"),
 )
 
+# SCREENING as map_chart reads it: (path, its clinical field, why it is to complete)
+_SCREENING = [(path, path.split(".")[1], f"not in the chart: write false only if the chart documents that the patient has no {words}") for path, words in SCREENING]
+
 
 @dataclass(frozen=True)
 class Options:
@@ -78,6 +83,11 @@ class ToComplete:
     why: str
 
 
+# The same few items are to complete in every chart: one frozen ToComplete each, shared
+# (bounded, so memory stays flat over a large export).
+_to_complete = functools.lru_cache(maxsize=1024)(ToComplete)
+
+
 @dataclass
 class Imported:
     fhir_id: str
@@ -91,7 +101,7 @@ class Imported:
         self.notes.setdefault(path, []).extend(lines)
 
     def need(self, path: str, why: str) -> None:
-        self.todo.append(ToComplete(path, why))
+        self.todo.append(_to_complete(path, why))
 
 
 def _cite(resource: m.Resource, when: dt.date | str | None = None) -> str:
@@ -122,7 +132,11 @@ def _all_codes(concepts: Iterable[m.CodeableConcept | None], system: str) -> lis
 def _patient(chart: Chart, out: Imported) -> None:
     p = chart.patient
     data: dict[str, Any] = {}
-    mrn = next((i for i in p.identifier if i.has_type("MR") and i.value), None)
+    mrn = None
+    for i in p.identifier:
+        if i.value and i.has_type("MR"):
+            mrn = i
+            break
     data["id"] = mrn.value if mrn else p.id
     out.note("patient.id", f"{key_of(p)}" + (" identifier MR" if mrn else " id (no MR identifier)"))
     name = next((n for n in p.name if n.use == "official"), p.name[0] if p.name else None)
@@ -267,7 +281,11 @@ def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables,
     else:
         out.need("prescriber.npi", f"{key_of(practitioner)} has no NPI identifier")
     taxonomy = _all_codes([*(s for r in roles for s in r.specialty), *(q.code for q in practitioner.qualification)], NUCC)
-    specialty = next((tables.lookup("taxonomy", c) for c in taxonomy if tables.lookup("taxonomy", c)), None)
+    specialty = None
+    for code in taxonomy:  # the first code in the table
+        specialty = tables.lookup("taxonomy", code)
+        if specialty:
+            break
     cite = ", ".join([key_of(practitioner), *(key_of(r) for r in roles)])
     out.note("prescriber", cite)
     if specialty:
@@ -281,6 +299,33 @@ def _prescriber(chart: Chart, orders: list[m.MedicationRequest], tables: Tables,
 
 
 # ---- diagnoses and clinical flags -----------------------------------------------------------------------------
+
+
+_DEPRESSION = ("F32", "F33", "F34.1", "F06.3", "F53")
+
+
+@functools.lru_cache(maxsize=4096)  # an export codes the same few diagnoses again and again
+def _icd(code: str) -> tuple[str, bool, bool, str | None]:
+    """What an ICD-10-CM code says: (the code as a case writes it, upper case with its dot;
+    whether the source wrote it without its dot; whether it is a depression diagnosis;
+    the clinical flag it raises, if any)."""
+    upper = code.upper().strip()
+    was_undotted = _UNDOTTED.fullmatch(upper) is not None
+    if was_undotted:
+        upper = f"{upper[:3]}.{upper[3:]}"
+    flag = None
+    if upper.startswith(_DEPRESSION):
+        if upper.startswith(("F32.3", "F33.3")):
+            flag = "psychotic_features"
+    elif upper.startswith("F31"):
+        flag = "bipolar_disorder"
+    elif upper[:3] in SCHIZOPHRENIA_SPECTRUM:
+        flag = "schizophrenia_spectrum"
+    elif upper.startswith("G40"):
+        flag = "seizure_history"
+    elif upper[:3] in SUBSTANCE_USE:
+        flag = "substance_use_disorder"
+    return upper, was_undotted, upper.startswith(_DEPRESSION), flag
 
 
 def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, Any]:
@@ -298,32 +343,24 @@ def _conditions(chart: Chart, req: dt.date | None, out: Imported) -> dict[str, A
             continue
         icd = cond.code.codes(ICD10)
         snomed = cond.code.codes(SNOMED)
+        cite = None
         for code in icd:
-            upper = code.upper().strip()
-            if _UNDOTTED.fullmatch(upper):
-                upper = f"{upper[:3]}.{upper[3:]}"
+            upper, was_undotted, depression, flag = _icd(code)
+            if was_undotted:
                 undotted[upper] = code
-            flag = None
-            if upper.startswith(("F32", "F33", "F34.1", "F06.3", "F53")):
-                if _status(cond.clinicalStatus) not in ("resolved", "inactive"):
-                    prev = diagnoses.get(upper)
-                    if prev is None or (onset and (prev[0] is None or onset < prev[0])):
-                        diagnoses[upper] = (onset, cond)
-                if upper.startswith(("F32.3", "F33.3")):
-                    flag = "psychotic_features"
-            elif upper.startswith("F31"):
-                flag = "bipolar_disorder"
-            elif upper[:3] in SCHIZOPHRENIA_SPECTRUM:
-                flag = "schizophrenia_spectrum"
-            elif upper.startswith("G40"):
-                flag = "seizure_history"
-            elif upper[:3] in SUBSTANCE_USE:
-                substance.append(upper)
-                cites.setdefault("substance_use_disorder", []).append(_cite(cond, _iso(onset)))
-            if flag:
-                clinical[flag] = True
-                cites.setdefault(flag, []).append(_cite(cond, _iso(onset)))
-        if not icd and any(c in SNOMED_DEPRESSION for c in snomed):
+            if depression and _status(cond.clinicalStatus) not in ("resolved", "inactive"):
+                prev = diagnoses.get(upper)
+                if prev is None or (onset and (prev[0] is None or onset < prev[0])):
+                    diagnoses[upper] = (onset, cond)
+            if flag is not None:
+                if cite is None:
+                    cite = _cite(cond, _iso(onset))
+                if flag == "substance_use_disorder":
+                    substance.append(upper)  # its value (active or in remission) is worked out below
+                else:
+                    clinical[flag] = True
+                cites.setdefault(flag, []).append(cite)
+        if not icd and snomed and any(c in SNOMED_DEPRESSION for c in snomed):
             snomed_only.append((cond, next(SNOMED_DEPRESSION[c] for c in snomed if c in SNOMED_DEPRESSION)))
         if SNOMED_SUICIDAL_IDEATION in snomed:
             out.need("clinical.suicidal_ideation", f"{_cite(cond, _iso(onset))} records suicidal ideation: write passive or active_with_intent (FHIR does not say which)")
@@ -377,16 +414,17 @@ def _devices_allergies(chart: Chart, clinical: dict[str, Any], out: Imported) ->
 # ---- medications -----------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # slots: one per medication order, cheaper to make
 class _Use:
     resource: m.Resource
+    key: str  # key_of(resource), worked out once: it sorts the uses and cites them
     drug: str
     role: str
     start: dt.date
     end: dt.date | None
     ongoing: bool
     dose: float | None
-    how: str | None  # how the daily dose was computed
+    recipe: tuple[Any, ...] | None  # how the daily dose was computed: see _how
 
 
 def _concept(chart: Chart, use: m._MedicationUse) -> m.CodeableConcept | None:
@@ -399,11 +437,17 @@ def _concept(chart: Chart, use: m._MedicationUse) -> m.CodeableConcept | None:
 def resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
     """(catalog generic name, role, strength of one unit in mg) of a medication concept
     (remembered per concept: an export names the same few drugs again and again)."""
-    key = (concept.text, tuple((c.system, c.code, c.display) for c in concept.coding))
+    coding = concept.coding
+    if len(coding) == 1:  # the usual case, without a comprehension's frame
+        c = coding[0]
+        key: tuple[Any, ...] = (concept.text, (c.system, c.code, c.display))
+    else:
+        key = (concept.text, *[(c.system, c.code, c.display) for c in coding])
     cache = tables.memo.setdefault("drugs", {})
-    if key not in cache:
-        cache[key] = _resolve_drug(concept, tables)
-    return cache[key]
+    found = cache.get(key, cache)  # the cache itself: not looked up yet (None is an answer)
+    if found is cache:
+        found = cache[key] = _resolve_drug(concept, tables)
+    return found
 
 
 def _resolve_drug(concept: m.CodeableConcept, tables: Tables) -> tuple[str, str, float | None] | None:
@@ -446,35 +490,67 @@ def _per_day(dosage: m.Dosage) -> float | None:
     return FREQ_CODES.get(code.upper()) if code else None
 
 
+# How a daily dose was computed: a recipe (one of these templates, then its numbers) is
+# kept with each order, and written out only for the order whose dose a trial cites.
+_MG_A_DAY = "{:g} mg x {:g}/day"
+_UNITS_A_DAY = "{:g} mg x {:g} x {:g}/day"
+_SUPPLY = "{:g} mg x {:g} / {:g} days"
+
+
+def _how(recipe: tuple[Any, ...]) -> str:
+    return str(recipe[0]).format(*recipe[1:])
+
+
 def daily_dose(dosages: list[m.Dosage], strength: float | None) -> tuple[float | None, str | None]:
     """The highest daily dose the instructions give, in mg, and how it was computed."""
-    best: tuple[float | None, str | None] = (None, None)
+    mg, recipe = _dose(dosages, strength)
+    return mg, _how(recipe) if recipe is not None else None
+
+
+def _dose(dosages: list[m.Dosage], strength: float | None) -> tuple[float | None, tuple[Any, ...] | None]:
+    """:func:`daily_dose`, with the recipe of its computation instead of the text."""
+    best: float | None = None
+    recipe: tuple[Any, ...] | None = None
     for dosage in dosages:
         per_day = _per_day(dosage)
+        if per_day is None:  # no dose of these instructions counts
+            continue
         for dr in dosage.doseAndRate:
             q = dr.doseQuantity
-            if q is None or q.value is None or per_day is None:
+            if q is None or q.value is None:
                 continue
             unit = (q.unit or q.code or "").strip().lower()
+            how: tuple[Any, ...]
             if unit == "mg":
-                mg, how = q.value * per_day, f"{_num(q.value)} mg x {_num(per_day)}/day"
+                mg, how = q.value * per_day, (_MG_A_DAY, q.value, per_day)
             elif unit in UNIT_WORDS and strength:
-                mg, how = strength * q.value * per_day, f"{_num(strength)} mg x {_num(q.value)} x {_num(per_day)}/day"
+                mg, how = strength * q.value * per_day, (_UNITS_A_DAY, strength, q.value, per_day)
             else:
                 continue
-            if best[0] is None or mg > best[0]:
-                best = (round(mg, 2), how)
-    return best
+            if best is None or mg > best:
+                best, recipe = round(mg, 2), how
+    return best, recipe
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
 
 
+_NOT_TAKEN = frozenset(("entered-in-error", "cancelled", "draft", "not-taken", "declined"))
+_ENDED = frozenset(("completed", "stopped"))
+_ONGOING = frozenset(("active", "on-hold", "intended"))
+# The subclasses of m._MedicationUse (the only ones): a type test per resource instead of
+# isinstance with the abstract class, and the uses stay in chart order.
+_USE_TYPES = frozenset((m.MedicationRequest, m.MedicationStatement, m.MedicationDispense))
+
+
 def _uses(chart: Chart, tables: Tables, req: dt.date | None) -> list[_Use]:
     out: list[_Use] = []
-    for use in chart.of_type(m._MedicationUse):
-        if use.status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined"):
+    for r in chart.resources:
+        if type(r) not in _USE_TYPES:
+            continue
+        use = cast(m._MedicationUse, r)
+        if use.status in _NOT_TAKEN:
             continue
         concept = _concept(chart, use)
         found = resolve_drug(concept, tables) if concept is not None else None
@@ -483,76 +559,86 @@ def _uses(chart: Chart, tables: Tables, req: dt.date | None) -> list[_Use]:
         drug, role, strength = found
         if role == "not_a_trial":
             continue
+        # The dose is worked out after the dates: an order dated after the request is skipped.
         end = None
+        supply = None  # a dispense's quantity and days supply
         if isinstance(use, m.MedicationRequest):
             start = m.day(use.authoredOn)
-            if use.dispenseRequest and use.dispenseRequest.validityPeriod and use.status in ("completed", "stopped"):
+            if use.dispenseRequest and use.dispenseRequest.validityPeriod and use.status in _ENDED:
                 end = m.day(use.dispenseRequest.validityPeriod.end)
-            dose, how = daily_dose(use.dosageInstruction, strength)
+            dosages = use.dosageInstruction
         elif isinstance(use, m.MedicationStatement):
             period = use.effectivePeriod
             start = m.day(use.effectiveDateTime) or (m.day(period.start) if period else None)
-            end = m.day(period.end) if period and use.status in ("completed", "stopped") else None
-            dose, how = daily_dose(use.dosage, strength)
+            end = m.day(period.end) if period and use.status in _ENDED else None
+            dosages = use.dosage
         else:
             assert isinstance(use, m.MedicationDispense)
             start = m.day(use.whenHandedOver)
-            dose, how = daily_dose(use.dosageInstruction, strength)
-            q, days = use.quantity, use.daysSupply
-            if dose is None and strength and q and q.value and days and days.value:
-                dose, how = round(strength * q.value / days.value, 2), f"{_num(strength)} mg x {_num(q.value)} / {_num(days.value)} days"
+            dosages = use.dosageInstruction
+            supply = (use.quantity, use.daysSupply)
         if start is None or (req is not None and start > req):
             continue
+        dose, recipe = _dose(dosages, strength)
+        if supply is not None:
+            q, days = supply
+            if dose is None and strength and q and q.value and days and days.value:
+                dose, recipe = round(strength * q.value / days.value, 2), (_SUPPLY, strength, q.value, days.value)
         if end is not None and (end < start or (req is not None and end > req)):
             end = None
-        ongoing = use.status in ("active", "on-hold", "intended") and not isinstance(use, m.MedicationDispense)
-        out.append(_Use(use, drug, role, start, end, ongoing, dose, how))
+        ongoing = supply is None and use.status in _ONGOING
+        out.append(_Use(use, key_of(use), drug, role, start, end, ongoing, dose, recipe))
     return out
 
 
-def _medications(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> list[m.MedicationRequest]:
-    uses = _uses(chart, tables, req)
+_USE_ORDER = operator.attrgetter("drug", "start", "key")
+
+
+def _medications(chart: Chart, tables: Tables, req: dt.date | None, out: Imported) -> None:
+    uses = sorted(_uses(chart, tables, req), key=_USE_ORDER)
     trials: list[list[_Use]] = []
-    for use in sorted(uses, key=lambda u: (u.drug, u.start, key_of(u.resource))):
-        last = trials[-1] if trials else None
-        if last is not None and last[0].drug == use.drug:
-            reach = max((u.end or u.start) for u in last)
-            if (use.start - reach).days <= MERGE_GAP_DAYS:
-                last.append(use)
-                continue
-        trials.append([use])
+    reach = dt.date.min  # the latest end (or start) of the last trial's orders
+    for use in uses:
+        if trials and trials[-1][0].drug == use.drug and (use.start - reach).days <= MERGE_GAP_DAYS:
+            trials[-1].append(use)
+            reach = max(reach, use.end or use.start)
+        else:
+            trials.append([use])
+            reach = use.end or use.start
     trials.sort(key=lambda t: (t[0].start, t[0].drug))
     data = []
     for n, trial in enumerate(trials):
-        item: dict[str, Any] = {"drug": trial[0].drug}
+        first = trial[0]
+        item: dict[str, Any] = {"drug": first.drug}
         path = f"medications[{n}]"
-        out.note(path, *(_cite(u.resource, u.start.isoformat()) for u in trial))
-        doses = [u for u in trial if u.dose is not None]
-        if doses:
-            top = max(doses, key=lambda u: u.dose or 0)
+        out.note(path, *[f"{u.key}, {u.start.isoformat()}" for u in trial])
+        top, most = None, 0.0  # the first order with the highest dose (as max() finds it)
+        for u in trial:
+            if u.dose is not None and (top is None or u.dose > most):
+                top, most = u, u.dose
+        if top is not None:
             item["max_daily_dose_mg"] = top.dose
-            out.note(f"{path}.max_daily_dose_mg", f"{key_of(top.resource)}: {top.how}")
+            out.note(f"{path}.max_daily_dose_mg", f"{top.key}: {_how(top.recipe) if top.recipe is not None else None}")
         else:
             out.need(f"{path}.max_daily_dose_mg", "no order of this trial gives strength, dose and frequency: write the highest daily dose in mg")
-        item["start"] = trial[0].start.isoformat()
+        item["start"] = first.start.isoformat()
         final = trial[-1]
-        ends = [u.end for u in trial if u.end is not None]
         if final.ongoing:
             item["outcome"] = "ongoing"
-            out.note(f"{path}.outcome", f"{key_of(final.resource)} is {getattr(final.resource, 'status', None)}")
+            out.note(f"{path}.outcome", f"{final.key} is {getattr(final.resource, 'status', None)}")
         else:
+            ends = [u.end for u in trial if u.end is not None]
             if ends:
                 item["end"] = max(ends).isoformat()
             else:
                 out.need(f"{path}.end", "the orders say the trial stopped but not when: write the end date")
             out.need(f"{path}.outcome", "FHIR does not record why a trial ended: write inadequate_response, partial_response, intolerance, contraindicated or response")
-        if trial[0].role == "augmenting_agent":
+        if first.role == "augmenting_agent":
             item["role"] = "augmentation"
         out.need(f"{path}.adherence_pct", "FHIR does not record adherence: write it if the chart documents it")
         data.append(item)
     if data:
         out.data["medications"] = data
-    return [u.resource for u in uses if isinstance(u.resource, m.MedicationRequest)]
 
 
 # ---- assessments -----------------------------------------------------------------------------------------------
@@ -568,6 +654,7 @@ def _scale_of(concept: m.CodeableConcept | None, tables: Tables) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # scores are a few small numbers, over and over
 def _round(value: float) -> int:
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -580,7 +667,7 @@ def _assessments(chart: Chart, tables: Tables, req: dt.date | None, out: Importe
             continue
         when = m.day(obs.effectiveDateTime) or (m.day(obs.effectivePeriod.start) if obs.effectivePeriod else None)
         loinc = obs.code.codes(LOINC) if obs.code else []
-        if PHQ2 in loinc or any(c in PHQ9_TEEN for c in loinc):
+        if not _NOT_SEVERITY.isdisjoint(loinc):
             skipped.append(_cite(obs, _iso(when)))
             continue
         candidates: list[tuple[str | None, float | None]] = [(_scale_of(obs.code, tables), _value(obs.valueQuantity, obs.valueInteger))]
@@ -645,43 +732,77 @@ def _improvement(out: Imported) -> None:
 # ---- procedures: psychotherapy, ECT, earlier courses ------------------------------------------------------------
 
 
-def _events(chart: Chart, req: dt.date | None) -> list[tuple[m.Resource, dt.date, list[str], list[str]]]:
-    """(resource, day, CPT/HCPCS codes, SNOMED codes) of done procedures and encounters."""
-    out: list[tuple[m.Resource, dt.date, list[str], list[str]]] = []
-    for r in chart.of_type(m.Procedure) + chart.of_type(m.Encounter):
-        if isinstance(r, m.Procedure) and r.status not in ("not-done", "entered-in-error", "stopped", "preparation"):
-            when = m.day(r.performedDateTime) or (m.day(r.performedPeriod.start) if r.performedPeriod else None)
-            concepts = [r.code]
-        elif isinstance(r, m.Encounter) and r.status not in ("cancelled", "entered-in-error", "planned"):
-            when = m.day(r.period.start) if r.period else None
-            concepts = list(r.type)
-        else:
+# What a CPT/HCPCS code bills, as bits: one dict look-up per code instead of a set test
+# per kind (a chart has hundreds of sessions).
+_THERAPY, _ECT, _TMS, _SPRAVATO = 1, 2, 4, 8
+_BILLED = {
+    code: (_THERAPY if code in THERAPY_CPT else 0) | (_ECT if code in ECT_CPT else 0) | (_TMS if code in TMS_CPT else 0) | (_SPRAVATO if code in SPRAVATO_HCPCS else 0)
+    for code in THERAPY_CPT | ECT_CPT | TMS_CPT | SPRAVATO_HCPCS
+}
+_PROCEDURE_NOT_DONE = frozenset(("not-done", "entered-in-error", "stopped", "preparation"))
+_ENCOUNTER_NOT_DONE = frozenset(("cancelled", "entered-in-error", "planned"))
+
+# A session: (day, "Type/id"), the resource's key worked out once for sorting and citing.
+_Session = tuple[dt.date, str]
+
+
+def _events(chart: Chart, req: dt.date | None) -> list[tuple[_Session, int, str | None]]:
+    """((day, key), what its CPT/HCPCS codes bill (_THERAPY | _ECT | _TMS | _SPRAVATO), the
+    psychotherapy modality of its first SNOMED code that names one) of done procedures
+    and encounters, procedures first, each in chart order."""
+    out: list[tuple[_Session, int, str | None]] = []
+    for r in chart.of_type(m.Procedure):
+        if r.status in _PROCEDURE_NOT_DONE:
             continue
+        when = m.day(r.performedDateTime) or (m.day(r.performedPeriod.start) if r.performedPeriod else None)
         if when is None or (req is not None and when > req):
             continue
-        billing: list[str] = []
-        snomed: list[str] = []
-        for concept in concepts:
-            for c in concept.coding if concept is not None else ():
-                if c.code and c.system in _BILLING:
-                    billing.append(c.code.upper())
-                elif c.code and c.system == SNOMED:
-                    snomed.append(c.code)
-        out.append((r, when, billing, snomed))
+        out.append(_event(r, when, (r.code,)))
+    for r in chart.of_type(m.Encounter):
+        if r.status in _ENCOUNTER_NOT_DONE:
+            continue
+        when = m.day(r.period.start) if r.period else None
+        if when is None or (req is not None and when > req):
+            continue
+        out.append(_event(r, when, r.type))
     return out
 
 
-def _cites(group: list[tuple[m.Resource, dt.date]], most: int = 5) -> str:
-    return ", ".join(key_of(r) for r, _ in group[:most]) + (", ..." if len(group) > most else "")
+def _event(r: m.Resource, when: dt.date, concepts: Iterable[m.CodeableConcept | None]) -> tuple[_Session, int, str | None]:
+    billed = 0
+    modality = None
+    for concept in concepts:
+        for c in concept.coding if concept is not None else ():
+            code = c.code
+            if not code:
+                continue
+            if c.system in _BILLING:
+                billed |= _BILLED.get(code.upper(), 0)
+            elif modality is None and c.system == SNOMED:
+                modality = THERAPY_SNOMED.get(code)
+    return (when, key_of(r)), billed, modality
 
 
-def _courses(items: list[tuple[m.Resource, dt.date]]) -> list[list[tuple[m.Resource, dt.date]]]:
-    groups: list[list[tuple[m.Resource, dt.date]]] = []
-    for item in sorted(items, key=lambda x: (x[1], key_of(x[0]))):
-        if groups and (item[1] - groups[-1][-1][1]).days <= COURSE_GAP_DAYS:
-            groups[-1].append(item)
+def _cites(group: list[_Session], most: int = 5) -> str:
+    return ", ".join(key for _, key in group[:most]) + (", ..." if len(group) > most else "")
+
+
+def _session_notes(group: list[_Session]) -> list[str]:
+    return [f"{key}, {when.isoformat()}" for when, key in group]
+
+
+def _courses(items: list[_Session]) -> list[list[_Session]]:
+    """Sessions by day (then key), in groups no more than COURSE_GAP_DAYS apart."""
+    groups: list[list[_Session]] = []
+    group: list[_Session] = []
+    last = None
+    for item in sorted(items):  # (day, key) tuples: the order of (day, key_of(resource))
+        if last is not None and (item[0] - last).days <= COURSE_GAP_DAYS:
+            group.append(item)
         else:
-            groups.append([item])
+            group = [item]
+            groups.append(group)
+        last = item[0]
     return groups
 
 
@@ -714,30 +835,29 @@ def _care_plans(chart: Chart, req: dt.date | None) -> list[tuple[str, m.CarePlan
 
 
 def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
-    therapy: dict[str, list[tuple[m.Resource, dt.date]]] = {}
-    ect: list[tuple[m.Resource, dt.date]] = []
-    prior: dict[str, list[tuple[m.Resource, dt.date]]] = {"tms": [], "spravato": []}
-    for r, when, billing, snomed in _events(chart, req):
-        modality = _modality(snomed)
-        if modality is None and not THERAPY_CPT.isdisjoint(billing):
+    therapy: dict[str, list[_Session]] = {}
+    ect: list[_Session] = []
+    prior: dict[str, list[_Session]] = {"tms": [], "spravato": []}
+    for session, billed, modality in _events(chart, req):
+        if modality is None and billed & _THERAPY:
             modality = "unknown"
         if modality is not None:
-            therapy.setdefault(modality, []).append((r, when))
-        if not ECT_CPT.isdisjoint(billing):
-            ect.append((r, when))
-        if not TMS_CPT.isdisjoint(billing):
-            prior["tms"].append((r, when))
-        if not SPRAVATO_HCPCS.isdisjoint(billing):
-            prior["spravato"].append((r, when))
+            therapy.setdefault(modality, []).append(session)
+        if billed & _ECT:
+            ect.append(session)
+        if billed & _TMS:
+            prior["tms"].append(session)
+        if billed & _SPRAVATO:
+            prior["spravato"].append(session)
     planned = _care_plans(chart, req)
     rows = []
     for modality, items in therapy.items():
         for group in _courses(items):
             rows.append((modality, group))
-    rows.sort(key=lambda x: (x[1][0][1], x[0]))
+    rows.sort(key=lambda x: (x[1][0][0], x[0]))
     data: list[dict[str, Any]] = []
     for modality, group in rows:
-        days = sorted({d for _, d in group})
+        days = sorted({d for d, _ in group})
         if modality == "unknown":
             # A billing code says psychotherapy, not which kind: an entry needs its
             # modality, and "other" would read as "not evidence-based". Left to complete.
@@ -749,7 +869,7 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
             continue
         path = f"psychotherapy[{len(data)}]"
         data.append({"modality": modality, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)})
-        out.note(path, *(_cite(r, d.isoformat()) for r, d in group))
+        out.note(path, *_session_notes(group))
         out.need(f"{path}.outcome", "FHIR does not record the outcome of psychotherapy: write inadequate_response, partial_response, response or ongoing")
     for modality, plan, start, end in planned:
         if modality in therapy:
@@ -765,18 +885,18 @@ def _procedures(chart: Chart, req: dt.date | None, out: Imported) -> None:
     if data:
         out.data["psychotherapy"] = data
     if ect:
-        days = sorted({d for _, d in ect})
+        days = sorted({d for d, _ in ect})
         out.need("ect", f"{len(days)} ECT session(s) from {days[0]} to {days[-1]} ({_cites(ect)}): write status failed or responded")
     else:
         out.need("ect", "no ECT in the chart: write not_tried, declined or contraindicated if the chart says so")
-    courses: list[tuple[dict[str, Any], list[tuple[m.Resource, dt.date]]]] = []
+    courses: list[tuple[dict[str, Any], list[_Session]]] = []
     for treatment, items in prior.items():
         for group in _courses(items):
-            days = sorted({d for _, d in group})
+            days = sorted({d for d, _ in group})
             courses.append(({"treatment": treatment, "start": days[0].isoformat(), "end": days[-1].isoformat(), "sessions": len(days)}, group))
     courses.sort(key=lambda c: str(c[0]["start"]))
     for n, (_, group) in enumerate(courses):
-        out.note(f"prior_courses[{n}]", *(_cite(r, d.isoformat()) for r, d in group[:10]), *(["..."] if len(group) > 10 else []))
+        out.note(f"prior_courses[{n}]", *_session_notes(group[:10]), *(["..."] if len(group) > 10 else []))
         out.need(f"prior_courses[{n}].baseline_score", "write the scale scores before and after the course, and any relapse date")
     if courses:
         out.data["prior_courses"] = [c for c, _ in courses]
@@ -790,7 +910,11 @@ def _documents(chart: Chart, tables: Tables, req: dt.date | None, out: Imported)
     for doc in chart.of_type(m.DocumentReference):
         if doc.status == "entered-in-error" or doc.type is None:
             continue
-        kind = next((tables.lookup("documents", f"{c.system or ''}|{c.code or ''}") for c in doc.type.coding if tables.lookup("documents", f"{c.system or ''}|{c.code or ''}")), None)
+        kind = None
+        for c in doc.type.coding:  # the first coding in the table
+            kind = tables.lookup("documents", f"{c.system or ''}|{c.code or ''}")
+            if kind:
+                break
         if not kind:
             continue
         when = m.day(doc.date)
@@ -812,8 +936,11 @@ def _documents(chart: Chart, tables: Tables, req: dt.date | None, out: Imported)
         out.data["documents"] = data
 
 
+_SUFFIXES = {"application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
 def _suffix(content_type: str | None) -> str:
-    return {"application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg"}.get((content_type or "").split(";")[0].strip().lower(), ".bin")
+    return _SUFFIXES.get((content_type or "").split(";")[0].strip().lower(), ".bin")
 
 
 # ---- the whole case -------------------------------------------------------------------------------------------------
@@ -833,9 +960,9 @@ def map_chart(chart: Chart, opts: Options, tables: Tables) -> Imported:
     _assessments(chart, tables, req, out)
     _devices_allergies(chart, clinical, out)
     _improvement(out)
-    for path, words in SCREENING:
-        if path.split(".")[1] not in clinical:
-            out.need(path, f"not in the chart: write false only if the chart documents that the patient has no {words}")
+    for path, name, why in _SCREENING:
+        if name not in clinical:
+            out.need(path, why)
     out.need("clinical.pdmp_checked", "FHIR does not record a PDMP review: write true once it is done")
     out.need("episode.current_start", "FHIR does not say when the current depressive episode began: write the date if the chart gives it")
     if clinical:

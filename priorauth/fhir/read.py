@@ -46,7 +46,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from priorauth.errors import InputFileError, Issue
-from priorauth.fhir.models import MODELS, PATIENT_LINKS, Patient, Resource, patient_link
+from priorauth.fhir.models import MODELS, PATIENT_LINKS, Patient, Resource, patient_link, validator
 from priorauth.loading import _safe_message, format_path
 from priorauth.loading.sniff import NDJSON_SUFFIX, is_fhir_file, is_fhir_source
 
@@ -191,7 +191,7 @@ def _model(raw: Any, file: str, where: str, line: int | None) -> tuple[Resource 
     if cls is None:
         return None, []
     try:
-        model = cls.__pydantic_validator__.validate_python(raw)
+        model = validator(cls)(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         path = format_path([*([where] if where else []), *[p for p in err["loc"] if p != "class"]])
@@ -202,7 +202,7 @@ def _model(raw: Any, file: str, where: str, line: int | None) -> tuple[Resource 
         for n, item in enumerate(inner):
             sub, _ = _model(item, file, f"{where}.contained[{n}]" if where else f"contained[{n}]", line)
             if sub is not None and sub.id:
-                contained.append(sub.model_copy(update={"id": f"{model.id}#{sub.id}"}))
+                contained.append(dataclasses.replace(sub, id=f"{model.id}#{sub.id}"))
     return model, contained
 
 
@@ -404,7 +404,7 @@ def _whole_bundle(path: Path) -> list[Any] | None:
 
 # The validator of each model but Patient's (a Patient is read the careful way, which
 # keeps the order of the patients), looked up once.
-_VALIDATE = {kind: cls.__pydantic_validator__.validate_python for kind, cls in MODELS.items() if cls is not Patient}
+_VALIDATE = {kind: validator(cls) for kind, cls in MODELS.items() if cls is not Patient}
 
 
 def _entries(entries: list[Any], shown: str, pool: Pool, order: list[str], owners: dict[str, str]) -> None:
@@ -466,7 +466,7 @@ def _entry_model(index: int, line: int | None, entry: Any, shown: str) -> tuple[
         return None
     full = entry.get("fullUrl")
     if not model.id:
-        model = model.model_copy(update={"id": str(full or f"{Path(shown).name}-{index}")})
+        model = dataclasses.replace(model, id=str(full or f"{Path(shown).name}-{index}"))
     return model, contained, raw, full, f"{model.resourceType}/{model.id}"
 
 
