@@ -105,8 +105,12 @@ class Imported:
 
 
 def _cite(resource: m.Resource, when: dt.date | str | None = None) -> str:
-    text = key_of(resource)
-    return f"{text}, {when}" if when else text
+    return _cite_key(key_of(resource), when)
+
+
+def _cite_key(key: str, when: dt.date | str | None = None) -> str:
+    """How a note cites a resource: "Type/id, date" (the date when there is one)."""
+    return f"{key}, {when}" if when else key
 
 
 def _iso(d: dt.date | None) -> str | None:
@@ -611,7 +615,7 @@ def _medications(chart: Chart, tables: Tables, req: dt.date | None, out: Importe
         first = trial[0]
         item: dict[str, Any] = {"drug": first.drug}
         path = f"medications[{n}]"
-        out.note(path, *[f"{u.key}, {u.start.isoformat()}" for u in trial])
+        out.note(path, *[_cite_key(u.key, u.start) for u in trial])
         top, most = None, 0.0  # the first order with the highest dose (as max() finds it)
         for u in trial:
             if u.dose is not None and (top is None or u.dose > most):
@@ -788,7 +792,7 @@ def _cites(group: list[_Session], most: int = 5) -> str:
 
 
 def _session_notes(group: list[_Session]) -> list[str]:
-    return [f"{key}, {when.isoformat()}" for when, key in group]
+    return [_cite_key(key, when) for when, key in group]
 
 
 def _courses(items: list[_Session]) -> list[list[_Session]]:
