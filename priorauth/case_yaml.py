@@ -100,9 +100,7 @@ def _mapping(
                 if first:
                     lines = [*first, *(lines or ())]
             if lines:
-                cpad = pad if lead is pad else pad[2:]
-                for line in lines:
-                    append(f"{cpad}# {line}".rstrip())
+                _comment(out, pad if lead is pad else pad[2:], lines)
         kind = type(value)
         if kind is str:  # the common case first: a text
             append(f"{lead}{key}: {_TEXT(value)}")
